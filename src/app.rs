@@ -1,0 +1,164 @@
+//! Wiring: open the stores, build the domain handles, serve, and shut down in order.
+//!
+//! `App::build` takes a `Config`; `App::serve` takes a bound listener and any future as its
+//! stop signal, so tests bind `127.0.0.1:0` and stop the app themselves, and the binary
+//! passes SIGTERM/Ctrl-C.
+
+use crate::auth::Auth;
+use crate::auth::password::PasswordHasherConfig;
+use crate::auth::token::Tokens;
+use crate::catalog::Catalog;
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+use crate::error::Error;
+use crate::http::state::{AppState, Ops};
+use crate::shutdown::CancellationToken;
+use crate::store::{self, DataDirLock, HoldDb, Secrets, Sqlite};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
+
+/// The domains over an open SQLite database: what every CLI verb and the server share.
+#[derive(Clone)]
+pub struct Core {
+    pub config: Config,
+    pub clock: SharedClock,
+    pub sqlite: Sqlite,
+    pub auth: Auth,
+    pub catalog: Catalog,
+}
+
+impl Core {
+    /// Creates the data dir and secrets if needed, opens SQLite (applying migrations) and
+    /// builds the domain handles.
+    pub async fn open(config: Config, clock: SharedClock) -> Result<Core, Error> {
+        let data_dir = config.storage.data_dir.clone();
+        let auth_config = config.auth.clone();
+        let prepared = config.clone();
+        let (sqlite, secrets, hasher) = tokio::task::spawn_blocking(move || {
+            store::ensure_data_dir(&data_dir)?;
+            let secrets = Secrets::load_or_create(&prepared)?;
+            let sqlite = Sqlite::open(&store::sqlite_path(&data_dir))?;
+            let hasher = PasswordHasherConfig::new(&auth_config)?;
+            Ok::<_, Error>((sqlite, secrets, hasher))
+        })
+        .await
+        .map_err(Error::internal)??;
+        let tokens = Tokens::new(
+            &secrets.token_key,
+            &config.auth.issuer,
+            config.auth.token_ttl_seconds,
+        );
+        let auth = Auth::new(sqlite.clone(), tokens, hasher, Arc::clone(&clock));
+        let catalog = Catalog::new(sqlite.clone(), Arc::clone(&clock));
+        Ok(Core {
+            config,
+            clock,
+            sqlite,
+            auth,
+            catalog,
+        })
+    }
+
+    /// Lets the SQLite writer commit what it has and stops it.
+    pub async fn close(&self) {
+        let sqlite = self.sqlite.clone();
+        let _ = tokio::task::spawn_blocking(move || sqlite.close()).await;
+    }
+}
+
+/// A built application, ready to serve.
+pub struct App {
+    core: Core,
+    holds: HoldDb,
+    stop: CancellationToken,
+    tasks: TaskTracker,
+    _lock: DataDirLock,
+}
+
+impl App {
+    /// Builds the app on the system clock.
+    pub async fn build(config: Config) -> Result<App, Error> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the app on a given clock (tests move time instead of sleeping).
+    pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<App, Error> {
+        let data_dir = config.storage.data_dir.clone();
+        let lock = tokio::task::spawn_blocking(move || {
+            store::ensure_data_dir(&data_dir)?;
+            DataDirLock::acquire(&data_dir)
+        })
+        .await
+        .map_err(Error::internal)??;
+        let core = Core::open(config, clock).await?;
+        let redb_path = store::redb_path(&core.config.storage.data_dir);
+        let holds = tokio::task::spawn_blocking(move || HoldDb::open(&redb_path))
+            .await
+            .map_err(Error::internal)??;
+        Ok(App {
+            core,
+            holds,
+            stop: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            _lock: lock,
+        })
+    }
+
+    /// The domain handles.
+    pub fn core(&self) -> &Core {
+        &self.core
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` resolves, then drains in-flight requests,
+    /// stops background tasks and closes the stores.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        let metrics = crate::telemetry::metrics_handle();
+        metrics::gauge!(crate::telemetry::PROCESS_START_TIME_SECONDS)
+            .set(time::OffsetDateTime::now_utc().unix_timestamp() as f64);
+        let state = AppState {
+            auth: self.core.auth.clone(),
+            catalog: self.core.catalog.clone(),
+            ops: Ops {
+                sqlite: self.core.sqlite.clone(),
+                holds: self.holds.clone(),
+                metrics: metrics.clone(),
+            },
+        };
+        let router = crate::http::router(state, &self.core.config.server);
+
+        // Histograms buffer samples until rendered; drain them even if nobody scrapes.
+        let stop = self.stop.clone();
+        self.tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    () = tokio::time::sleep(Duration::from_secs(5)) => metrics.run_upkeep(),
+                }
+            }
+        });
+
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, data_dir = %self.core.config.storage.data_dir.display(), "serving");
+        }
+        let stop = self.stop.clone();
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop.cancel();
+            })
+            .await;
+        self.stop.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+        self.core.close().await;
+        tracing::info!("stopped");
+        served.map_err(|e| Error::internal(format!("server: {e}")))
+    }
+}

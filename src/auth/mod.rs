@@ -1,0 +1,349 @@
+//! Accounts and who may do what: registration, login, tokens, roles, and the admin's user
+//! management. Knows nothing of HTTP: the `http` extractors call [`Auth::verify`].
+
+pub mod account;
+pub mod password;
+pub mod repo;
+pub mod role;
+pub mod token;
+
+use crate::clock::SharedClock;
+use crate::error::{Error, Validator};
+use crate::pagination::{Page, PageRequest};
+use crate::store::Sqlite;
+use account::{NewUser, Registration, User, UserPatch, validate_account};
+use password::PasswordHasherConfig;
+use repo::{UserFilter, UserRow};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use token::Tokens;
+
+pub use role::{Caller, Role};
+
+/// How long a cached (token version, disabled) pair is trusted before it is read again.
+/// Changes made by this process apply at once; changes made by another process (the CLI)
+/// apply within this window.
+const ACCESS_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// A freshly issued token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The accounts handle.
+#[derive(Clone)]
+pub struct Auth {
+    db: Sqlite,
+    tokens: Tokens,
+    hasher: Arc<PasswordHasherConfig>,
+    clock: SharedClock,
+    access: Arc<RwLock<HashMap<String, CachedAccess>>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CachedAccess {
+    version: i64,
+    disabled: bool,
+    fetched: Instant,
+}
+
+impl Auth {
+    /// Builds the handle; computing the dummy hash makes this blocking (start-up only).
+    pub fn new(
+        db: Sqlite,
+        tokens: Tokens,
+        hasher: PasswordHasherConfig,
+        clock: SharedClock,
+    ) -> Auth {
+        Auth {
+            db,
+            tokens,
+            hasher: Arc::new(hasher),
+            clock,
+            access: Arc::new(RwLock::new(HashMap::new())),
+        }
+    }
+
+    /// Signs a new customer up and signs them in.
+    pub async fn register(&self, input: Registration) -> Result<(User, IssuedToken), Error> {
+        let account = validate_account(
+            &input.email,
+            &input.password,
+            &input.name,
+            input.phone.as_deref(),
+        )?;
+        let row = self.insert_account(account, Role::Customer).await?;
+        let issued = self.issue(&row)?;
+        Ok((row.into(), issued))
+    }
+
+    /// Creates an account of any role (admins, the CLI).
+    pub async fn create_user(&self, input: NewUser) -> Result<User, Error> {
+        let account = validate_account(
+            &input.email,
+            &input.password,
+            &input.name,
+            input.phone.as_deref(),
+        )?;
+        Ok(self.insert_account(account, input.role).await?.into())
+    }
+
+    async fn insert_account(
+        &self,
+        account: account::ValidAccount,
+        role: Role,
+    ) -> Result<UserRow, Error> {
+        let hasher = Arc::clone(&self.hasher);
+        let password = account.password;
+        let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
+            .await
+            .map_err(Error::internal)??;
+        let now = self.clock.now().unix_timestamp();
+        let row = UserRow {
+            id: crate::ids::new_id("usr"),
+            email: account.email,
+            name: account.name,
+            phone: account.phone,
+            role,
+            password_hash: hash,
+            disabled: false,
+            token_version: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        let insert = row.clone();
+        self.db.write(move |conn| repo::insert(conn, &insert)).await?;
+        metrics::counter!(crate::telemetry::AUTH_USERS_CREATED_TOTAL, "role" => role.as_str())
+            .increment(1);
+        tracing::info!(user_id = %row.id, role = %role, "account created");
+        Ok(row)
+    }
+
+    /// Checks an email and password. An unknown email costs the same hashing work and gets
+    /// the same answer as a wrong password.
+    pub async fn login(&self, email: &str, password: &str) -> Result<(User, IssuedToken), Error> {
+        let email = email.trim().to_lowercase();
+        let lookup = email.clone();
+        let row = self.db.read(move |conn| repo::by_email(conn, &lookup)).await?;
+        if password.len() > password::MAX_PASSWORD_BYTES {
+            return Err(Error::InvalidCredentials);
+        }
+        let hasher = Arc::clone(&self.hasher);
+        let password = password.to_string();
+        let stored = row.as_ref().map(|r| r.password_hash.clone());
+        let matches =
+            tokio::task::spawn_blocking(move || hasher.verify(&password, stored.as_deref()))
+                .await
+                .map_err(Error::internal)?;
+        let outcome = match (&row, matches) {
+            (Some(r), true) if r.disabled => "disabled",
+            (Some(_), true) => "ok",
+            _ => "invalid",
+        };
+        metrics::counter!(crate::telemetry::AUTH_LOGINS_TOTAL, "outcome" => outcome).increment(1);
+        match (row, matches) {
+            (Some(r), true) if r.disabled => Err(Error::AccountDisabled),
+            (Some(r), true) => {
+                let issued = self.issue(&r)?;
+                Ok((r.into(), issued))
+            }
+            _ => Err(Error::InvalidCredentials),
+        }
+    }
+
+    fn issue(&self, row: &UserRow) -> Result<IssuedToken, Error> {
+        let (token, expires_at) = self.tokens.issue(
+            &row.id,
+            &row.email,
+            row.role,
+            row.token_version,
+            self.clock.now(),
+        )?;
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    /// The caller behind a bearer token: signature, issuer and expiry checked, and the
+    /// account still enabled at the token's version.
+    pub async fn verify(&self, token: &str) -> Result<Caller, Error> {
+        let claims = self.tokens.verify(token, self.clock.now())?;
+        let access = self.access_of(&claims.sub).await?;
+        match access {
+            Some(a) if !a.disabled && a.version == claims.ver => Ok(Caller {
+                user_id: claims.sub,
+                email: claims.email,
+                role: claims.role,
+            }),
+            _ => Err(Error::Unauthenticated),
+        }
+    }
+
+    async fn access_of(&self, user_id: &str) -> Result<Option<CachedAccess>, Error> {
+        let cached = self
+            .access
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(user_id)
+            .copied();
+        if let Some(c) = cached
+            && c.fetched.elapsed() < ACCESS_CACHE_TTL
+        {
+            return Ok(Some(c));
+        }
+        let id = user_id.to_string();
+        let fresh = self.db.read(move |conn| repo::access(conn, &id)).await?;
+        let Some((version, disabled)) = fresh else {
+            return Ok(None);
+        };
+        let entry = CachedAccess {
+            version,
+            disabled,
+            fetched: Instant::now(),
+        };
+        self.access
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(user_id.to_string(), entry);
+        Ok(Some(entry))
+    }
+
+    fn forget_access(&self, user_id: &str) {
+        self.access
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(user_id);
+    }
+
+    /// One account by id.
+    pub async fn get_user(&self, id: &str) -> Result<User, Error> {
+        if !crate::ids::looks_like("usr", id) {
+            return Err(Error::NotFound("user"));
+        }
+        let id = id.to_string();
+        self.db
+            .read(move |conn| repo::by_id(conn, &id))
+            .await?
+            .map(User::from)
+            .ok_or(Error::NotFound("user"))
+    }
+
+    /// A page of accounts.
+    pub async fn list_users(&self, filter: UserFilter, page: PageRequest) -> Result<Page<User>, Error> {
+        let request = page.clone();
+        let rows = self
+            .db
+            .read(move |conn| repo::list(conn, &filter, &request))
+            .await?;
+        Ok(Page::from_rows(rows, &page, |r| vec![r.id.clone()]).map(User::from))
+    }
+
+    /// Applies an admin's change. Changing the role, disabling, or setting a password
+    /// revokes the account's tokens. The last enabled admin cannot be demoted or disabled.
+    pub async fn update_user(&self, id: &str, patch: UserPatch) -> Result<User, Error> {
+        if !crate::ids::looks_like("usr", id) {
+            return Err(Error::NotFound("user"));
+        }
+        let mut v = Validator::new();
+        let name = patch.name.as_deref().map(|n| account::normalize_name("name", n, &mut v));
+        let phone = patch
+            .phone
+            .as_deref()
+            .map(|p| account::normalize_phone("phone", Some(p), &mut v));
+        if let Some(p) = &patch.password {
+            password::validate_new_password("password", p, &mut v);
+        }
+        v.finish()?;
+        let hash = match patch.password {
+            Some(p) => {
+                let hasher = Arc::clone(&self.hasher);
+                Some(
+                    tokio::task::spawn_blocking(move || hasher.hash(&p))
+                        .await
+                        .map_err(Error::internal)??,
+                )
+            }
+            None => None,
+        };
+        let now = self.clock.now().unix_timestamp();
+        let id = id.to_string();
+        let (role, disabled) = (patch.role, patch.disabled);
+        let row = self
+            .db
+            .write(move |conn| {
+                let mut row = repo::by_id(conn, &id)?.ok_or(Error::NotFound("user"))?;
+                let was_active_admin = row.role == Role::Admin && !row.disabled;
+                let mut revoke = false;
+                if let Some(name) = name {
+                    row.name = name;
+                }
+                if let Some(phone) = phone {
+                    row.phone = phone;
+                }
+                if let Some(role) = role
+                    && role != row.role
+                {
+                    row.role = role;
+                    revoke = true;
+                }
+                if let Some(disabled) = disabled
+                    && disabled != row.disabled
+                {
+                    row.disabled = disabled;
+                    revoke = true;
+                }
+                if let Some(hash) = hash {
+                    row.password_hash = hash;
+                    revoke = true;
+                }
+                let still_active_admin = row.role == Role::Admin && !row.disabled;
+                if was_active_admin && !still_active_admin && repo::count_active_admins(conn)? <= 1 {
+                    return Err(Error::conflict(
+                        "last_admin",
+                        "this is the last enabled admin; create another admin first",
+                    ));
+                }
+                if revoke {
+                    row.token_version += 1;
+                }
+                row.updated_at = now;
+                repo::update(conn, &row)?;
+                Ok(row)
+            })
+            .await?;
+        self.forget_access(&row.id);
+        tracing::info!(user_id = %row.id, role = %row.role, disabled = row.disabled, "account changed");
+        Ok(row.into())
+    }
+
+    /// Sets a password by email (the CLI's `user passwd`), revoking existing tokens.
+    pub async fn set_password(&self, email: &str, password: &str) -> Result<User, Error> {
+        let email = email.trim().to_lowercase();
+        let lookup = email.clone();
+        let row = self
+            .db
+            .read(move |conn| repo::by_email(conn, &lookup))
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        self.update_user(
+            &row.id,
+            UserPatch {
+                password: Some(password.to_string()),
+                ..UserPatch::default()
+            },
+        )
+        .await
+    }
+
+    /// The account behind an email, if any.
+    pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, Error> {
+        let email = email.trim().to_lowercase();
+        Ok(self
+            .db
+            .read(move |conn| repo::by_email(conn, &email))
+            .await?
+            .map(User::from))
+    }
+}

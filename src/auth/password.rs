@@ -1,0 +1,121 @@
+//! Password hashing with Argon2id.
+//!
+//! Parameters come from `[auth]` in the config (defaults: 19 MiB, 2 passes, 1 lane, OWASP's
+//! recommendation for argon2id). Stored hashes are PHC strings that carry their own
+//! parameters, so raising the cost later does not lock anyone out. Hashing is deliberately
+//! slow: callers run it on the blocking pool, never on the executor.
+
+use crate::config::AuthConfig;
+use crate::error::Error;
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest password accepted; bounds the hashing work an attacker can ask for.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Hashes and verifies passwords with one set of parameters.
+#[derive(Clone)]
+pub struct PasswordHasherConfig {
+    params: Params,
+    /// A hash of a random password, verified against when an email is unknown so that a
+    /// login for a missing account costs what a wrong password costs.
+    dummy_hash: String,
+}
+
+impl std::fmt::Debug for PasswordHasherConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasherConfig")
+            .field("m_cost", &self.params.m_cost())
+            .field("t_cost", &self.params.t_cost())
+            .finish()
+    }
+}
+
+impl PasswordHasherConfig {
+    /// Builds the hasher from config and precomputes the dummy hash (blocking, start-up only).
+    pub fn new(config: &AuthConfig) -> Result<Self, Error> {
+        let params = Params::new(
+            config.argon2_memory_kib,
+            config.argon2_iterations,
+            config.argon2_parallelism,
+            None,
+        )
+        .map_err(|e| Error::internal(format!("argon2 parameters: {e}")))?;
+        let mut hasher = PasswordHasherConfig {
+            params,
+            dummy_hash: String::new(),
+        };
+        hasher.dummy_hash = hasher.hash(&crate::ids::new_id("dummy"))?;
+        Ok(hasher)
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// A PHC string for `password`, with a fresh random salt. Blocking.
+    pub fn hash(&self, password: &str) -> Result<String, Error> {
+        self.argon2()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| Error::internal(format!("argon2 hash: {e}")))
+    }
+
+    /// Whether `password` matches `stored`; `None` verifies against the dummy hash and
+    /// always answers false. Blocking.
+    pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+        let phc = stored.unwrap_or(&self.dummy_hash);
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return false;
+        };
+        let matches = self
+            .argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        matches && stored.is_some()
+    }
+}
+
+/// Checks a new password against the rules, naming the field.
+pub fn validate_new_password(field: &str, password: &str, v: &mut crate::error::Validator) {
+    v.check(
+        password.chars().count() >= MIN_PASSWORD_CHARS,
+        field,
+        format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+    );
+    v.check(
+        password.len() <= MAX_PASSWORD_BYTES,
+        field,
+        format!("must be at most {MAX_PASSWORD_BYTES} bytes"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cheap() -> PasswordHasherConfig {
+        let mut config = AuthConfig::default();
+        config.argon2_memory_kib = 64;
+        config.argon2_iterations = 1;
+        PasswordHasherConfig::new(&config).expect("hasher")
+    }
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let hasher = cheap();
+        let stored = hasher.hash("correct horse").expect("hash");
+        assert!(stored.starts_with("$argon2id$v=19$"));
+        assert!(hasher.verify("correct horse", Some(&stored)));
+        assert!(!hasher.verify("correct horsf", Some(&stored)));
+        assert!(!hasher.verify("correct horse", None));
+        assert!(!hasher.verify("x", Some("not a phc string")));
+    }
+
+    #[test]
+    fn salts_differ() {
+        let hasher = cheap();
+        assert_ne!(hasher.hash("same").expect("a"), hasher.hash("same").expect("b"));
+    }
+}

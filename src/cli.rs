@@ -1,0 +1,340 @@
+//! The command line: clap verbs that call into the domains. No business logic here.
+
+use crate::app::{App, Core};
+use crate::auth::Role;
+use crate::auth::account::NewUser;
+use crate::auth::repo::UserFilter;
+use crate::clock::SystemClock;
+use crate::config::{Config, DEFAULT_CONFIG_PATH, DOCUMENTED_CONFIG};
+use crate::pagination::PageRequest;
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Seat booking and dynamic pricing for cinemas, concert halls, buses, trains and flights.
+#[derive(Debug, Parser)]
+#[command(name = "rezerve", version, about)]
+pub struct Cli {
+    /// Config file (default: ./rezerve.toml if present, else built-in defaults).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default). A fresh data dir is set up on first run.
+    Serve {
+        /// Fill an empty catalog with demo venues, events and accounts first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Write a commented rezerve.toml, create the data dir, its secrets and the first admin.
+    Init {
+        /// Email of the first admin.
+        #[arg(long, default_value = "admin@rezerve.local")]
+        admin_email: String,
+        /// Name of the first admin.
+        #[arg(long, default_value = "Administrator")]
+        admin_name: String,
+        /// Generate the admin's password and print it once, instead of reading it.
+        #[arg(long)]
+        generate_password: bool,
+    },
+    /// Apply pending schema migrations and exit.
+    Migrate,
+    /// Load sample data.
+    Seed {
+        #[command(subcommand)]
+        what: SeedCommand,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Verify the data dir's integrity and invariants; exits 1 if anything is wrong.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeedCommand {
+    /// A cinema, a concert hall, a flight, a bus and a train with real seat maps, and demo
+    /// accounts (admin, staff, customer) whose passwords are printed once.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from stdin (or prompted for on a terminal).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// customer, staff or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Set an account's password (read from stdin or prompted); signs it out everywhere.
+    Passwd {
+        #[arg(long)]
+        email: String,
+    },
+    /// List accounts.
+    List,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("`{s}` is not a role; use customer, staff or admin"))
+}
+
+/// Runs a parsed command line; the exit code says whether it worked.
+pub fn run(cli: Cli) -> ExitCode {
+    let config = match &cli.command {
+        // init writes the config file it then reads.
+        Some(Command::Init { .. }) => None,
+        _ => match Config::load(cli.config.as_deref()) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    if let Some(config) = &config {
+        crate::telemetry::init_logging(&config.log);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(dispatch(cli, config));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli, config: Option<Config>) -> anyhow::Result<ExitCode> {
+    match (cli.command.unwrap_or(Command::Serve { demo: false }), config) {
+        (Command::Init { admin_email, admin_name, generate_password }, _) => {
+            init(cli.config, admin_email, admin_name, generate_password).await
+        }
+        (Command::Serve { demo }, Some(config)) => serve(config, demo).await,
+        (Command::Migrate, Some(config)) => migrate(config).await,
+        (Command::Seed { what: SeedCommand::Demo }, Some(config)) => seed_demo(config).await,
+        (Command::User { action }, Some(config)) => user(config, action).await,
+        (Command::Check, Some(config)) => check(config).await,
+        (_, None) => bail!("no configuration loaded"),
+    }
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
+    let addr = config.listen_addr()?;
+    let app = App::build(config).await?;
+    if demo {
+        crate::seed::demo(app.core(), &mut std::io::stdout()).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    println!("Rezerve is serving on http://{bound}/ (API docs: http://{bound}/api/docs/)");
+    app.serve(listener, crate::shutdown::terminate_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn open(config: Config) -> anyhow::Result<Core> {
+    Ok(Core::open(config, Arc::new(SystemClock)).await?)
+}
+
+async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
+    let path = crate::store::sqlite_path(&config.storage.data_dir);
+    let dir = config.storage.data_dir.clone();
+    let applied = tokio::task::spawn_blocking(move || -> Result<_, crate::Error> {
+        crate::store::ensure_data_dir(&dir)?;
+        let mut conn = rusqlite::Connection::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        crate::store::migrations::apply(&mut conn)
+    })
+    .await??;
+    if applied.is_empty() {
+        println!(
+            "schema is up to date (version {})",
+            crate::store::migrations::latest_version()
+        );
+    } else {
+        for name in &applied {
+            println!("applied {name}");
+        }
+        println!("schema is at version {}", crate::store::migrations::latest_version());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn seed_demo(config: Config) -> anyhow::Result<ExitCode> {
+    // The server keeps seat state in memory: seeding beside a running server is refused.
+    let dir = config.storage.data_dir.clone();
+    crate::store::ensure_data_dir(&dir)?;
+    let _lock = crate::store::DataDirLock::acquire(&dir)?;
+    let core = open(config).await?;
+    crate::seed::demo(&core, &mut std::io::stdout()).await?;
+    core.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a password: prompted twice without echo on a terminal, else one line of stdin.
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("{prompt}: "))?;
+        let second = rpassword::prompt_password("Repeat it: ")?;
+        if first != second {
+            bail!("the passwords do not match");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\n', '\r']).to_string();
+        if password.is_empty() {
+            bail!("no password on stdin (pipe one in, e.g. `echo \"$PASS\" | rezerve user add …`)");
+        }
+        Ok(password)
+    }
+}
+
+async fn user(config: Config, action: UserCommand) -> anyhow::Result<ExitCode> {
+    let core = open(config).await?;
+    let result = match action {
+        UserCommand::Add { email, role, name } => {
+            let password = read_password("Password")?;
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("user").to_string());
+            let user = core
+                .auth
+                .create_user(NewUser { email, password, name, phone: None, role })
+                .await?;
+            println!("created {} {} ({})", user.role, user.email, user.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Passwd { email } => {
+            let password = read_password("New password")?;
+            let user = core.auth.set_password(&email, &password).await?;
+            println!("password changed for {}; existing sessions are signed out", user.email);
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::List => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{:<38} {:<9} {:<8} EMAIL", "ID", "ROLE", "STATUS")?;
+            let mut cursor = None;
+            loop {
+                let page = PageRequest::parse(Some(200), cursor.as_deref(), 1)?;
+                let users = core.auth.list_users(UserFilter::default(), page).await?;
+                for u in &users.items {
+                    let status = if u.disabled { "disabled" } else { "active" };
+                    writeln!(out, "{:<38} {:<9} {:<8} {}", u.id, u.role, status, u.email)?;
+                }
+                match users.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    core.close().await;
+    result
+}
+
+async fn check(config: Config) -> anyhow::Result<ExitCode> {
+    let path = crate::store::sqlite_path(&config.storage.data_dir);
+    if !path.exists() {
+        bail!("no database at {}", path.display());
+    }
+    let findings = tokio::task::spawn_blocking(move || crate::store::check::run(&path)).await??;
+    let mut failed = false;
+    for finding in &findings {
+        match &finding.problem {
+            None => println!("ok    {}", finding.check),
+            Some(problem) => {
+                failed = true;
+                println!("FAIL  {}: {problem}", finding.check);
+            }
+        }
+    }
+    if failed {
+        println!("the data dir has problems");
+        Ok(ExitCode::FAILURE)
+    } else {
+        println!("all checks passed");
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+async fn init(
+    config_path: Option<PathBuf>,
+    admin_email: String,
+    admin_name: String,
+    generate_password: bool,
+) -> anyhow::Result<ExitCode> {
+    let path = config_path.unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATH));
+    if path.exists() {
+        println!("{} exists; leaving it as it is", path.display());
+    } else {
+        std::fs::write(&path, DOCUMENTED_CONFIG)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    let config = Config::load(Some(&path))?;
+    crate::telemetry::init_logging(&config.log);
+    let core = open(config.clone()).await?;
+    println!(
+        "data dir {} is ready (schema version {})",
+        config.storage.data_dir.display(),
+        crate::store::migrations::latest_version()
+    );
+    let existing = core
+        .auth
+        .list_users(
+            UserFilter { role: Some(Role::Admin), q: None },
+            PageRequest::parse(Some(1), None, 1)?,
+        )
+        .await?;
+    if let Some(admin) = existing.items.first() {
+        println!("an admin already exists ({}); not creating another", admin.email);
+    } else {
+        let password = if generate_password {
+            crate::seed::generate_password()
+        } else {
+            read_password("Password for the first admin")?
+        };
+        let user = core
+            .auth
+            .create_user(NewUser {
+                email: admin_email,
+                password: password.clone(),
+                name: admin_name,
+                phone: None,
+                role: Role::Admin,
+            })
+            .await?;
+        println!("created admin {}", user.email);
+        if generate_password {
+            println!("password: {password}");
+            println!("(shown once; change it with `rezerve user passwd --email {}`)", user.email);
+        }
+    }
+    core.close().await;
+    Ok(ExitCode::SUCCESS)
+}

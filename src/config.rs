@@ -1,0 +1,438 @@
+//! Configuration: one struct, loaded once at start-up and passed down.
+//!
+//! Layers, later wins: built-in defaults, then `rezerve.toml` (or `--config PATH`), then
+//! `REZERVE_<SECTION>__<KEY>` environment variables. Unknown keys and bad values are errors
+//! that name the key, raised before any data is touched. Nothing else in the crate reads the
+//! environment.
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The config file read when `--config` is not given; its absence is fine.
+pub const DEFAULT_CONFIG_PATH: &str = "rezerve.toml";
+
+/// The commented config file shipped with the binary; `rezerve init` writes it out.
+pub const DOCUMENTED_CONFIG: &str = include_str!("../rezerve.toml");
+
+/// Every setting of a Rezerve process.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub auth: AuthConfig,
+    pub holds: HoldsConfig,
+    pub mail: MailConfig,
+    pub payments: PaymentsConfig,
+    pub log: LogConfig,
+}
+
+/// The HTTP listener.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: String,
+    /// A request still running after this long is answered 503 and dropped.
+    pub request_timeout_seconds: u64,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            request_timeout_seconds: 30,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Where data lives.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Holds the SQLite database, the hold store, secrets and mail files.
+    pub data_dir: PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+        }
+    }
+}
+
+/// Accounts, passwords and tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// JWT lifetime.
+    pub token_ttl_seconds: u64,
+    /// The `iss` claim written into and required of every token.
+    pub issuer: String,
+    /// Argon2id memory cost in KiB (OWASP's 2023 minimum for argon2id is 19 MiB with 2 passes).
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes.
+    pub argon2_iterations: u32,
+    /// Argon2id lanes.
+    pub argon2_parallelism: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl_seconds: 3600,
+            issuer: "rezerve".into(),
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+        }
+    }
+}
+
+/// Seat holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HoldsConfig {
+    /// How long a hold (and a pending booking) lives.
+    pub ttl_seconds: u64,
+    /// The most a hold can be extended to, in all.
+    pub max_lifetime_seconds: u64,
+}
+
+impl Default for HoldsConfig {
+    fn default() -> Self {
+        Self {
+            ttl_seconds: 600,
+            max_lifetime_seconds: 1800,
+        }
+    }
+}
+
+/// How email leaves the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// Deliver over SMTP to `mail.smtp_url`.
+    Smtp,
+    /// Write one `.eml` file per message under the data dir.
+    File,
+    /// Only log that a message would have been sent.
+    Log,
+}
+
+/// Email delivery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// e.g. `smtp://127.0.0.1:2525`; required when `transport = "smtp"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_url: Option<String>,
+    /// The sender, as `Name <address>`.
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            transport: MailTransport::File,
+            smtp_url: None,
+            from: "Rezerve <noreply@localhost>".into(),
+        }
+    }
+}
+
+/// Payment providers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsConfig {
+    /// HMAC secret of the webhook provider; generated into the data dir when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<Secret>,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter such as `info` or `rezerve=debug,tower_http=info`.
+    pub level: String,
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A secret string that never shows in `Debug` output or logs.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("{0}")]
+    Parse(String),
+    #[error("config key `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Config {
+    /// Loads defaults, then the file, then the environment, and validates the result.
+    ///
+    /// `path` is the `--config` flag: a named file must exist; without it `./rezerve.toml` is
+    /// read when present.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(path, Env::prefixed("REZERVE_").split("__"))
+    }
+
+    fn load_from(path: Option<&Path>, env: Env) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match path {
+            Some(p) if !p.exists() => return Err(ConfigError::MissingFile(p.to_path_buf())),
+            Some(p) => figment = figment.merge(Toml::file_exact(p)),
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_PATH))
+            }
+            None => {}
+        }
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Parse(describe_figment_error(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: ranges, addresses, and keys that depend on each other.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        fn invalid(key: &'static str, message: impl Into<String>) -> Result<(), ConfigError> {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.into(),
+            })
+        }
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            return invalid(
+                "server.listen",
+                format!(
+                    "`{}` is not an address such as 127.0.0.1:8080",
+                    self.server.listen
+                ),
+            );
+        }
+        if self.server.request_timeout_seconds == 0 {
+            return invalid("server.request_timeout_seconds", "must be at least 1");
+        }
+        if self.server.max_body_bytes < 1024 {
+            return invalid("server.max_body_bytes", "must be at least 1024");
+        }
+        if self.storage.data_dir.as_os_str().is_empty() {
+            return invalid("storage.data_dir", "must not be empty");
+        }
+        if !(60..=30 * 24 * 3600).contains(&self.auth.token_ttl_seconds) {
+            return invalid(
+                "auth.token_ttl_seconds",
+                "must be between 60 and 2592000 (30 days)",
+            );
+        }
+        if self.auth.issuer.trim().is_empty() {
+            return invalid("auth.issuer", "must not be empty");
+        }
+        if self.auth.argon2_parallelism == 0 || self.auth.argon2_parallelism > 16 {
+            return invalid("auth.argon2_parallelism", "must be between 1 and 16");
+        }
+        if self.auth.argon2_memory_kib < 8 * self.auth.argon2_parallelism {
+            return invalid(
+                "auth.argon2_memory_kib",
+                "must be at least 8 × auth.argon2_parallelism",
+            );
+        }
+        if self.auth.argon2_iterations == 0 {
+            return invalid("auth.argon2_iterations", "must be at least 1");
+        }
+        if self.holds.ttl_seconds == 0 {
+            return invalid("holds.ttl_seconds", "must be at least 1");
+        }
+        if self.holds.max_lifetime_seconds < self.holds.ttl_seconds {
+            return invalid(
+                "holds.max_lifetime_seconds",
+                "must be at least holds.ttl_seconds",
+            );
+        }
+        if self.mail.transport == MailTransport::Smtp {
+            match &self.mail.smtp_url {
+                None => return invalid("mail.smtp_url", "is required when mail.transport = \"smtp\""),
+                Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => {
+                    return invalid("mail.smtp_url", "must start with smtp:// or smtps://");
+                }
+                Some(_) => {}
+            }
+        }
+        if !self.mail.from.contains('@') {
+            return invalid("mail.from", "must contain an email address");
+        }
+        if let Some(secret) = &self.payments.webhook_secret
+            && secret.0.len() < 16
+        {
+            return invalid("payments.webhook_secret", "must be at least 16 characters");
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return invalid("log.level", format!("`{}` is not a log filter", self.log.level));
+        }
+        Ok(())
+    }
+
+    /// The listen address; valid once [`Config::validate`] has passed.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server
+            .listen
+            .parse()
+            .map_err(|_| ConfigError::Invalid {
+                key: "server.listen",
+                message: "not an address".into(),
+            })
+    }
+
+    /// A configuration for tests: everything under `data_dir`, cheap password hashing so a
+    /// test suite can create hundreds of accounts quickly.
+    pub fn for_tests(data_dir: &Path) -> Config {
+        let mut config = Config::default();
+        config.storage.data_dir = data_dir.to_path_buf();
+        config.server.listen = "127.0.0.1:0".into();
+        config.auth.argon2_memory_kib = 64;
+        config.auth.argon2_iterations = 1;
+        config.mail.transport = MailTransport::Log;
+        config.log.level = "warn".into();
+        config
+    }
+}
+
+/// Figment's message names the key and the file; keep it, drop the profile prefix.
+fn describe_figment_error(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| format!(" (from {})", m.name))
+                .unwrap_or_default();
+            if key.is_empty() {
+                format!("{}{source}", e.kind)
+            } else {
+                format!("config key `{key}`: {}{source}", e.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rezerve.toml");
+        std::fs::write(&path, toml).expect("write config");
+        figment::Jail::expect_with(|jail| {
+            for (k, v) in env {
+                jail.set_env(k, v);
+            }
+            let result = Config::load_from(Some(&path), Env::prefixed("REZERVE_").split("__"));
+            // Jail wants a figment error type; carry ours out through a cell instead.
+            RESULT.with(|r| *r.borrow_mut() = Some(result));
+            Ok(())
+        });
+        RESULT.with(|r| r.borrow_mut().take().expect("result set"))
+    }
+
+    thread_local! {
+        static RESULT: std::cell::RefCell<Option<Result<Config, ConfigError>>> = const { std::cell::RefCell::new(None) };
+    }
+
+    #[test]
+    fn the_shipped_file_parses_to_the_defaults() {
+        let config = load_str(DOCUMENTED_CONFIG, &[]).expect("shipped config loads");
+        let defaults = Config::default();
+        assert_eq!(config.server.listen, defaults.server.listen);
+        assert_eq!(config.storage.data_dir, defaults.storage.data_dir);
+        assert_eq!(config.auth.token_ttl_seconds, 3600);
+        assert_eq!(config.holds.ttl_seconds, 600);
+        assert_eq!(config.holds.max_lifetime_seconds, 1800);
+        assert_eq!(config.mail.transport, MailTransport::File);
+        assert_eq!(config.mail.from, defaults.mail.from);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let config = load_str(
+            "[holds]\nttl_seconds = 100\n",
+            &[("REZERVE_HOLDS__TTL_SECONDS", "5"), ("REZERVE_SERVER__LISTEN", "0.0.0.0:9000")],
+        )
+        .expect("loads");
+        assert_eq!(config.holds.ttl_seconds, 5);
+        assert_eq!(config.server.listen, "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = load_str("[holds]\nttl_secs = 5\n", &[]).expect_err("unknown key");
+        assert!(err.to_string().contains("ttl_secs"), "{err}");
+        let err = load_str("", &[("REZERVE_SERVER__PORT", "1")]).expect_err("unknown env key");
+        assert!(err.to_string().contains("port"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = load_str("[server]\nlisten = \"nowhere\"\n", &[]).expect_err("bad addr");
+        assert!(err.to_string().contains("server.listen"), "{err}");
+        let err = load_str("[holds]\nttl_seconds = \"soon\"\n", &[]).expect_err("bad type");
+        assert!(err.to_string().contains("holds.ttl_seconds"), "{err}");
+        let err = load_str("[holds]\nttl_seconds = 600\nmax_lifetime_seconds = 60\n", &[])
+            .expect_err("max below ttl");
+        assert!(err.to_string().contains("holds.max_lifetime_seconds"), "{err}");
+        let err = load_str("[mail]\ntransport = \"smtp\"\n", &[]).expect_err("smtp without url");
+        assert!(err.to_string().contains("mail.smtp_url"), "{err}");
+    }
+
+    #[test]
+    fn a_named_missing_file_is_an_error() {
+        let err = Config::load(Some(Path::new("/nonexistent/rezerve.toml"))).expect_err("missing");
+        assert!(matches!(err, ConfigError::MissingFile(_)));
+    }
+}

@@ -1,0 +1,142 @@
+//! The one error type the domains return.
+//!
+//! Variants are written in domain words and carry no HTTP types; `http::problem` maps each one
+//! to a status and a stable machine code, once. `Internal` keeps its cause for the log only:
+//! what a client sees of it is a generic sentence.
+
+use serde::Serialize;
+
+/// A field that failed validation and why, as shown to API clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The JSON path of the offending field, e.g. `seat_map.sections[0].rows[1].seats`.
+    pub field: String,
+    /// What is wrong with it, in a sentence a developer can act on.
+    pub message: String,
+}
+
+/// Everything a domain operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input broke one or more rules; nothing was written.
+    #[error("the request is not valid: {}", summarize(.0))]
+    Validation(Vec<FieldError>),
+    /// The request could not be read at all (malformed JSON, wrong content type).
+    #[error("{0}")]
+    MalformedRequest(String),
+    /// The body is not JSON (no `Content-Type: application/json`).
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    /// The body is larger than the configured limit.
+    #[error("the request body is larger than this server accepts")]
+    PayloadTooLarge,
+    /// No valid credentials came with a request that needs them.
+    #[error("a valid bearer token is required")]
+    Unauthenticated,
+    /// Login failed; the same answer for an unknown email and a wrong password.
+    #[error("the email or password is wrong")]
+    InvalidCredentials,
+    /// The account exists but has been disabled by an administrator.
+    #[error("this account is disabled")]
+    AccountDisabled,
+    /// The caller is known but their role may not do this.
+    #[error("your role may not do this")]
+    Forbidden,
+    /// The thing does not exist, or the caller may not know that it does.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request conflicts with the current state; `code` is the stable machine code.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// The service is shutting down or a store is closed.
+    #[error("the service is unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an environmental failure; the cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn summarize(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// A validation error about one field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// A conflict with a stable code.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Error::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// An internal failure with its cause, for the log.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Error::Internal(cause.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Internal(format!("sqlite: {e}"))
+    }
+}
+
+impl From<redb::Error> for Error {
+    fn from(e: redb::Error) -> Self {
+        Error::Internal(format!("redb: {e}"))
+    }
+}
+
+/// Collects field errors so a client learns every problem with a request at once.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    /// An empty collector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `message` against `field` unless `ok` holds.
+    pub fn check(&mut self, ok: bool, field: impl Into<String>, message: impl Into<String>) {
+        if !ok {
+            self.add(field, message);
+        }
+    }
+
+    /// Records a failure.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// True when nothing has failed so far.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok(())` when every check passed, else every failure at once.
+    pub fn finish(self) -> Result<(), Error> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self.errors))
+        }
+    }
+}

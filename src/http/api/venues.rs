@@ -1,0 +1,54 @@
+//! `/api/v1/venues`: reusable seat maps, for admins.
+
+use crate::catalog::Catalog;
+use crate::catalog::venue::{CreateVenue, VenueView};
+use crate::error::Error;
+use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
+use crate::http::problem::Problem;
+use crate::pagination::{Page, PageRequest};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+/// Paging of the venue list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VenueQuery {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Venues, oldest first.
+#[utoipa::path(get, path = "/api/v1/venues", tag = "venues", params(VenueQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<VenueView>), (status = 403, body = Problem)))]
+pub async fn list(
+    State(catalog): State<Catalog>,
+    _admin: AdminOnly,
+    ApiQuery(query): ApiQuery<VenueQuery>,
+) -> Result<Json<Page<VenueView>>, Error> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    Ok(Json(catalog.list_venues(page).await?))
+}
+
+/// Creates a venue with a seat map or general-admission capacity.
+#[utoipa::path(post, path = "/api/v1/venues", tag = "venues", request_body = CreateVenue, security(("bearer" = [])),
+    responses((status = 201, body = VenueView), (status = 422, body = Problem)))]
+pub async fn create(
+    State(catalog): State<Catalog>,
+    _admin: AdminOnly,
+    ApiJson(input): ApiJson<CreateVenue>,
+) -> Result<(StatusCode, Json<VenueView>), Error> {
+    Ok((StatusCode::CREATED, Json(catalog.create_venue(input).await?)))
+}
+
+/// One venue with its seat map.
+#[utoipa::path(get, path = "/api/v1/venues/{id}", tag = "venues", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = VenueView), (status = 404, body = Problem)))]
+pub async fn get(
+    State(catalog): State<Catalog>,
+    _admin: AdminOnly,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<VenueView>, Error> {
+    Ok(Json(catalog.get_venue(&id).await?))
+}

@@ -1,0 +1,173 @@
+//! Extractors: JSON bodies and query strings whose failures are problem+json, and
+//! authorization as a type (`Authenticated`, `StaffOnly`, `AdminOnly`) so no handler checks
+//! roles with an `if`.
+
+use crate::auth::{Auth, Caller, Role};
+use crate::error::Error;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use serde::de::DeserializeOwned;
+
+/// A JSON body. Malformed JSON is 400, a wrong shape 422 naming the field, a missing JSON
+/// content type 415, an oversized body 413.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge
+                } else {
+                    Error::MalformedRequest(format!("cannot read the request body: {rejection}"))
+                }
+            })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, telling syntax errors (400) from shape errors (422, with the field's path).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(Error::MalformedRequest(format!("the body is not valid JSON: {inner}")));
+            }
+            return Err(shape_error(&path, &inner));
+        }
+    };
+    de.end()
+        .map_err(|e| Error::MalformedRequest(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// A 422 for a value of the wrong shape: the field path, and serde's message without the
+/// line/column noise.
+fn shape_error(path: &str, error: &serde_json::Error) -> Error {
+    let full = error.to_string();
+    let message = full
+        .rsplit_once(" at line ")
+        .map(|(m, _)| m.to_string())
+        .unwrap_or(full);
+    // "missing field `name`" names the field in the message, not in the path.
+    let field = match message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        Some(missing) if path == "." || path.is_empty() => missing.to_string(),
+        Some(missing) => format!("{path}.{missing}"),
+        None if path == "." || path.is_empty() => "body".to_string(),
+        None => path.to_string(),
+    };
+    Error::invalid(field, message)
+}
+
+/// A query string; a bad value is 422 naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Error> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.into_inner().to_string();
+                let field = if path == "." { "query".to_string() } else { path };
+                Error::invalid(field, message)
+            })
+    }
+}
+
+/// A path segment; an undecodable one is 404 (nothing can live there).
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|_| Error::NotFound("resource"))
+    }
+}
+
+/// The bearer token of a request, if it carries one.
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+async fn caller_with_role<S>(parts: &Parts, state: &S, least: Role) -> Result<Caller, Error>
+where
+    Auth: FromRef<S>,
+{
+    let token = bearer(parts).ok_or(Error::Unauthenticated)?;
+    let caller = Auth::from_ref(state).verify(token).await?;
+    caller.require(least)?;
+    Ok(caller)
+}
+
+/// Any signed-in account.
+pub struct Authenticated(pub Caller);
+/// Staff or admin.
+pub struct StaffOnly(pub Caller);
+/// Admin.
+pub struct AdminOnly(pub Caller);
+
+macro_rules! role_extractor {
+    ($name:ident, $role:expr) => {
+        impl<S> FromRequestParts<S> for $name
+        where
+            Auth: FromRef<S>,
+            S: Send + Sync,
+        {
+            type Rejection = Error;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+                caller_with_role(parts, state, $role).await.map($name)
+            }
+        }
+    };
+}
+
+role_extractor!(Authenticated, Role::Customer);
+role_extractor!(StaffOnly, Role::Staff);
+role_extractor!(AdminOnly, Role::Admin);

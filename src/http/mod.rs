@@ -1,0 +1,127 @@
+//! The HTTP edge, and the only module that imports axum: the JSON API, the OpenAPI document
+//! and its viewer, the operational endpoints, and the pages.
+//!
+//! Every route is registered through `utoipa_axum`'s `routes!`, so the OpenAPI document is
+//! generated from the same list the router serves: a route cannot exist undocumented.
+
+pub mod api;
+pub mod extract;
+pub mod middleware;
+pub mod ops;
+pub mod pages;
+pub mod problem;
+pub mod state;
+
+use crate::config::ServerConfig;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use state::AppState;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use state::Ops;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rezerve API",
+        description = "Seat booking and dynamic pricing. Errors are RFC 9457 problem+json with a stable `code`; money is integer minor units with an ISO 4217 currency; times are RFC 3339 UTC.",
+    ),
+    modifiers(&BearerToken),
+    tags(
+        (name = "auth", description = "Sign up, sign in"),
+        (name = "users", description = "Account management (admin)"),
+        (name = "events", description = "The catalog"),
+        (name = "venues", description = "Reusable seat maps (admin)"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The documented routes and the OpenAPI document generated from them.
+pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(api::auth::register))
+        .routes(routes!(api::auth::login))
+        .routes(routes!(api::auth::me))
+        .routes(routes!(api::users::list, api::users::create))
+        .routes(routes!(api::users::get, api::users::update))
+        .routes(routes!(api::events::list, api::events::create))
+        .routes(routes!(api::events::get, api::events::update, api::events::delete))
+        .routes(routes!(api::events::seats))
+        .routes(routes!(api::events::block))
+        .routes(routes!(api::events::unblock))
+        .routes(routes!(api::venues::list, api::venues::create))
+        .routes(routes!(api::venues::get))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .split_for_parts()
+}
+
+/// The whole application router.
+pub fn router(state: AppState, config: &ServerConfig) -> Router {
+    let (api, openapi) = api_routes();
+    let timeout = Duration::from_secs(config.request_timeout_seconds);
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .merge(pages::routes())
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            middleware::enforce_timeout(timeout, req, next)
+        }))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn(middleware::record_metrics))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}

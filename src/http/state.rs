@@ -1,0 +1,24 @@
+//! What handlers can reach: one small handle per domain, picked out with `FromRef` so each
+//! handler names only the handle it needs.
+
+use crate::auth::Auth;
+use crate::catalog::Catalog;
+use crate::store::{HoldDb, Sqlite};
+use axum::extract::FromRef;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+/// Everything the router serves from.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub auth: Auth,
+    pub catalog: Catalog,
+    pub ops: Ops,
+}
+
+/// What the operational endpoints look at.
+#[derive(Clone)]
+pub struct Ops {
+    pub sqlite: Sqlite,
+    pub holds: HoldDb,
+    pub metrics: PrometheusHandle,
+}

@@ -1,0 +1,72 @@
+//! `rezerve check`: SQLite's own integrity and foreign-key checks, the schema version, and
+//! each domain's invariants, read from a read-only connection so it is safe beside a running
+//! server.
+
+use crate::error::Error;
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+
+/// The result of one check: `problem` is `None` when it passed.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub check: &'static str,
+    pub problem: Option<String>,
+}
+
+impl Finding {
+    /// A check that passed when `problems` is empty, listing up to ten of them otherwise.
+    pub fn from_problems(check: &'static str, problems: Vec<String>) -> Finding {
+        let problem = (!problems.is_empty()).then(|| {
+            let shown: Vec<_> = problems.iter().take(10).cloned().collect();
+            let more = problems.len().saturating_sub(shown.len());
+            if more > 0 {
+                format!("{} (and {more} more)", shown.join("; "))
+            } else {
+                shown.join("; ")
+            }
+        });
+        Finding { check, problem }
+    }
+}
+
+/// Runs every check on the database at `path`. Blocking.
+pub fn run(path: &Path) -> Result<Vec<Finding>, Error> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mut findings = Vec::new();
+
+    let integrity: Vec<String> = conn
+        .prepare("PRAGMA integrity_check")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let integrity = if integrity == ["ok"] { Vec::new() } else { integrity };
+    findings.push(Finding::from_problems("sqlite integrity", integrity));
+
+    let foreign: Vec<String> = conn
+        .prepare("PRAGMA foreign_key_check")?
+        .query_map([], |r| {
+            Ok(format!(
+                "{} row {} points to a missing {}",
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?.map_or("?".into(), |n| n.to_string()),
+                r.get::<_, String>(2)?
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    findings.push(Finding::from_problems("foreign keys", foreign));
+
+    let version = super::migrations::current_version(&conn)?;
+    let latest = super::migrations::latest_version();
+    findings.push(Finding::from_problems(
+        "schema version",
+        if version == latest {
+            Vec::new()
+        } else {
+            vec![format!("database at {version}, this build expects {latest} (run `rezerve migrate`)")]
+        },
+    ));
+    if version == latest {
+        findings.extend(crate::catalog::invariants::check(&conn)?);
+    }
+    Ok(findings)
+}

@@ -1,0 +1,85 @@
+//! The redb hold store: the file, its table definitions and its open/close lifecycle.
+//!
+//! Holds are short-lived but durable: a restart must not forget them. The hold tables
+//! themselves belong to `inventory`; this module only owns the file and its format version.
+
+use crate::error::Error;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Format metadata of the hold store.
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+
+/// The layout version this build writes; a newer file is refused rather than misread.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// A handle on the open hold store.
+#[derive(Clone)]
+pub struct HoldDb {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for HoldDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HoldDb")
+    }
+}
+
+impl HoldDb {
+    /// Opens (or creates) the file and checks its format version. Blocking: call at start-up
+    /// or from a blocking thread.
+    pub fn open(path: &Path) -> Result<HoldDb, Error> {
+        let db = Database::create(path)
+            .map_err(|e| Error::internal(format!("cannot open {}: {e}", path.display())))?;
+        let tx = db.begin_write().map_err(redb::Error::from)?;
+        {
+            let mut meta = tx.open_table(META).map_err(redb::Error::from)?;
+            let found = meta
+                .get("format_version")
+                .map_err(redb::Error::from)?
+                .map(|v| v.value());
+            match found {
+                Some(v) if v > FORMAT_VERSION => {
+                    return Err(Error::internal(format!(
+                        "{} has format version {v}, newer than this build understands ({FORMAT_VERSION}); upgrade rezerve",
+                        path.display()
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    meta.insert("format_version", FORMAT_VERSION)
+                        .map_err(redb::Error::from)?;
+                }
+            }
+        }
+        tx.commit().map_err(redb::Error::from)?;
+        Ok(HoldDb { db: Arc::new(db) })
+    }
+
+    /// The underlying database, for the domains that define tables in it.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Proves the file is writable by committing an empty write transaction.
+    pub fn probe_write(&self) -> Result<(), Error> {
+        let tx = self.db.begin_write().map_err(redb::Error::from)?;
+        tx.commit().map_err(redb::Error::from)?;
+        Ok(())
+    }
+
+    /// The stored format version.
+    pub fn format_version(&self) -> Result<Option<u64>, Error> {
+        let tx = self.db.begin_read().map_err(redb::Error::from)?;
+        let meta = match tx.open_table(META) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(redb::Error::from(e).into()),
+        };
+        Ok(meta
+            .get("format_version")
+            .map_err(redb::Error::from)?
+            .map(|v| v.value()))
+    }
+}
