@@ -12,6 +12,8 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::error::Error;
 use crate::http::state::{AppState, Ops};
+use crate::inventory::Inventory;
+use crate::jobs::Jobs;
 use crate::shutdown::CancellationToken;
 use crate::store::{self, DataDirLock, HoldDb, Secrets, Sqlite};
 use std::future::Future;
@@ -19,6 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
+
+/// Job workers per process: handlers mostly wait on I/O (SMTP, gateways), so a few suffice.
+const JOB_WORKERS: usize = 2;
 
 /// The domains over an open SQLite database: what every CLI verb and the server share.
 #[derive(Clone)]
@@ -73,6 +78,8 @@ impl Core {
 pub struct App {
     core: Core,
     holds: HoldDb,
+    inventory: Inventory,
+    jobs: Jobs,
     stop: CancellationToken,
     tasks: TaskTracker,
     _lock: DataDirLock,
@@ -93,14 +100,34 @@ impl App {
         })
         .await
         .map_err(Error::internal)??;
-        let core = Core::open(config, clock).await?;
+        let mut core = Core::open(config, clock).await?;
         let redb_path = store::redb_path(&core.config.storage.data_dir);
         let holds = tokio::task::spawn_blocking(move || HoldDb::open(&redb_path))
             .await
             .map_err(Error::internal)??;
+        // Rebuilds every seat index and releases holds that expired while we were down,
+        // before anything is served.
+        let inventory = Inventory::open(
+            core.sqlite.clone(),
+            holds.clone(),
+            Arc::clone(&core.clock),
+            &core.config.holds,
+        )
+        .await?;
+        core.catalog = core.catalog.clone().with_inventory(inventory.clone());
+        let jobs = Jobs::new(core.sqlite.clone(), Arc::clone(&core.clock));
+        let requeued = jobs.recover().await?;
+        if requeued > 0 {
+            tracing::warn!(
+                jobs = requeued,
+                "re-queued jobs left running by the previous process"
+            );
+        }
         Ok(App {
             core,
             holds,
+            inventory,
+            jobs,
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
             _lock: lock,
@@ -110,6 +137,16 @@ impl App {
     /// The domain handles.
     pub fn core(&self) -> &Core {
         &self.core
+    }
+
+    /// The live seat index and holds.
+    pub fn inventory(&self) -> &Inventory {
+        &self.inventory
+    }
+
+    /// The job queue; register handlers before `serve`.
+    pub fn jobs(&self) -> &Jobs {
+        &self.jobs
     }
 
     /// Serves HTTP on `listener` until `shutdown` resolves, then drains in-flight requests,
@@ -125,9 +162,12 @@ impl App {
         let state = AppState {
             auth: self.core.auth.clone(),
             catalog: self.core.catalog.clone(),
+            inventory: self.inventory.clone(),
+            jobs: self.jobs.clone(),
             ops: Ops {
                 sqlite: self.core.sqlite.clone(),
                 holds: self.holds.clone(),
+                inventory: self.inventory.clone(),
                 metrics: metrics.clone(),
             },
         };
@@ -144,6 +184,17 @@ impl App {
             }
         });
 
+        self.tasks.spawn(crate::inventory::expiry::run_sweeper(
+            self.inventory.clone(),
+            self.stop.clone(),
+        ));
+        self.tasks.spawn(crate::inventory::relay::run_relay(
+            self.inventory.clone(),
+            self.jobs.clone(),
+            self.stop.clone(),
+        ));
+        crate::jobs::worker::spawn_workers(&self.jobs, JOB_WORKERS, &self.tasks, &self.stop);
+
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, data_dir = %self.core.config.storage.data_dir.display(), "serving");
         }
@@ -157,6 +208,7 @@ impl App {
         self.stop.cancel();
         self.tasks.close();
         self.tasks.wait().await;
+        self.inventory.close().await;
         self.core.close().await;
         tracing::info!("stopped");
         served.map_err(|e| Error::internal(format!("server: {e}")))

@@ -109,7 +109,10 @@ pub fn run(cli: Cli) -> ExitCode {
     if let Some(config) = &config {
         crate::telemetry::init_logging(&config.log);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -127,13 +130,26 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 async fn dispatch(cli: Cli, config: Option<Config>) -> anyhow::Result<ExitCode> {
-    match (cli.command.unwrap_or(Command::Serve { demo: false }), config) {
-        (Command::Init { admin_email, admin_name, generate_password }, _) => {
-            init(cli.config, admin_email, admin_name, generate_password).await
-        }
+    match (
+        cli.command.unwrap_or(Command::Serve { demo: false }),
+        config,
+    ) {
+        (
+            Command::Init {
+                admin_email,
+                admin_name,
+                generate_password,
+            },
+            _,
+        ) => init(cli.config, admin_email, admin_name, generate_password).await,
         (Command::Serve { demo }, Some(config)) => serve(config, demo).await,
         (Command::Migrate, Some(config)) => migrate(config).await,
-        (Command::Seed { what: SeedCommand::Demo }, Some(config)) => seed_demo(config).await,
+        (
+            Command::Seed {
+                what: SeedCommand::Demo,
+            },
+            Some(config),
+        ) => seed_demo(config).await,
         (Command::User { action }, Some(config)) => user(config, action).await,
         (Command::Check, Some(config)) => check(config).await,
         (_, None) => bail!("no configuration loaded"),
@@ -151,7 +167,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
     println!("Rezerve is serving on http://{bound}/ (API docs: http://{bound}/api/docs/)");
-    app.serve(listener, crate::shutdown::terminate_signal()).await?;
+    app.serve(listener, crate::shutdown::terminate_signal())
+        .await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -179,7 +196,10 @@ async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
         for name in &applied {
             println!("applied {name}");
         }
-        println!("schema is at version {}", crate::store::migrations::latest_version());
+        println!(
+            "schema is at version {}",
+            crate::store::migrations::latest_version()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -220,10 +240,17 @@ async fn user(config: Config, action: UserCommand) -> anyhow::Result<ExitCode> {
     let result = match action {
         UserCommand::Add { email, role, name } => {
             let password = read_password("Password")?;
-            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("user").to_string());
+            let name =
+                name.unwrap_or_else(|| email.split('@').next().unwrap_or("user").to_string());
             let user = core
                 .auth
-                .create_user(NewUser { email, password, name, phone: None, role })
+                .create_user(NewUser {
+                    email,
+                    password,
+                    name,
+                    phone: None,
+                    role,
+                })
                 .await?;
             println!("created {} {} ({})", user.role, user.email, user.id);
             Ok(ExitCode::SUCCESS)
@@ -231,7 +258,10 @@ async fn user(config: Config, action: UserCommand) -> anyhow::Result<ExitCode> {
         UserCommand::Passwd { email } => {
             let password = read_password("New password")?;
             let user = core.auth.set_password(&email, &password).await?;
-            println!("password changed for {}; existing sessions are signed out", user.email);
+            println!(
+                "password changed for {}; existing sessions are signed out",
+                user.email
+            );
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::List => {
@@ -296,7 +326,14 @@ async fn init(
             .with_context(|| format!("cannot write {}", path.display()))?;
         println!("wrote {}", path.display());
     }
-    let config = Config::load(Some(&path))?;
+    // A bad config is a usage error like any other verb's: exit 2 before touching data.
+    let config = match Config::load(Some(&path)) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     crate::telemetry::init_logging(&config.log);
     let core = open(config.clone()).await?;
     println!(
@@ -307,12 +344,18 @@ async fn init(
     let existing = core
         .auth
         .list_users(
-            UserFilter { role: Some(Role::Admin), q: None },
+            UserFilter {
+                role: Some(Role::Admin),
+                q: None,
+            },
             PageRequest::parse(Some(1), None, 1)?,
         )
         .await?;
     if let Some(admin) = existing.items.first() {
-        println!("an admin already exists ({}); not creating another", admin.email);
+        println!(
+            "an admin already exists ({}); not creating another",
+            admin.email
+        );
     } else {
         let password = if generate_password {
             crate::seed::generate_password()
@@ -332,7 +375,10 @@ async fn init(
         println!("created admin {}", user.email);
         if generate_password {
             println!("password: {password}");
-            println!("(shown once; change it with `rezerve user passwd --email {}`)", user.email);
+            println!(
+                "(shown once; change it with `rezerve user passwd --email {}`)",
+                user.email
+            );
         }
     }
     core.close().await;

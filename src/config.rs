@@ -294,7 +294,12 @@ impl Config {
         }
         if self.mail.transport == MailTransport::Smtp {
             match &self.mail.smtp_url {
-                None => return invalid("mail.smtp_url", "is required when mail.transport = \"smtp\""),
+                None => {
+                    return invalid(
+                        "mail.smtp_url",
+                        "is required when mail.transport = \"smtp\"",
+                    );
+                }
                 Some(url) if !(url.starts_with("smtp://") || url.starts_with("smtps://")) => {
                     return invalid("mail.smtp_url", "must start with smtp:// or smtps://");
                 }
@@ -310,7 +315,10 @@ impl Config {
             return invalid("payments.webhook_secret", "must be at least 16 characters");
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return invalid("log.level", format!("`{}` is not a log filter", self.log.level));
+            return invalid(
+                "log.level",
+                format!("`{}` is not a log filter", self.log.level),
+            );
         }
         Ok(())
     }
@@ -402,7 +410,10 @@ mod tests {
     fn environment_overrides_the_file() {
         let config = load_str(
             "[holds]\nttl_seconds = 100\n",
-            &[("REZERVE_HOLDS__TTL_SECONDS", "5"), ("REZERVE_SERVER__LISTEN", "0.0.0.0:9000")],
+            &[
+                ("REZERVE_HOLDS__TTL_SECONDS", "5"),
+                ("REZERVE_SERVER__LISTEN", "0.0.0.0:9000"),
+            ],
         )
         .expect("loads");
         assert_eq!(config.holds.ttl_seconds, 5);
@@ -423,9 +434,15 @@ mod tests {
         assert!(err.to_string().contains("server.listen"), "{err}");
         let err = load_str("[holds]\nttl_seconds = \"soon\"\n", &[]).expect_err("bad type");
         assert!(err.to_string().contains("holds.ttl_seconds"), "{err}");
-        let err = load_str("[holds]\nttl_seconds = 600\nmax_lifetime_seconds = 60\n", &[])
-            .expect_err("max below ttl");
-        assert!(err.to_string().contains("holds.max_lifetime_seconds"), "{err}");
+        let err = load_str(
+            "[holds]\nttl_seconds = 600\nmax_lifetime_seconds = 60\n",
+            &[],
+        )
+        .expect_err("max below ttl");
+        assert!(
+            err.to_string().contains("holds.max_lifetime_seconds"),
+            "{err}"
+        );
         let err = load_str("[mail]\ntransport = \"smtp\"\n", &[]).expect_err("smtp without url");
         assert!(err.to_string().contains("mail.smtp_url"), "{err}");
     }

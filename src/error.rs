@@ -48,12 +48,30 @@ pub enum Error {
     /// The request conflicts with the current state; `code` is the stable machine code.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// Seats asked for are held, sold or blocked; nothing was taken. Empty when a
+    /// best-available request found too few free seats.
+    #[error("{}", seat_detail(.seats))]
+    SeatUnavailable { seats: Vec<String> },
+    /// Too few general-admission places are left in a category.
+    #[error("only {left} places are left in `{category}`")]
+    PlacesUnavailable { category: String, left: u32 },
+    /// The hold has expired.
+    #[error("the hold has expired")]
+    HoldExpired,
     /// The service is shutting down or a store is closed.
     #[error("the service is unavailable: {0}")]
     Unavailable(String),
     /// A bug or an environmental failure; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+fn seat_detail(seats: &[String]) -> String {
+    if seats.is_empty() {
+        "not enough seats are free to satisfy the request".to_string()
+    } else {
+        format!("these seats are not available: {}", seats.join(", "))
+    }
 }
 
 fn summarize(errors: &[FieldError]) -> String {

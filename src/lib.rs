@@ -21,6 +21,8 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod inventory;
+pub mod jobs;
 pub mod money;
 pub mod pagination;
 pub mod seed;

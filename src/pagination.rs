@@ -55,7 +55,11 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Trims the extra row fetched by [`PageRequest::fetch_limit`] and makes the cursor from
     /// the last item kept.
-    pub fn from_rows(mut rows: Vec<T>, request: &PageRequest, key: impl Fn(&T) -> Vec<String>) -> Page<T> {
+    pub fn from_rows(
+        mut rows: Vec<T>,
+        request: &PageRequest,
+        key: impl Fn(&T) -> Vec<String>,
+    ) -> Page<T> {
         let more = rows.len() > request.limit as usize;
         rows.truncate(request.limit as usize);
         let next_cursor = if more {
@@ -103,7 +107,10 @@ mod tests {
     fn cursors_round_trip_and_junk_is_refused() {
         let c = encode(&["1700000000".into(), "evt_x".into()]);
         let req = PageRequest::parse(Some(10), Some(&c), 2).expect("parses");
-        assert_eq!(req.after, Some(vec!["1700000000".to_string(), "evt_x".to_string()]));
+        assert_eq!(
+            req.after,
+            Some(vec!["1700000000".to_string(), "evt_x".to_string()])
+        );
         assert!(PageRequest::parse(None, Some("%%%"), 2).is_err());
         assert!(PageRequest::parse(None, Some(&c), 3).is_err());
         assert!(PageRequest::parse(Some(0), None, 2).is_err());

@@ -30,7 +30,10 @@ pub fn generate_password() -> String {
 pub async fn demo(core: &Core, out: &mut impl Write) -> anyhow::Result<()> {
     let existing = core
         .catalog
-        .list_events(Default::default(), crate::pagination::PageRequest::parse(Some(1), None, 2)?)
+        .list_events(
+            Default::default(),
+            crate::pagination::PageRequest::parse(Some(1), None, 2)?,
+        )
         .await?;
     if !existing.items.is_empty() {
         writeln!(out, "the catalog already has events; demo data not added")?;
@@ -56,12 +59,21 @@ pub async fn demo(core: &Core, out: &mut impl Write) -> anyhow::Result<()> {
         .await?;
 
     let mut created = 0;
-    for (name, when) in [("Monsoon Letters", day(2, 13, 30)?), ("Monsoon Letters", day(2, 16, 30)?), ("The Last Ferry", day(3, 14, 0)?)] {
-        create(core, &admin, json!({
-            "name": name, "category": "movie", "venue": {"id": cinema.id},
-            "starts_at": when, "prices": {
-                "standard": inr(25000), "premium": inr(42000), "accessible": inr(25000)},
-        })).await?;
+    for (name, when) in [
+        ("Monsoon Letters", day(2, 13, 30)?),
+        ("Monsoon Letters", day(2, 16, 30)?),
+        ("The Last Ferry", day(3, 14, 0)?),
+    ] {
+        create(
+            core,
+            &admin,
+            json!({
+                "name": name, "category": "movie", "venue": {"id": cinema.id},
+                "starts_at": when, "prices": {
+                    "standard": inr(25000), "premium": inr(42000), "accessible": inr(25000)},
+            }),
+        )
+        .await?;
         created += 1;
     }
 
@@ -85,13 +97,18 @@ pub async fn demo(core: &Core, out: &mut impl Write) -> anyhow::Result<()> {
     })).await?;
     created += 1;
 
-    create(core, &admin, json!({
-        "name": "RZ 101", "category": "flight", "description": "A320, 180 seats.",
-        "origin": "Delhi", "destination": "Mumbai", "timezone": "Asia/Kolkata",
-        "departs_at": day(5, 3, 30)?, "arrives_at": day(5, 5, 40)?,
-        "seat_map": aircraft_map(),
-        "prices": {"premium": inr(1450000), "economy": inr(620000)},
-    })).await?;
+    create(
+        core,
+        &admin,
+        json!({
+            "name": "RZ 101", "category": "flight", "description": "A320, 180 seats.",
+            "origin": "Delhi", "destination": "Mumbai", "timezone": "Asia/Kolkata",
+            "departs_at": day(5, 3, 30)?, "arrives_at": day(5, 5, 40)?,
+            "seat_map": aircraft_map(),
+            "prices": {"premium": inr(1450000), "economy": inr(620000)},
+        }),
+    )
+    .await?;
     created += 1;
 
     create(core, &admin, json!({
@@ -137,18 +154,32 @@ fn rows(names: &[&str], seats: u32, category: &str) -> Vec<Value> {
 /// 120 seats: rows A–J of 12; row A has two wheelchair spaces with companion seats; the back
 /// three rows are premium recliners; aisle seats flagged.
 fn cinema_map() -> Value {
-    let mut rows_json = vec![json!({"row": "A", "category": "standard", "seats": (1..=12).map(|n| match n {
+    let mut rows_json = vec![
+        json!({"row": "A", "category": "standard", "seats": (1..=12).map(|n| match n {
         1 | 3 => json!({"number": n, "category": "accessible", "flags": ["wheelchair_space"]}),
         2 | 4 => json!({"number": n, "category": "accessible", "flags": ["companion"]}),
         6 | 7 => json!({"number": n, "flags": ["aisle"]}),
         _ => json!({"number": n}),
-    }).collect::<Vec<_>>()})];
-    for (row, category) in [("B", "standard"), ("C", "standard"), ("D", "standard"), ("E", "standard"), ("F", "standard"), ("G", "standard"), ("H", "premium"), ("I", "premium"), ("J", "premium")] {
-        rows_json.push(json!({"row": row, "category": category, "seats": (1..=12).map(|n| if n == 6 || n == 7 {
+    }).collect::<Vec<_>>()}),
+    ];
+    for (row, category) in [
+        ("B", "standard"),
+        ("C", "standard"),
+        ("D", "standard"),
+        ("E", "standard"),
+        ("F", "standard"),
+        ("G", "standard"),
+        ("H", "premium"),
+        ("I", "premium"),
+        ("J", "premium"),
+    ] {
+        rows_json.push(
+            json!({"row": row, "category": category, "seats": (1..=12).map(|n| if n == 6 || n == 7 {
             json!({"number": n, "flags": ["aisle"]})
         } else {
             json!({"number": n})
-        }).collect::<Vec<_>>()}));
+        }).collect::<Vec<_>>()}),
+        );
     }
     json!({"sections": [{"name": "Screen 1", "rows": rows_json}]})
 }
@@ -156,20 +187,32 @@ fn cinema_map() -> Value {
 /// 180 seats: a premium cabin of rows 1–3 (2+2, numbered 1–4) and economy rows 4–31
 /// (3+3, numbered 1–6); windows and aisles flagged.
 fn aircraft_map() -> Value {
-    let premium: Vec<Value> = (1..=3).map(|row| json!({"row": row.to_string(), "category": "premium", "seats": [
+    let premium: Vec<Value> = (1..=3)
+        .map(|row| {
+            json!({"row": row.to_string(), "category": "premium", "seats": [
         {"number": 1, "flags": ["window"]}, {"number": 2, "flags": ["aisle"]},
-        {"number": 3, "flags": ["aisle"]}, {"number": 4, "flags": ["window"]}]})).collect();
-    let economy: Vec<Value> = (4..=31).map(|row| json!({"row": row.to_string(), "category": "economy", "seats": [
+        {"number": 3, "flags": ["aisle"]}, {"number": 4, "flags": ["window"]}]})
+        })
+        .collect();
+    let economy: Vec<Value> = (4..=31)
+        .map(|row| {
+            json!({"row": row.to_string(), "category": "economy", "seats": [
         {"number": 1, "flags": ["window"]}, {"number": 2}, {"number": 3, "flags": ["aisle"]},
-        {"number": 4, "flags": ["aisle"]}, {"number": 5}, {"number": 6, "flags": ["window"]}]})).collect();
+        {"number": 4, "flags": ["aisle"]}, {"number": 5}, {"number": 6, "flags": ["window"]}]})
+        })
+        .collect();
     json!({"sections": [{"name": "Premium", "rows": premium}, {"name": "Economy", "rows": economy}]})
 }
 
 /// 40 seats in 2+2 rows 1–10.
 fn bus_map() -> Value {
-    let rows: Vec<Value> = (1..=10).map(|row| json!({"row": row.to_string(), "seats": [
+    let rows: Vec<Value> = (1..=10)
+        .map(|row| {
+            json!({"row": row.to_string(), "seats": [
         {"number": 1, "flags": ["window"]}, {"number": 2, "flags": ["aisle"]},
-        {"number": 3, "flags": ["aisle"]}, {"number": 4, "flags": ["window"]}]})).collect();
+        {"number": 3, "flags": ["aisle"]}, {"number": 4, "flags": ["window"]}]})
+        })
+        .collect();
     json!({"sections": [{"name": "Coach", "rows": rows}]})
 }
 
@@ -191,7 +234,11 @@ async fn accounts(core: &Core, out: &mut impl Write) -> anyhow::Result<Caller> {
     for (email, name, role) in [
         ("admin@demo.rezerve.test", "Demo Admin", Role::Admin),
         ("staff@demo.rezerve.test", "Demo Box Office", Role::Staff),
-        ("customer@demo.rezerve.test", "Demo Customer", Role::Customer),
+        (
+            "customer@demo.rezerve.test",
+            "Demo Customer",
+            Role::Customer,
+        ),
     ] {
         let user = match core.auth.find_by_email(email).await? {
             Some(user) => user,
@@ -236,4 +283,3 @@ async fn accounts(core: &Core, out: &mut impl Write) -> anyhow::Result<Caller> {
     }
     admin.context("the demo admin exists")
 }
-

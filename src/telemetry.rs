@@ -19,6 +19,18 @@ pub const AUTH_LOGINS_TOTAL: &str = "rezerve_auth_logins_total";
 pub const AUTH_USERS_CREATED_TOTAL: &str = "rezerve_auth_users_created_total";
 /// Events created, by category.
 pub const CATALOG_EVENTS_CREATED_TOTAL: &str = "rezerve_catalog_events_created_total";
+/// Jobs run, by kind and resulting status (`done`, `queued`, `dead`).
+pub const JOBS_RUN_TOTAL: &str = "rezerve_jobs_run_total";
+/// Seat holds created, by event category.
+pub const HOLDS_CREATED_TOTAL: &str = "rezerve_holds_created_total";
+/// Seat holds ended, by how (`released`, `expired`, `booked`).
+pub const HOLDS_ENDED_TOTAL: &str = "rezerve_holds_ended_total";
+/// Live seat holds.
+pub const HOLDS_ACTIVE: &str = "rezerve_holds_active";
+/// Holds refused because a seat was taken.
+pub const HOLDS_CONFLICTS_TOTAL: &str = "rezerve_holds_conflicts_total";
+/// How many changes one hold-store commit carried.
+pub const HOLDS_BATCH_SIZE: &str = "rezerve_store_holds_batch_size";
 /// Seconds since the process started serving.
 pub const PROCESS_START_TIME_SECONDS: &str = "rezerve_process_start_time_seconds";
 
@@ -69,6 +81,15 @@ fn describe() {
     metrics::describe_counter!(AUTH_LOGINS_TOTAL, "Login attempts by outcome");
     metrics::describe_counter!(AUTH_USERS_CREATED_TOTAL, "Accounts created by role");
     metrics::describe_counter!(CATALOG_EVENTS_CREATED_TOTAL, "Events created by category");
+    metrics::describe_counter!(JOBS_RUN_TOTAL, "Jobs run by kind and outcome");
+    metrics::describe_counter!(HOLDS_CREATED_TOTAL, "Seat holds created");
+    metrics::describe_counter!(HOLDS_ENDED_TOTAL, "Seat holds ended, by how");
+    metrics::describe_gauge!(HOLDS_ACTIVE, "Live seat holds");
+    metrics::describe_counter!(
+        HOLDS_CONFLICTS_TOTAL,
+        "Holds refused because a seat was taken"
+    );
+    metrics::describe_histogram!(HOLDS_BATCH_SIZE, "Changes per hold-store commit");
     metrics::describe_gauge!(
         PROCESS_START_TIME_SECONDS,
         metrics::Unit::Seconds,

@@ -85,7 +85,11 @@ pub fn normalize_email(field: &str, raw: &str, v: &mut Validator) -> String {
         }
         None => false,
     };
-    v.check(shape_ok, field, "must be an email address such as name@example.com");
+    v.check(
+        shape_ok,
+        field,
+        "must be an email address such as name@example.com",
+    );
     v.check(email.len() <= 254, field, "must be at most 254 characters");
     email
 }
@@ -99,26 +103,33 @@ pub fn normalize_name(field: &str, raw: &str, v: &mut Validator) -> String {
         field,
         format!("must be at most {MAX_NAME_CHARS} characters"),
     );
-    v.check(!name.chars().any(char::is_control), field, "must not contain control characters");
+    v.check(
+        !name.chars().any(char::is_control),
+        field,
+        "must not contain control characters",
+    );
     name
 }
 
-/// Trims a phone number; digits with optional `+`, spaces, dashes, dots and brackets.
+/// Checks a phone number (digits with optional `+`, spaces, dashes, dots and brackets) and
+/// returns it as its digits, after a `+` if it had one: `+91 98765-43210` and `+919876543210`
+/// are one number, and the unique index must see them as one.
 pub fn normalize_phone(field: &str, raw: Option<&str>, v: &mut Validator) -> Option<String> {
-    let phone = raw?.trim().to_string();
+    let phone = raw?.trim();
     if phone.is_empty() {
         return None;
     }
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     let allowed = phone
         .chars()
         .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     v.check(
-        allowed && (7..=20).contains(&digits) && phone.len() <= 32,
+        allowed && (7..=20).contains(&digits.len()) && phone.len() <= 32,
         field,
         "must be a phone number of 7 to 20 digits",
     );
-    Some(phone)
+    let plus = if phone.starts_with('+') { "+" } else { "" };
+    Some(format!("{plus}{digits}"))
 }
 
 /// Validated fields of a new account.
@@ -157,9 +168,14 @@ mod tests {
     #[test]
     fn emails_are_normalized_and_junk_refused() {
         let mut v = Validator::new();
-        assert_eq!(normalize_email("e", "  Ada@Example.COM ", &mut v), "ada@example.com");
+        assert_eq!(
+            normalize_email("e", "  Ada@Example.COM ", &mut v),
+            "ada@example.com"
+        );
         assert!(v.is_clean());
-        for bad in ["", "ada", "ada@", "@x.io", "a@b", "a b@c.io", "a@b@c.io", "a@.io", "a@io."] {
+        for bad in [
+            "", "ada", "ada@", "@x.io", "a@b", "a b@c.io", "a@b@c.io", "a@.io", "a@io.",
+        ] {
             let mut v = Validator::new();
             normalize_email("e", bad, &mut v);
             assert!(!v.is_clean(), "{bad:?} accepted");
@@ -169,7 +185,14 @@ mod tests {
     #[test]
     fn phones_need_seven_to_twenty_digits() {
         let mut v = Validator::new();
-        assert_eq!(normalize_phone("p", Some("+91 98765-43210"), &mut v).as_deref(), Some("+91 98765-43210"));
+        assert_eq!(
+            normalize_phone("p", Some("+91 98765-43210"), &mut v).as_deref(),
+            Some("+919876543210")
+        );
+        assert_eq!(
+            normalize_phone("p", Some(" (020) 7946.0000 "), &mut v).as_deref(),
+            Some("02079460000")
+        );
         assert!(v.is_clean());
         for bad in ["12345", "phone me", "+1 (555) 123-4567-8901-2345-678"] {
             let mut v = Validator::new();

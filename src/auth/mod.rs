@@ -116,7 +116,23 @@ impl Auth {
             updated_at: now,
         };
         let insert = row.clone();
-        self.db.write(move |conn| repo::insert(conn, &insert)).await?;
+        let now_ms = (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+        self.db
+            .write(move |conn| {
+                repo::insert(conn, &insert)?;
+                // The welcome email's job commits with the account, or neither does.
+                let payload = serde_json::json!({"user_id": insert.id, "email": insert.email, "name": insert.name});
+                crate::jobs::queue::enqueue_now(
+                    conn,
+                    crate::jobs::JobKind::UserCreated,
+                    &payload,
+                    Some(format!("user-created:{}", insert.id)),
+                    format!("user:{}", insert.id),
+                    now_ms,
+                )?;
+                Ok(())
+            })
+            .await?;
         metrics::counter!(crate::telemetry::AUTH_USERS_CREATED_TOTAL, "role" => role.as_str())
             .increment(1);
         tracing::info!(user_id = %row.id, role = %role, "account created");
@@ -128,7 +144,10 @@ impl Auth {
     pub async fn login(&self, email: &str, password: &str) -> Result<(User, IssuedToken), Error> {
         let email = email.trim().to_lowercase();
         let lookup = email.clone();
-        let row = self.db.read(move |conn| repo::by_email(conn, &lookup)).await?;
+        let row = self
+            .db
+            .read(move |conn| repo::by_email(conn, &lookup))
+            .await?;
         if password.len() > password::MAX_PASSWORD_BYTES {
             return Err(Error::InvalidCredentials);
         }
@@ -231,7 +250,11 @@ impl Auth {
     }
 
     /// A page of accounts.
-    pub async fn list_users(&self, filter: UserFilter, page: PageRequest) -> Result<Page<User>, Error> {
+    pub async fn list_users(
+        &self,
+        filter: UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, Error> {
         let request = page.clone();
         let rows = self
             .db
@@ -247,7 +270,10 @@ impl Auth {
             return Err(Error::NotFound("user"));
         }
         let mut v = Validator::new();
-        let name = patch.name.as_deref().map(|n| account::normalize_name("name", n, &mut v));
+        let name = patch
+            .name
+            .as_deref()
+            .map(|n| account::normalize_name("name", n, &mut v));
         let phone = patch
             .phone
             .as_deref()
@@ -299,7 +325,8 @@ impl Auth {
                     revoke = true;
                 }
                 let still_active_admin = row.role == Role::Admin && !row.disabled;
-                if was_active_admin && !still_active_admin && repo::count_active_admins(conn)? <= 1 {
+                if was_active_admin && !still_active_admin && repo::count_active_admins(conn)? <= 1
+                {
                     return Err(Error::conflict(
                         "last_admin",
                         "this is the last enabled admin; create another admin first",

@@ -116,6 +116,9 @@ mod tests {
     #[test]
     fn salts_differ() {
         let hasher = cheap();
-        assert_ne!(hasher.hash("same").expect("a"), hasher.hash("same").expect("b"));
+        assert_ne!(
+            hasher.hash("same").expect("a"),
+            hasher.hash("same").expect("b")
+        );
     }
 }

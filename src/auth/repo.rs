@@ -20,7 +20,8 @@ pub struct UserRow {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, email, name, phone, role, password_hash, disabled, token_version, created_at, updated_at";
+const COLUMNS: &str =
+    "id, email, name, phone, role, password_hash, disabled, token_version, created_at, updated_at";
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     let role: String = row.get(4)?;
@@ -30,7 +31,11 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
         name: row.get(2)?,
         phone: row.get(3)?,
         role: Role::parse(&role).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, "unknown role".into())
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Text,
+                "unknown role".into(),
+            )
         })?,
         password_hash: row.get(5)?,
         disabled: row.get(6)?,
@@ -42,7 +47,7 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
 
 /// Inserts a user; a taken email or phone is a conflict with its own code.
 pub fn insert(conn: &Connection, user: &UserRow) -> Result<(), Error> {
-    let result = conn
+    conn
         .prepare_cached(
             "INSERT INTO users (id, email, name, phone, role, password_hash, disabled, token_version, created_at, updated_at)
              VALUES (:id, :email, :name, :phone, :role, :hash, :disabled, :ver, :created, :updated)",
@@ -51,21 +56,29 @@ pub fn insert(conn: &Connection, user: &UserRow) -> Result<(), Error> {
             ":id": user.id, ":email": user.email, ":name": user.name, ":phone": user.phone,
             ":role": user.role.as_str(), ":hash": user.password_hash, ":disabled": user.disabled,
             ":ver": user.token_version, ":created": user.created_at, ":updated": user.updated_at,
-        });
-    match result {
-        Ok(_) => Ok(()),
-        Err(rusqlite::Error::SqliteFailure(e, Some(msg)))
+        })
+        .map_err(unique_violation)?;
+    Ok(())
+}
+
+/// A taken email or phone as a conflict with its own code; anything else as it is.
+fn unique_violation(error: rusqlite::Error) -> Error {
+    match error {
+        rusqlite::Error::SqliteFailure(e, Some(msg))
             if e.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
             if msg.contains("users.email") {
-                Err(Error::conflict("email_taken", "an account with this email already exists"))
+                Error::conflict("email_taken", "an account with this email already exists")
             } else if msg.contains("users.phone") {
-                Err(Error::conflict("phone_taken", "an account with this phone number already exists"))
+                Error::conflict(
+                    "phone_taken",
+                    "an account with this phone number already exists",
+                )
             } else {
-                Err(Error::internal(msg))
+                Error::internal(msg)
             }
         }
-        Err(e) => Err(e.into()),
+        other => other.into(),
     }
 }
 
@@ -102,7 +115,11 @@ pub struct UserFilter {
 }
 
 /// A page of users ordered by id (ids are time-ordered, so this is creation order).
-pub fn list(conn: &Connection, filter: &UserFilter, page: &PageRequest) -> Result<Vec<UserRow>, Error> {
+pub fn list(
+    conn: &Connection,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<Vec<UserRow>, Error> {
     let after = page.after.as_ref().map(|a| a[0].clone());
     let q = filter.q.as_ref().map(|q| format!("%{}%", escape_like(q)));
     let mut stmt = conn.prepare_cached(&format!(
@@ -126,10 +143,12 @@ pub fn list(conn: &Connection, filter: &UserFilter, page: &PageRequest) -> Resul
 
 /// Escapes `%`, `_` and `\` so a search string matches literally inside LIKE.
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
-/// Writes back the mutable columns of a user.
+/// Writes back the mutable columns of a user; a phone another account has is a conflict.
 pub fn update(conn: &Connection, user: &UserRow) -> Result<(), Error> {
     conn.prepare_cached(
         "UPDATE users SET name = :name, phone = :phone, role = :role, password_hash = :hash,
@@ -140,7 +159,8 @@ pub fn update(conn: &Connection, user: &UserRow) -> Result<(), Error> {
         ":id": user.id, ":name": user.name, ":phone": user.phone, ":role": user.role.as_str(),
         ":hash": user.password_hash, ":disabled": user.disabled, ":ver": user.token_version,
         ":updated": user.updated_at,
-    })?;
+    })
+    .map_err(unique_violation)?;
     Ok(())
 }
 

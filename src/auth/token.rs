@@ -35,7 +35,9 @@ pub struct Tokens {
 
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens").field("issuer", &self.issuer).finish()
+        f.debug_struct("Tokens")
+            .field("issuer", &self.issuer)
+            .finish()
     }
 }
 
@@ -66,7 +68,9 @@ impl Tokens {
         version: i64,
         now: OffsetDateTime,
     ) -> Result<(String, OffsetDateTime), Error> {
-        let expires_at = now + self.ttl;
+        // The token's `exp` is whole seconds; say exactly that, not a moment later.
+        let exp = (now + self.ttl).unix_timestamp();
+        let expires_at = OffsetDateTime::from_unix_timestamp(exp).map_err(Error::internal)?;
         let claims = Claims {
             sub: user_id.to_string(),
             email: email.to_string(),
@@ -74,7 +78,7 @@ impl Tokens {
             ver: version,
             iss: self.issuer.clone(),
             iat: now.unix_timestamp(),
-            exp: expires_at.unix_timestamp(),
+            exp,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| Error::internal(format!("cannot sign a token: {e}")))?;
@@ -121,7 +125,11 @@ mod tests {
         let (token, _) = tokens
             .issue("usr_1", "a@b.test", Role::Customer, 0, now())
             .expect("issue");
-        assert!(tokens.verify(&token, now() + time::Duration::hours(1)).is_err());
+        assert!(
+            tokens
+                .verify(&token, now() + time::Duration::hours(1))
+                .is_err()
+        );
 
         let other_key = Tokens::new(b"another key of thirty-two bytes!", "rezerve", 3600);
         assert!(other_key.verify(&token, now()).is_err());

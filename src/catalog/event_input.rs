@@ -148,7 +148,11 @@ pub fn validate_timezone(field: &str, tz: &str, v: &mut Validator) {
         && tz
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
-    v.check(ok, field, "must be an IANA time zone such as Asia/Kolkata or UTC");
+    v.check(
+        ok,
+        field,
+        "must be an IANA time zone such as Asia/Kolkata or UTC",
+    );
 }
 
 /// Validates prices against the categories used, requiring one currency.
@@ -180,7 +184,11 @@ impl CreateEvent {
         let mut v = Validator::new();
         let name = required_text("name", Some(&self.name), 200, &mut v);
         let description = self.description.clone().unwrap_or_default();
-        v.check(description.chars().count() <= 5_000, "description", "must be at most 5000 characters");
+        v.check(
+            description.chars().count() <= 5_000,
+            "description",
+            "must be at most 5000 characters",
+        );
         let timezone = self.timezone.clone().unwrap_or_else(|| "UTC".into());
         validate_timezone("timezone", &timezone, &mut v);
 
@@ -196,7 +204,10 @@ impl CreateEvent {
         let mut capacities: BTreeMap<String, u32> = BTreeMap::new();
         match (&self.seat_map, &self.capacity) {
             (Some(_), Some(_)) => v.add("capacity", "send either seat_map or capacity, not both"),
-            (None, None) => v.add("seat_map", "a seat map (or capacity for general admission) is required"),
+            (None, None) => v.add(
+                "seat_map",
+                "a seat map (or capacity for general admission) is required",
+            ),
             (Some(map), None) => {
                 seats = map.expand("seat_map", &mut v);
                 for seat in &seats {
@@ -211,7 +222,10 @@ impl CreateEvent {
                 }
                 for (category, places) in capacity {
                     if !is_category_name(category) {
-                        v.add(format!("capacity.{category}"), "category names are 1 to 32 lower-case letters, digits or '_'");
+                        v.add(
+                            format!("capacity.{category}"),
+                            "category names are 1 to 32 lower-case letters, digits or '_'",
+                        );
                     }
                     v.check(
                         (1..=MAX_CAPACITY).contains(places),
@@ -270,7 +284,13 @@ impl CreateEvent {
         &self,
         now: OffsetDateTime,
         v: &mut Validator,
-    ) -> (Option<String>, Option<String>, i64, Option<i64>, Vec<StopSpec>) {
+    ) -> (
+        Option<String>,
+        Option<String>,
+        i64,
+        Option<i64>,
+        Vec<StopSpec>,
+    ) {
         for (present, field) in [
             (self.origin.is_some(), "origin"),
             (self.destination.is_some(), "destination"),
@@ -278,7 +298,11 @@ impl CreateEvent {
             (self.arrives_at.is_some(), "arrives_at"),
             (!self.stops.is_empty(), "stops"),
         ] {
-            v.check(!present, field, "only travel events (flight, bus, train) have a route");
+            v.check(
+                !present,
+                field,
+                "only travel events (flight, bus, train) have a route",
+            );
         }
         let venue_name = match &self.venue {
             None => {
@@ -314,7 +338,13 @@ impl CreateEvent {
         &self,
         now: OffsetDateTime,
         v: &mut Validator,
-    ) -> (Option<String>, Option<String>, i64, Option<i64>, Vec<StopSpec>) {
+    ) -> (
+        Option<String>,
+        Option<String>,
+        i64,
+        Option<i64>,
+        Vec<StopSpec>,
+    ) {
         for (present, field) in [
             (self.venue.is_some(), "venue"),
             (self.starts_at.is_some(), "starts_at"),
@@ -329,12 +359,24 @@ impl CreateEvent {
         let origin = required_text("origin", self.origin.as_deref(), 100, v);
         let destination = required_text("destination", self.destination.as_deref(), 100, v);
         let (Some(departs), Some(arrives)) = (self.departs_at, self.arrives_at) else {
-            v.check(self.departs_at.is_some(), "departs_at", "is required for travel events");
-            v.check(self.arrives_at.is_some(), "arrives_at", "is required for travel events");
+            v.check(
+                self.departs_at.is_some(),
+                "departs_at",
+                "is required for travel events",
+            );
+            v.check(
+                self.arrives_at.is_some(),
+                "arrives_at",
+                "is required for travel events",
+            );
             return (None, None, 0, None, Vec::new());
         };
         v.check(departs > now, "departs_at", "must be in the future");
-        v.check(self.stops.len() <= MAX_STOPS, "stops", format!("at most {MAX_STOPS} stops"));
+        v.check(
+            self.stops.len() <= MAX_STOPS,
+            "stops",
+            format!("at most {MAX_STOPS} stops"),
+        );
 
         let mut route = vec![StopSpec {
             name: origin,
@@ -364,7 +406,11 @@ impl CreateEvent {
                 departs_at: Some(stop.departs_at.unix_timestamp()),
             });
         }
-        v.check(arrives > last, "arrives_at", format!("must be after {last_field}"));
+        v.check(
+            arrives > last,
+            "arrives_at",
+            format!("must be after {last_field}"),
+        );
         route.push(StopSpec {
             name: destination,
             arrives_at: Some(arrives.unix_timestamp()),
@@ -373,7 +419,10 @@ impl CreateEvent {
         let mut seen = HashSet::new();
         for stop in &route {
             if !stop.name.is_empty() && !seen.insert(stop.name.to_lowercase()) {
-                v.add("stops", format!("`{}` appears twice on the route", stop.name));
+                v.add(
+                    "stops",
+                    format!("`{}` appears twice on the route", stop.name),
+                );
             }
         }
         (

@@ -5,6 +5,7 @@
 //! Never decides whether a seat is free to sell: that is `inventory`'s job.
 
 pub mod event_input;
+pub mod history;
 pub mod invariants;
 pub mod model;
 pub mod repo;
@@ -14,6 +15,7 @@ pub mod venue;
 use crate::auth::Caller;
 use crate::clock::SharedClock;
 use crate::error::{Error, Validator};
+use crate::inventory::Inventory;
 use crate::money::Money;
 use crate::pagination::{Page, PageRequest};
 use crate::store::Sqlite;
@@ -37,17 +39,55 @@ pub const MAX_LABELS_PER_REQUEST: usize = 1_000;
 pub struct Catalog {
     db: Sqlite,
     clock: SharedClock,
+    /// The live seat index; absent in CLI processes, which see the stored state only.
+    inventory: Option<Inventory>,
 }
 
 impl Catalog {
     /// A catalog over the database.
     pub fn new(db: Sqlite, clock: SharedClock) -> Catalog {
-        Catalog { db, clock }
+        Catalog {
+            db,
+            clock,
+            inventory: None,
+        }
+    }
+
+    /// The same catalog, keeping the live seat index in step with its changes.
+    pub fn with_inventory(self, inventory: Inventory) -> Catalog {
+        Catalog {
+            inventory: Some(inventory),
+            ..self
+        }
+    }
+
+    /// Replaces stored counts with the live index's (held and expired seats included).
+    fn with_live_counts(&self, mut view: EventView) -> EventView {
+        let Some(counts) = self
+            .inventory
+            .as_ref()
+            .and_then(|i| i.availability(&view.id))
+        else {
+            return view;
+        };
+        let mut total = Availability::default();
+        for category in &mut view.categories {
+            if let Some((_, live)) = counts.iter().find(|(name, _)| *name == category.category) {
+                category.availability = *live;
+            }
+            total.add(&category.availability);
+        }
+        view.availability = total;
+        view
     }
 
     /// Creates an event with its seats. A venue id supplies the seat map, name and time zone
     /// unless the request sends its own.
-    pub async fn create_event(&self, caller: &Caller, mut input: CreateEvent) -> Result<EventView, Error> {
+    pub async fn create_event(
+        &self,
+        caller: &Caller,
+        mut input: CreateEvent,
+    ) -> Result<EventView, Error> {
         if let Some(venue_id) = input.venue.as_ref().and_then(|v| v.id.clone()) {
             let lookup = venue_id.clone();
             let venue = self
@@ -81,10 +121,13 @@ impl Catalog {
                 event_view(conn, &event_id)
             })
             .await?;
+        if let Some(inventory) = &self.inventory {
+            inventory.load_event(&id).await?;
+        }
         metrics::counter!(crate::telemetry::CATALOG_EVENTS_CREATED_TOTAL, "category" => category.as_str())
             .increment(1);
         tracing::info!(event_id = %id, by = %caller.user_id, seats = view.availability.total, "event created");
-        Ok(view)
+        Ok(self.with_live_counts(view))
     }
 
     /// One event with its prices and availability.
@@ -93,11 +136,16 @@ impl Catalog {
             return Err(Error::NotFound("event"));
         }
         let id = id.to_string();
-        self.db.read(move |conn| event_view(conn, &id)).await
+        let view = self.db.read(move |conn| event_view(conn, &id)).await?;
+        Ok(self.with_live_counts(view))
     }
 
     /// A page of events by start time.
-    pub async fn list_events(&self, filter: EventFilter, page: PageRequest) -> Result<Page<EventView>, Error> {
+    pub async fn list_events(
+        &self,
+        filter: EventFilter,
+        page: PageRequest,
+    ) -> Result<Page<EventView>, Error> {
         let request = page.clone();
         let views = self
             .db
@@ -110,16 +158,23 @@ impl Catalog {
             .await?;
         Ok(Page::from_rows(views, &page, |e| {
             vec![e.starts_at.unix_timestamp().to_string(), e.id.clone()]
-        }))
+        })
+        .map(|v| self.with_live_counts(v)))
     }
 
     /// Every seat of an event with its status; `from`/`to` pick a segment of a route.
-    pub async fn seats(&self, id: &str, from: Option<String>, to: Option<String>) -> Result<SeatsView, Error> {
+    pub async fn seats(
+        &self,
+        id: &str,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Result<SeatsView, Error> {
         if !crate::ids::looks_like("evt", id) {
             return Err(Error::NotFound("event"));
         }
         let id = id.to_string();
-        self.db
+        let mut view = self
+            .db
             .read(move |conn| {
                 let event = repo::event_by_id(conn, &id)?.ok_or(Error::NotFound("event"))?;
                 let stops = repo::stops(conn, &id)?;
@@ -136,7 +191,10 @@ impl Catalog {
                         } else {
                             SeatStatus::Available
                         },
-                        price: Money::new(prices.get(&s.category).copied().unwrap_or(0), &event.currency),
+                        price: Money::new(
+                            prices.get(&s.category).copied().unwrap_or(0),
+                            &event.currency,
+                        ),
                         label: s.label,
                         section: s.section,
                         row: s.row,
@@ -153,7 +211,20 @@ impl Catalog {
                     seats,
                 })
             })
-            .await
+            .await?;
+        if let Some(inventory) = &self.inventory {
+            let live = inventory.seat_statuses(
+                &view.event_id,
+                view.from.as_deref(),
+                view.to.as_deref(),
+            )?;
+            for seat in &mut view.seats {
+                if let Some(status) = live.get(&seat.label) {
+                    seat.status = *status;
+                }
+            }
+        }
+        Ok(view)
     }
 
     /// Applies an admin's edit. Times stay in the future and in order; prices keep the
@@ -163,19 +234,61 @@ impl Catalog {
             return Err(Error::NotFound("event"));
         }
         let now = self.clock.now();
-        let id = id.to_string();
-        self.db
+        // Capacity changes go to the live index first: it knows what is held right now, and
+        // holds cannot slip in between. They are undone if the stored edit fails.
+        let mut undo = Vec::new();
+        if let (Some(inventory), Some(capacity)) = (&self.inventory, &patch.capacity) {
+            for (category, places) in capacity {
+                match inventory.set_capacity(id, category, *places) {
+                    Ok(previous) => undo.push((category.clone(), previous)),
+                    Err(e) => {
+                        self.undo_capacity(id, &undo);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        let event_id = id.to_string();
+        let prices = patch.prices.clone();
+        let result = self
+            .db
             .write(move |conn| {
-                let mut event = repo::event_by_id(conn, &id)?.ok_or(Error::NotFound("event"))?;
+                let mut event =
+                    repo::event_by_id(conn, &event_id)?.ok_or(Error::NotFound("event"))?;
                 if EventStatus::parse(&event.status) == EventStatus::Cancelled {
-                    return Err(Error::conflict("event_cancelled", "a cancelled event cannot be edited"));
+                    return Err(Error::conflict(
+                        "event_cancelled",
+                        "a cancelled event cannot be edited",
+                    ));
                 }
                 apply_patch(conn, &mut event, &patch, now)?;
                 event.updated_at = now.unix_timestamp();
                 repo::update_event(conn, &event)?;
-                event_view(conn, &id)
+                event_view(conn, &event_id)
             })
-            .await
+            .await;
+        match result {
+            Ok(view) => {
+                if let (Some(inventory), Some(prices)) = (&self.inventory, prices) {
+                    for (category, price) in prices {
+                        inventory.set_price(id, &category, price.amount_minor);
+                    }
+                }
+                Ok(self.with_live_counts(view))
+            }
+            Err(e) => {
+                self.undo_capacity(id, &undo);
+                Err(e)
+            }
+        }
+    }
+
+    fn undo_capacity(&self, event_id: &str, undo: &[(String, u32)]) {
+        if let Some(inventory) = &self.inventory {
+            for (category, previous) in undo {
+                let _ = inventory.set_capacity(event_id, category, *previous);
+            }
+        }
     }
 
     /// Deletes an event that has never sold or held anything.
@@ -183,12 +296,20 @@ impl Catalog {
         if !crate::ids::looks_like("evt", id) {
             return Err(Error::NotFound("event"));
         }
+        if let Some(inventory) = &self.inventory {
+            inventory.retire_event(id)?;
+        }
         let event_id = id.to_string();
         let deleted = self
             .db
             .write(move |conn| repo::delete_event(conn, &event_id))
-            .await?;
-        if !deleted {
+            .await;
+        if !matches!(deleted, Ok(true))
+            && let Some(inventory) = &self.inventory
+        {
+            inventory.load_event(id).await?;
+        }
+        if !deleted? {
             return Err(Error::NotFound("event"));
         }
         tracing::info!(event_id = %id, by = %caller.user_id, "event deleted");
@@ -226,13 +347,25 @@ impl Catalog {
         labels.sort();
         labels.dedup();
         let changed = labels.clone();
-        self.db
+        // Blocking checks the live index first (a held or sold seat cannot be blocked) and
+        // is undone there if the stored change fails; unblocking is stored first.
+        let newly_blocked = match (&self.inventory, reason.is_some()) {
+            (Some(inventory), true) => inventory.block(id, &labels)?,
+            _ => Vec::new(),
+        };
+        let blocking = reason.is_some();
+        let stored = self
+            .db
             .write(move |conn| {
                 let event = repo::event_by_id(conn, &event_id)?.ok_or(Error::NotFound("event"))?;
                 if event.general_admission {
-                    return Err(Error::invalid("seats", "a general-admission event has no seats to block"));
+                    return Err(Error::invalid(
+                        "seats",
+                        "a general-admission event has no seats to block",
+                    ));
                 }
-                let missing = repo::set_blocked(conn, &event_id, &labels, reason.as_deref(), &actor, now)?;
+                let missing =
+                    repo::set_blocked(conn, &event_id, &labels, reason.as_deref(), &actor, now)?;
                 if !missing.is_empty() {
                     return Err(Error::invalid(
                         "seats",
@@ -241,7 +374,15 @@ impl Catalog {
                 }
                 Ok(())
             })
-            .await?;
+            .await;
+        if let Some(inventory) = &self.inventory {
+            match (&stored, blocking) {
+                (Err(_), true) => inventory.unblock(id, &newly_blocked),
+                (Ok(()), false) => inventory.unblock(id, &changed),
+                _ => {}
+            }
+        }
+        stored?;
         let mut view = self.seats(id, None, None).await?;
         view.seats.retain(|s| changed.contains(&s.label));
         Ok(view)
@@ -251,7 +392,9 @@ impl Catalog {
     pub async fn create_venue(&self, input: CreateVenue) -> Result<VenueView, Error> {
         let row = input.validate(crate::ids::new_id("ven"), self.clock.now().unix_timestamp())?;
         let insert = row.clone();
-        self.db.write(move |conn| repo::insert_venue(conn, &insert)).await?;
+        self.db
+            .write(move |conn| repo::insert_venue(conn, &insert))
+            .await?;
         VenueView::from_row(row)
     }
 
@@ -272,7 +415,10 @@ impl Catalog {
     /// A page of venues.
     pub async fn list_venues(&self, page: PageRequest) -> Result<Page<VenueView>, Error> {
         let request = page.clone();
-        let rows = self.db.read(move |conn| repo::list_venues(conn, &request)).await?;
+        let rows = self
+            .db
+            .read(move |conn| repo::list_venues(conn, &request))
+            .await?;
         let page = Page::from_rows(rows, &page, |v| vec![v.id.clone()]);
         Ok(Page {
             items: page
@@ -295,7 +441,10 @@ fn resolve_segment(
         return Ok(None);
     }
     if stops.len() < 2 {
-        return Err(Error::invalid("from", "only travel events have stops to choose a segment from"));
+        return Err(Error::invalid(
+            "from",
+            "only travel events have stops to choose a segment from",
+        ));
     }
     let find = |field: &str, name: Option<&str>, default: usize| -> Result<usize, Error> {
         match name {
@@ -311,17 +460,30 @@ fn resolve_segment(
     if from_idx >= to_idx {
         return Err(Error::invalid("to", "must be a stop after `from`"));
     }
-    Ok(Some((stops[from_idx].name.clone(), stops[to_idx].name.clone())))
+    Ok(Some((
+        stops[from_idx].name.clone(),
+        stops[to_idx].name.clone(),
+    )))
 }
 
-fn apply_patch(conn: &Connection, event: &mut EventRow, patch: &EventPatch, now: time::OffsetDateTime) -> Result<(), Error> {
+fn apply_patch(
+    conn: &Connection,
+    event: &mut EventRow,
+    patch: &EventPatch,
+    now: time::OffsetDateTime,
+) -> Result<(), Error> {
     let mut v = Validator::new();
-    let category = EventCategory::parse(&event.category).ok_or_else(|| Error::internal("unknown stored category"))?;
+    let category = EventCategory::parse(&event.category)
+        .ok_or_else(|| Error::internal("unknown stored category"))?;
     if let Some(name) = &patch.name {
         event.name = required_text("name", Some(name), 200, &mut v);
     }
     if let Some(description) = &patch.description {
-        v.check(description.chars().count() <= 5_000, "description", "must be at most 5000 characters");
+        v.check(
+            description.chars().count() <= 5_000,
+            "description",
+            "must be at most 5000 characters",
+        );
         event.description = description.clone();
     }
     if let Some(tz) = &patch.timezone {
@@ -330,13 +492,30 @@ fn apply_patch(conn: &Connection, event: &mut EventRow, patch: &EventPatch, now:
     }
     let stops = repo::stops(conn, &event.id)?;
     if category.is_travel() {
-        v.check(patch.starts_at.is_none(), "starts_at", "travel events use departs_at");
-        v.check(patch.ends_at.is_none(), "ends_at", "travel events use arrives_at");
+        v.check(
+            patch.starts_at.is_none(),
+            "starts_at",
+            "travel events use departs_at",
+        );
+        v.check(
+            patch.ends_at.is_none(),
+            "ends_at",
+            "travel events use arrives_at",
+        );
         let last = stops.len().saturating_sub(1);
         if let Some(departs) = patch.departs_at {
-            let next = stops.get(1).and_then(|s| s.arrives_at).unwrap_or(i64::MAX);
+            // Without intermediate stops the next arrival is the destination's, which this
+            // patch may move too (a delay moves both ends at once).
+            let next = match (stops.len(), patch.arrives_at) {
+                (2, Some(arrives)) => arrives.unix_timestamp(),
+                _ => stops.get(1).and_then(|s| s.arrives_at).unwrap_or(i64::MAX),
+            };
             v.check(departs > now, "departs_at", "must be in the future");
-            v.check(departs.unix_timestamp() < next, "departs_at", "must be before the arrival at the next stop");
+            v.check(
+                departs.unix_timestamp() < next,
+                "departs_at",
+                "must be before the arrival at the next stop",
+            );
             event.starts_at = departs.unix_timestamp();
             repo::update_stop_times(conn, &event.id, 0, None, Some(event.starts_at))?;
         }
@@ -346,13 +525,31 @@ fn apply_patch(conn: &Connection, event: &mut EventRow, patch: &EventPatch, now:
             } else {
                 event.starts_at
             };
-            v.check(arrives.unix_timestamp() > previous, "arrives_at", "must be after the departure from the previous stop");
+            v.check(
+                arrives.unix_timestamp() > previous,
+                "arrives_at",
+                "must be after the departure from the previous stop",
+            );
             event.ends_at = Some(arrives.unix_timestamp());
-            repo::update_stop_times(conn, &event.id, last as i64, Some(arrives.unix_timestamp()), None)?;
+            repo::update_stop_times(
+                conn,
+                &event.id,
+                last as i64,
+                Some(arrives.unix_timestamp()),
+                None,
+            )?;
         }
     } else {
-        v.check(patch.departs_at.is_none(), "departs_at", "only travel events depart");
-        v.check(patch.arrives_at.is_none(), "arrives_at", "only travel events arrive");
+        v.check(
+            patch.departs_at.is_none(),
+            "departs_at",
+            "only travel events depart",
+        );
+        v.check(
+            patch.arrives_at.is_none(),
+            "arrives_at",
+            "only travel events arrive",
+        );
         if let Some(starts) = patch.starts_at {
             v.check(starts > now, "starts_at", "must be in the future");
             event.starts_at = starts.unix_timestamp();
@@ -373,7 +570,11 @@ fn apply_patch(conn: &Connection, event: &mut EventRow, patch: &EventPatch, now:
                 continue;
             }
             price.validate_price(&field, &mut v);
-            v.check(price.currency == event.currency, format!("{field}.currency"), format!("must be the event's currency, {}", event.currency));
+            v.check(
+                price.currency == event.currency,
+                format!("{field}.currency"),
+                format!("must be the event's currency, {}", event.currency),
+            );
             if v.is_clean() {
                 repo::set_base_price(conn, &event.id, name, price.amount_minor)?;
             }
@@ -381,7 +582,10 @@ fn apply_patch(conn: &Connection, event: &mut EventRow, patch: &EventPatch, now:
     }
     if let Some(capacity) = &patch.capacity {
         if !event.general_admission {
-            v.add("capacity", "seated events change capacity by blocking or unblocking seats");
+            v.add(
+                "capacity",
+                "seated events change capacity by blocking or unblocking seats",
+            );
         }
         for (name, places) in capacity {
             let field = format!("capacity.{name}");
@@ -389,10 +593,8 @@ fn apply_patch(conn: &Connection, event: &mut EventRow, patch: &EventPatch, now:
                 v.add(field, "this event has no such category");
                 continue;
             }
-            // Held and sold places arrive with the inventory; until then nothing is taken.
-            let taken: u32 = 0;
-            v.check(*places >= 1, field.clone(), "must be at least 1");
-            v.check(*places >= taken, field, format!("cannot drop below the {taken} places already taken"));
+            // What is held or sold was checked against the live index before this write.
+            v.check(*places >= 1, field, "must be at least 1");
             if v.is_clean() {
                 repo::set_capacity(conn, &event.id, name, *places)?;
             }
@@ -409,7 +611,8 @@ pub fn event_view(conn: &Connection, id: &str) -> Result<EventView, Error> {
 }
 
 fn build_view(conn: &Connection, row: EventRow) -> Result<EventView, Error> {
-    let category = EventCategory::parse(&row.category).ok_or_else(|| Error::internal("unknown stored category"))?;
+    let category = EventCategory::parse(&row.category)
+        .ok_or_else(|| Error::internal("unknown stored category"))?;
     let stops: Vec<StopView> = repo::stops(conn, &row.id)?
         .into_iter()
         .map(|s| StopView {
@@ -450,8 +653,12 @@ fn build_view(conn: &Connection, row: EventRow) -> Result<EventView, Error> {
             id: row.venue_id.clone(),
             name: row.venue_name.clone().unwrap_or_default(),
         }),
-        origin: travel.then(|| stops.first().map(|s| s.name.clone())).flatten(),
-        destination: travel.then(|| stops.last().map(|s| s.name.clone())).flatten(),
+        origin: travel
+            .then(|| stops.first().map(|s| s.name.clone()))
+            .flatten(),
+        destination: travel
+            .then(|| stops.last().map(|s| s.name.clone()))
+            .flatten(),
         departs_at: travel.then(|| at(row.starts_at)),
         arrives_at: if travel { row.ends_at.map(at) } else { None },
         id: row.id,

@@ -72,7 +72,17 @@ impl EventStatus {
 
 /// A property of one seat that matters to whoever sits there.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum SeatFlag {
@@ -113,7 +123,11 @@ impl SeatFlag {
 
     /// The stored form of a list of flags.
     pub fn join(flags: &[SeatFlag]) -> String {
-        flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+        flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// Whether a seat with this flag serves a guest who needs accessible seating.

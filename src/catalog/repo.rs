@@ -106,17 +106,33 @@ fn insert_stops(conn: &Connection, event_id: &str, stops: &[StopSpec]) -> Result
         "INSERT INTO event_stops (event_id, idx, name, arrives_at, departs_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (idx, stop) in stops.iter().enumerate() {
-        stmt.execute(rusqlite::params![event_id, idx as i64, stop.name, stop.arrives_at, stop.departs_at])?;
+        stmt.execute(rusqlite::params![
+            event_id,
+            idx as i64,
+            stop.name,
+            stop.arrives_at,
+            stop.departs_at
+        ])?;
     }
     Ok(())
 }
 
-fn insert_categories(conn: &Connection, event_id: &str, categories: &[CategorySpec]) -> Result<(), Error> {
+fn insert_categories(
+    conn: &Connection,
+    event_id: &str,
+    categories: &[CategorySpec],
+) -> Result<(), Error> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO price_categories (event_id, category, position, base_minor, capacity) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (position, c) in categories.iter().enumerate() {
-        stmt.execute(rusqlite::params![event_id, c.category, position as i64, c.base_minor, c.capacity])?;
+        stmt.execute(rusqlite::params![
+            event_id,
+            c.category,
+            position as i64,
+            c.base_minor,
+            c.capacity
+        ])?;
     }
     Ok(())
 }
@@ -128,7 +144,14 @@ fn insert_seats(conn: &Connection, event_id: &str, seats: &[SeatSpec]) -> Result
     )?;
     for (seat_no, s) in seats.iter().enumerate() {
         stmt.execute(rusqlite::params![
-            event_id, seat_no as i64, s.label, s.section, s.row, s.number, s.category, SeatFlag::join(&s.flags)
+            event_id,
+            seat_no as i64,
+            s.label,
+            s.section,
+            s.row,
+            s.number,
+            s.category,
+            SeatFlag::join(&s.flags)
         ])?;
     }
     Ok(())
@@ -137,7 +160,9 @@ fn insert_seats(conn: &Connection, event_id: &str, seats: &[SeatSpec]) -> Result
 /// One event.
 pub fn event_by_id(conn: &Connection, id: &str) -> Result<Option<EventRow>, Error> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = ?1"
+        ))?
         .query_row([id], event_from_row)
         .optional()?)
 }
@@ -154,15 +179,23 @@ pub struct EventFilter {
 }
 
 /// A page of events by start time. `origin`/`destination` match any stop on the route, in
-/// that order, so a search from an intermediate stop finds the bus that passes through it.
-pub fn list_events(conn: &Connection, f: &EventFilter, page: &PageRequest) -> Result<Vec<EventRow>, Error> {
-    let (after_t, after_id) = match &page.after {
-        Some(k) => (
-            Some(k[0].parse::<i64>().map_err(|_| Error::invalid("cursor", "is not a cursor this list handed out"))?),
-            Some(k[1].clone()),
-        ),
-        None => (None, None),
-    };
+/// that order, so a search from an intermediate stop finds the bus that passes through it;
+/// an origin needs a later stop to travel to (nothing leaves from the last stop).
+pub fn list_events(
+    conn: &Connection,
+    f: &EventFilter,
+    page: &PageRequest,
+) -> Result<Vec<EventRow>, Error> {
+    let (after_t, after_id) =
+        match &page.after {
+            Some(k) => (
+                Some(k[0].parse::<i64>().map_err(|_| {
+                    Error::invalid("cursor", "is not a cursor this list handed out")
+                })?),
+                Some(k[1].clone()),
+            ),
+            None => (None, None),
+        };
     let q = f.q.as_ref().map(|q| format!("%{}%", escape_like(q)));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {EVENT_COLUMNS} FROM events e
@@ -172,10 +205,9 @@ pub fn list_events(conn: &Connection, f: &EventFilter, page: &PageRequest) -> Re
            AND (:q IS NULL OR e.name LIKE :q ESCAPE '\\' OR e.venue_name LIKE :q ESCAPE '\\'
                 OR EXISTS (SELECT 1 FROM event_stops s WHERE s.event_id = e.id AND s.name LIKE :q ESCAPE '\\'))
            AND (:origin IS NULL OR EXISTS (
-                SELECT 1 FROM event_stops a WHERE a.event_id = e.id AND a.name = :origin COLLATE NOCASE
-                  AND (:destination IS NULL OR EXISTS (
-                       SELECT 1 FROM event_stops b WHERE b.event_id = e.id
-                         AND b.name = :destination COLLATE NOCASE AND b.idx > a.idx))))
+                SELECT 1 FROM event_stops a JOIN event_stops b ON b.event_id = a.event_id AND b.idx > a.idx
+                WHERE a.event_id = e.id AND a.name = :origin COLLATE NOCASE
+                  AND (:destination IS NULL OR b.name = :destination COLLATE NOCASE)))
            AND (:destination IS NULL OR EXISTS (
                 SELECT 1 FROM event_stops b WHERE b.event_id = e.id AND b.name = :destination COLLATE NOCASE AND b.idx > 0))
            AND (:after_t IS NULL OR (e.starts_at, e.id) > (:after_t, :after_id))
@@ -270,14 +302,15 @@ pub fn set_blocked(
     actor: &str,
     now: i64,
 ) -> Result<Vec<String>, Error> {
-    let mut current = conn.prepare_cached(
-        "SELECT blocked_reason FROM seats WHERE event_id = ?1 AND label = ?2",
-    )?;
+    let mut current =
+        conn.prepare_cached("SELECT blocked_reason FROM seats WHERE event_id = ?1 AND label = ?2")?;
     let mut states = Vec::with_capacity(labels.len());
     let mut missing = Vec::new();
     for label in labels {
         match current
-            .query_row(rusqlite::params![event_id, label], |r| r.get::<_, Option<String>>(0))
+            .query_row(rusqlite::params![event_id, label], |r| {
+                r.get::<_, Option<String>>(0)
+            })
             .optional()?
         {
             Some(state) => states.push((label, state)),
@@ -287,8 +320,9 @@ pub fn set_blocked(
     if !missing.is_empty() {
         return Ok(missing);
     }
-    let mut update =
-        conn.prepare_cached("UPDATE seats SET blocked_reason = ?3 WHERE event_id = ?1 AND label = ?2")?;
+    let mut update = conn.prepare_cached(
+        "UPDATE seats SET blocked_reason = ?3 WHERE event_id = ?1 AND label = ?2",
+    )?;
     for (label, state) in states {
         let was_blocked = state.is_some();
         let blocking = reason.is_some();
@@ -299,7 +333,17 @@ pub fn set_blocked(
             } else {
                 (SeatStatus::Blocked, SeatStatus::Available, "unblock")
             };
-            record_history(conn, event_id, label, now, from, to, cause, Some(actor), reason)?;
+            record_history(
+                conn,
+                event_id,
+                label,
+                now,
+                from,
+                to,
+                cause,
+                Some(actor),
+                reason,
+            )?;
         }
     }
     Ok(Vec::new())
@@ -360,30 +404,56 @@ pub fn update_event(conn: &Connection, e: &EventRow) -> Result<(), Error> {
 }
 
 /// Moves the origin's departure or the destination's arrival of a travel event.
-pub fn update_stop_times(conn: &Connection, event_id: &str, idx: i64, arrives_at: Option<i64>, departs_at: Option<i64>) -> Result<(), Error> {
-    conn.prepare_cached("UPDATE event_stops SET arrives_at = ?3, departs_at = ?4 WHERE event_id = ?1 AND idx = ?2")?
-        .execute(rusqlite::params![event_id, idx, arrives_at, departs_at])?;
+pub fn update_stop_times(
+    conn: &Connection,
+    event_id: &str,
+    idx: i64,
+    arrives_at: Option<i64>,
+    departs_at: Option<i64>,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "UPDATE event_stops SET arrives_at = ?3, departs_at = ?4 WHERE event_id = ?1 AND idx = ?2",
+    )?
+    .execute(rusqlite::params![event_id, idx, arrives_at, departs_at])?;
     Ok(())
 }
 
 /// Sets a category's base price.
-pub fn set_base_price(conn: &Connection, event_id: &str, category: &str, base_minor: i64) -> Result<(), Error> {
-    conn.prepare_cached("UPDATE price_categories SET base_minor = ?3 WHERE event_id = ?1 AND category = ?2")?
-        .execute(rusqlite::params![event_id, category, base_minor])?;
+pub fn set_base_price(
+    conn: &Connection,
+    event_id: &str,
+    category: &str,
+    base_minor: i64,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "UPDATE price_categories SET base_minor = ?3 WHERE event_id = ?1 AND category = ?2",
+    )?
+    .execute(rusqlite::params![event_id, category, base_minor])?;
     Ok(())
 }
 
 /// Sets a general-admission category's capacity.
-pub fn set_capacity(conn: &Connection, event_id: &str, category: &str, capacity: u32) -> Result<(), Error> {
-    conn.prepare_cached("UPDATE price_categories SET capacity = ?3 WHERE event_id = ?1 AND category = ?2")?
-        .execute(rusqlite::params![event_id, category, capacity])?;
+pub fn set_capacity(
+    conn: &Connection,
+    event_id: &str,
+    category: &str,
+    capacity: u32,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "UPDATE price_categories SET capacity = ?3 WHERE event_id = ?1 AND category = ?2",
+    )?
+    .execute(rusqlite::params![event_id, category, capacity])?;
     Ok(())
 }
 
 /// Deletes an event and everything that hangs off it.
 pub fn delete_event(conn: &Connection, event_id: &str) -> Result<bool, Error> {
-    conn.prepare_cached("DELETE FROM seats WHERE event_id = ?1")?.execute([event_id])?;
-    Ok(conn.prepare_cached("DELETE FROM events WHERE id = ?1")?.execute([event_id])? > 0)
+    conn.prepare_cached("DELETE FROM seats WHERE event_id = ?1")?
+        .execute([event_id])?;
+    Ok(conn
+        .prepare_cached("DELETE FROM events WHERE id = ?1")?
+        .execute([event_id])?
+        > 0)
 }
 
 /// A venues row.
@@ -445,5 +515,15 @@ pub fn list_venues(conn: &Connection, page: &PageRequest) -> Result<Vec<VenueRow
 
 /// How many events exist.
 pub fn count_events(conn: &Connection) -> Result<i64, Error> {
-    Ok(conn.prepare_cached("SELECT count(*) FROM events")?.query_row([], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM events")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Every event id, oldest first (for rebuilding the seat index).
+pub fn all_event_ids(conn: &Connection) -> Result<Vec<String>, Error> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM events ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?)
 }

@@ -7,8 +7,10 @@
 
 use super::model::SeatFlag;
 use crate::error::Validator;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
+use std::fmt;
 
 /// The most seats one event may have.
 pub const MAX_SEATS: usize = 100_000;
@@ -47,13 +49,43 @@ pub struct RowInput {
 }
 
 /// The seats of a row.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum RowSeats {
     /// Seats numbered 1 to n.
     Count(u32),
     /// Seats one by one.
     List(Vec<SeatInput>),
+}
+
+/// Read by hand rather than as an untagged enum: an untagged enum can only say that "data
+/// did not match any variant", while this names the bad seat (`…seats[3].flags[0]`) and value.
+impl<'de> Deserialize<'de> for RowSeats {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(RowSeatsVisitor)
+    }
+}
+
+/// Accepts a seat count or a list of seats.
+struct RowSeatsVisitor;
+
+impl<'de> Visitor<'de> for RowSeatsVisitor {
+    type Value = RowSeats;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number of seats or a list of seats")
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<RowSeats, E> {
+        u32::try_from(n)
+            .map(RowSeats::Count)
+            .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(n), &self))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RowSeats, A::Error> {
+        Vec::<SeatInput>::deserialize(de::value::SeqAccessDeserializer::new(seq))
+            .map(RowSeats::List)
+    }
 }
 
 /// A single seat of a row.
@@ -88,7 +120,10 @@ pub fn is_category_name(name: &str) -> bool {
 
 /// Row names and prefixes: short, printable, no spaces (they become part of labels).
 fn is_label_part(s: &str, max: usize) -> bool {
-    !s.is_empty() && s.len() <= max && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.len() <= max
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl SeatMapInput {
@@ -98,7 +133,10 @@ impl SeatMapInput {
         let mut labels = HashSet::new();
         let mut duplicates = BTreeSet::new();
         if self.sections.is_empty() {
-            v.add(format!("{field}.sections"), "must have at least one section");
+            v.add(
+                format!("{field}.sections"),
+                "must have at least one section",
+            );
         }
         for (si, section) in self.sections.iter().enumerate() {
             let sf = format!("{field}.sections[{si}]");
@@ -128,9 +166,16 @@ impl SeatMapInput {
                 );
                 let row_category = row.category.as_deref().unwrap_or(DEFAULT_CATEGORY);
                 if !is_category_name(row_category) {
-                    v.add(format!("{rf}.category"), "must be 1 to 32 lower-case letters, digits or '_'");
+                    v.add(
+                        format!("{rf}.category"),
+                        "must be 1 to 32 lower-case letters, digits or '_'",
+                    );
                 }
-                let mut add = |number: u32, category: &str, flags: Vec<SeatFlag>, sf_field: String, v: &mut Validator| {
+                let mut add = |number: u32,
+                               category: &str,
+                               flags: Vec<SeatFlag>,
+                               sf_field: String,
+                               v: &mut Validator| {
                     if number == 0 || number > 9_999 {
                         v.add(sf_field, "seat numbers run from 1 to 9999");
                         return;
@@ -152,14 +197,22 @@ impl SeatMapInput {
                     });
                 };
                 match &row.seats {
-                    RowSeats::Count(0) => v.add(format!("{rf}.seats"), "a row needs at least one seat"),
+                    RowSeats::Count(0) => {
+                        v.add(format!("{rf}.seats"), "a row needs at least one seat")
+                    }
                     RowSeats::Count(n) if *n > MAX_SEATS_PER_ROW => v.add(
                         format!("{rf}.seats"),
                         format!("a row has at most {MAX_SEATS_PER_ROW} seats"),
                     ),
                     RowSeats::Count(n) => {
                         for number in 1..=*n {
-                            add(number, row_category, row.flags.clone(), format!("{rf}.seats"), v);
+                            add(
+                                number,
+                                row_category,
+                                row.flags.clone(),
+                                format!("{rf}.seats"),
+                                v,
+                            );
                         }
                     }
                     RowSeats::List(list) if list.is_empty() => {
@@ -180,12 +233,21 @@ impl SeatMapInput {
                             }
                             let mut flags = row.flags.clone();
                             flags.extend(seat.flags.iter().copied());
-                            add(seat.number, category, flags, format!("{rf}.seats[{i}].number"), v);
+                            add(
+                                seat.number,
+                                category,
+                                flags,
+                                format!("{rf}.seats[{i}].number"),
+                                v,
+                            );
                         }
                     }
                 }
                 if seats.len() > MAX_SEATS {
-                    v.add(field.to_string(), format!("an event has at most {MAX_SEATS} seats"));
+                    v.add(
+                        field.to_string(),
+                        format!("an event has at most {MAX_SEATS} seats"),
+                    );
                     return seats;
                 }
             }
@@ -197,7 +259,11 @@ impl SeatMapInput {
                 format!(
                     "seat labels must be unique; repeated: {}{}",
                     shown.join(", "),
-                    if duplicates.len() > shown.len() { ", …" } else { "" }
+                    if duplicates.len() > shown.len() {
+                        ", …"
+                    } else {
+                        ""
+                    }
                 ),
             );
         }
@@ -242,9 +308,15 @@ mod tests {
         let err = v.finish().expect_err("invalid");
         let text = err.to_string();
         assert!(text.contains("repeated: A-1"), "{text}");
-        assert!(text.contains("seat_map.sections[0].rows[1].seats"), "{text}");
+        assert!(
+            text.contains("seat_map.sections[0].rows[1].seats"),
+            "{text}"
+        );
         assert!(text.contains("seat_map.sections[1].rows[1].row"), "{text}");
-        assert!(text.contains("seat_map.sections[1].rows[1].category"), "{text}");
+        assert!(
+            text.contains("seat_map.sections[1].rows[1].category"),
+            "{text}"
+        );
     }
 
     #[test]

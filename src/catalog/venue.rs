@@ -1,7 +1,7 @@
 //! Venues: a place with a reusable seat map (or general-admission capacity) that events are
 //! created at.
 
-use super::event_input::{required_text, validate_timezone};
+use super::event_input::{MAX_CAPACITY, required_text, validate_timezone};
 use super::repo::VenueRow;
 use super::seat_map::{SeatMapInput, is_category_name};
 use crate::error::{Error, Validator};
@@ -51,32 +51,61 @@ impl CreateVenue {
         let timezone = self.timezone.clone().unwrap_or_else(|| "UTC".into());
         validate_timezone("timezone", &timezone, &mut v);
         let optional = |field: &str, s: &Option<String>, v: &mut Validator| {
-            s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| {
-                v.check(s.chars().count() <= 200, field, "must be at most 200 characters");
-                s.to_string()
-            })
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    v.check(
+                        s.chars().count() <= 200,
+                        field,
+                        "must be at most 200 characters",
+                    );
+                    s.to_string()
+                })
         };
         let city = optional("city", &self.city, &mut v);
         let address = optional("address", &self.address, &mut v);
         let (seat_map, capacity) = match (&self.seat_map, &self.capacity) {
             (Some(map), None) => {
                 map.expand("seat_map", &mut v);
-                (Some(serde_json::to_string(map).map_err(Error::internal)?), None)
+                (
+                    Some(serde_json::to_string(map).map_err(Error::internal)?),
+                    None,
+                )
             }
             (None, Some(capacity)) => {
-                v.check(!capacity.is_empty(), "capacity", "must name at least one category");
+                v.check(
+                    !capacity.is_empty(),
+                    "capacity",
+                    "must name at least one category",
+                );
                 for (category, places) in capacity {
-                    v.check(is_category_name(category), format!("capacity.{category}"), "category names are 1 to 32 lower-case letters, digits or '_'");
-                    v.check(*places >= 1, format!("capacity.{category}"), "must be at least 1");
+                    v.check(
+                        is_category_name(category),
+                        format!("capacity.{category}"),
+                        "category names are 1 to 32 lower-case letters, digits or '_'",
+                    );
+                    // The same bound as an event's, so every venue can host an event.
+                    v.check(
+                        (1..=MAX_CAPACITY).contains(places),
+                        format!("capacity.{category}"),
+                        format!("must be between 1 and {MAX_CAPACITY}"),
+                    );
                 }
-                (None, Some(serde_json::to_string(capacity).map_err(Error::internal)?))
+                (
+                    None,
+                    Some(serde_json::to_string(capacity).map_err(Error::internal)?),
+                )
             }
             (Some(_), Some(_)) => {
                 v.add("capacity", "send either seat_map or capacity, not both");
                 (None, None)
             }
             (None, None) => {
-                v.add("seat_map", "a seat map (or capacity for general admission) is required");
+                v.add(
+                    "seat_map",
+                    "a seat map (or capacity for general admission) is required",
+                );
                 (None, None)
             }
         };

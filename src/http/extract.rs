@@ -55,7 +55,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             if inner.is_syntax() || inner.is_eof() {
-                return Err(Error::MalformedRequest(format!("the body is not valid JSON: {inner}")));
+                return Err(Error::MalformedRequest(format!(
+                    "the body is not valid JSON: {inner}"
+                )));
             }
             return Err(shape_error(&path, &inner));
         }
@@ -104,7 +106,11 @@ where
             .map_err(|e| {
                 let path = e.path().to_string();
                 let message = e.into_inner().to_string();
-                let field = if path == "." { "query".to_string() } else { path };
+                let field = if path == "." {
+                    "query".to_string()
+                } else {
+                    path
+                };
                 Error::invalid(field, message)
             })
     }
@@ -132,7 +138,9 @@ where
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 async fn caller_with_role<S>(parts: &Parts, state: &S, least: Role) -> Result<Caller, Error>

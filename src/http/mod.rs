@@ -26,7 +26,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 pub use state::Ops;
 
@@ -44,6 +44,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "users", description = "Account management (admin)"),
         (name = "events", description = "The catalog"),
         (name = "venues", description = "Reusable seat maps (admin)"),
+        (name = "holds", description = "Seat selection with a time limit"),
+        (name = "jobs", description = "The durable job queue (admin)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -75,8 +77,19 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(api::users::list, api::users::create))
         .routes(routes!(api::users::get, api::users::update))
         .routes(routes!(api::events::list, api::events::create))
-        .routes(routes!(api::events::get, api::events::update, api::events::delete))
+        .routes(routes!(
+            api::events::get,
+            api::events::update,
+            api::events::delete
+        ))
         .routes(routes!(api::events::seats))
+        .routes(routes!(api::seat_history::history))
+        .routes(routes!(api::holds::create))
+        .routes(routes!(api::holds::get, api::holds::release))
+        .routes(routes!(api::holds::extend))
+        .routes(routes!(api::jobs::list))
+        .routes(routes!(api::jobs::get))
+        .routes(routes!(api::jobs::retry))
         .routes(routes!(api::events::block))
         .routes(routes!(api::events::unblock))
         .routes(routes!(api::venues::list, api::venues::create))
@@ -93,10 +106,16 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
     let timeout = Duration::from_secs(config.request_timeout_seconds);
     Router::new()
         .merge(api)
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .merge(
+            SwaggerUi::new("/api/docs")
+                .url("/api/openapi.json", openapi)
+                // Swagger UI would otherwise send the document's URL to validator.swagger.io.
+                .config(SwaggerConfig::default().validator_url("none")),
+        )
         .merge(pages::routes())
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(axum::middleware::map_response(middleware::problem_for_bare_errors))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(axum::middleware::from_fn(move |req, next| {
             middleware::enforce_timeout(timeout, req, next)

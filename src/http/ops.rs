@@ -26,6 +26,14 @@ pub async fn readyz(State(ops): State<Ops>) -> Response {
     let redb = tokio::task::spawn_blocking(move || holds.probe_write());
     let (sqlite, redb) = tokio::join!(sqlite, redb);
     let redb = redb.unwrap_or_else(|e| Err(crate::error::Error::internal(e)));
+    let inventory = if ops.inventory.is_healthy() {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Unavailable(
+            "the hold store failed a commit".into(),
+        ))
+    };
+    let redb = redb.and(inventory);
     match (sqlite, redb) {
         (Ok(()), Ok(())) => "ready".into_response(),
         (s, r) => {
@@ -53,7 +61,10 @@ pub async fn readyz(State(ops): State<Ops>) -> Response {
     responses((status = 200, description = "Prometheus text exposition format", body = String)))]
 pub async fn metrics(State(ops): State<Ops>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         ops.metrics.render(),
     )
         .into_response()

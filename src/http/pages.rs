@@ -1,6 +1,7 @@
 //! Public pages rendered on the server (askama): the home page a newcomer lands on, listing
 //! what is on sale. No JavaScript, no CDN: it works on a venue LAN with no internet.
 
+use super::problem::Problem;
 use super::state::AppState;
 use crate::catalog::model::EventView;
 use crate::catalog::{Catalog, EventFilter};
@@ -42,7 +43,11 @@ impl EventCard {
             (None, Some(o), Some(d)) => format!("{o} → {d}"),
             _ => String::new(),
         };
-        let cheapest = e.categories.iter().map(|c| &c.price).min_by_key(|p| p.amount_minor);
+        let cheapest = e
+            .categories
+            .iter()
+            .map(|c| &c.price)
+            .min_by_key(|p| p.amount_minor);
         EventCard {
             id: e.id.clone(),
             name: e.name.clone(),
@@ -57,7 +62,14 @@ impl EventCard {
             available: e.availability.available,
             total: e.availability.total,
             from_price: cheapest
-                .map(|p| format!("{} {}.{:02}", p.currency, p.amount_minor / 100, p.amount_minor % 100))
+                .map(|p| {
+                    format!(
+                        "{} {}.{:02}",
+                        p.currency,
+                        p.amount_minor / 100,
+                        p.amount_minor % 100
+                    )
+                })
                 .unwrap_or_default(),
         }
     }
@@ -95,6 +107,6 @@ async fn asset(Path(file): Path<String>) -> Response {
             *body,
         )
             .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+        None => Problem::new(StatusCode::NOT_FOUND, "not_found", "no such asset").into_response(),
     }
 }

@@ -22,6 +22,9 @@ pub struct Problem {
     /// The offending fields, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The seats that were not available, for `seat_unavailable`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seats: Vec<String>,
 }
 
 impl Problem {
@@ -34,6 +37,7 @@ impl Problem {
             detail: detail.into(),
             code: code.to_string(),
             errors: Vec::new(),
+            seats: Vec::new(),
         }
     }
 }
@@ -57,7 +61,9 @@ impl Error {
         match self {
             Error::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
             Error::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
-            Error::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            Error::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
@@ -65,6 +71,9 @@ impl Error {
             Error::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Error::SeatUnavailable { .. } => (StatusCode::CONFLICT, "seat_unavailable"),
+            Error::PlacesUnavailable { .. } => (StatusCode::CONFLICT, "seat_unavailable"),
+            Error::HoldExpired => (StatusCode::CONFLICT, "hold_expired"),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -86,14 +95,17 @@ impl IntoResponse for Error {
             other => other.to_string(),
         };
         let mut problem = Problem::new(status, code, detail);
-        if let Error::Validation(errors) = self {
-            problem.errors = errors;
+        match self {
+            Error::Validation(errors) => problem.errors = errors,
+            Error::SeatUnavailable { seats } => problem.seats = seats,
+            _ => {}
         }
         let mut response = problem.into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }

@@ -3,6 +3,8 @@
 
 use crate::auth::Auth;
 use crate::catalog::Catalog;
+use crate::inventory::Inventory;
+use crate::jobs::Jobs;
 use crate::store::{HoldDb, Sqlite};
 use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -12,6 +14,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 pub struct AppState {
     pub auth: Auth,
     pub catalog: Catalog,
+    pub inventory: Inventory,
+    pub jobs: Jobs,
     pub ops: Ops,
 }
 
@@ -20,5 +24,6 @@ pub struct AppState {
 pub struct Ops {
     pub sqlite: Sqlite,
     pub holds: HoldDb,
+    pub inventory: Inventory,
     pub metrics: PrometheusHandle,
 }

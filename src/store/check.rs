@@ -39,7 +39,11 @@ pub fn run(path: &Path) -> Result<Vec<Finding>, Error> {
         .prepare("PRAGMA integrity_check")?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let integrity = if integrity == ["ok"] { Vec::new() } else { integrity };
+    let integrity = if integrity == ["ok"] {
+        Vec::new()
+    } else {
+        integrity
+    };
     findings.push(Finding::from_problems("sqlite integrity", integrity));
 
     let foreign: Vec<String> = conn
@@ -48,7 +52,8 @@ pub fn run(path: &Path) -> Result<Vec<Finding>, Error> {
             Ok(format!(
                 "{} row {} points to a missing {}",
                 r.get::<_, String>(0)?,
-                r.get::<_, Option<i64>>(1)?.map_or("?".into(), |n| n.to_string()),
+                r.get::<_, Option<i64>>(1)?
+                    .map_or("?".into(), |n| n.to_string()),
                 r.get::<_, String>(2)?
             ))
         })?
@@ -62,7 +67,9 @@ pub fn run(path: &Path) -> Result<Vec<Finding>, Error> {
         if version == latest {
             Vec::new()
         } else {
-            vec![format!("database at {version}, this build expects {latest} (run `rezerve migrate`)")]
+            vec![format!(
+                "database at {version}, this build expects {latest} (run `rezerve migrate`)"
+            )]
         },
     ));
     if version == latest {

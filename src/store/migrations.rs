@@ -9,8 +9,12 @@ use rusqlite::Connection;
 
 /// Every migration, in order; the version of `MIGRATIONS[i]` is `i + 1`.
 pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_accounts", include_str!("migrations/0001_accounts.sql")),
+    (
+        "0001_accounts",
+        include_str!("migrations/0001_accounts.sql"),
+    ),
     ("0002_catalog", include_str!("migrations/0002_catalog.sql")),
+    ("0003_jobs", include_str!("migrations/0003_jobs.sql")),
 ];
 
 /// The schema version this build writes.

@@ -30,12 +30,17 @@ pub fn ensure_data_dir(dir: &Path) -> Result<(), Error> {
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .map_err(|e| Error::internal(format!("cannot create data dir {}: {e}", dir.display())))?;
+            .map_err(|e| {
+                Error::internal(format!("cannot create data dir {}: {e}", dir.display()))
+            })?;
     }
     let meta = fs::metadata(dir)
         .map_err(|e| Error::internal(format!("cannot read data dir {}: {e}", dir.display())))?;
     if !meta.is_dir() {
-        return Err(Error::internal(format!("{} is not a directory", dir.display())));
+        return Err(Error::internal(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
     }
     if meta.permissions().mode() & 0o077 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {

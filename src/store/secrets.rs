@@ -58,7 +58,12 @@ fn load_or_create_file(path: &Path) -> Result<Vec<u8>, Error> {
     match fs::read_to_string(path) {
         Ok(text) => return decode(&text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::internal(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => {
+            return Err(Error::internal(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
     }
     let mut bytes = vec![0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -80,6 +85,9 @@ fn load_or_create_file(path: &Path) -> Result<Vec<u8>, Error> {
                 .map_err(|e| Error::internal(format!("cannot read {}: {e}", path.display())))?;
             decode(&text)
         }
-        Err(e) => Err(Error::internal(format!("cannot create {}: {e}", path.display()))),
+        Err(e) => Err(Error::internal(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
     }
 }

@@ -38,7 +38,10 @@ fn parse_time(field: &str, value: Option<&str>, v: &mut Validator) -> Option<i64
     match OffsetDateTime::parse(value, &Rfc3339) {
         Ok(t) => Some(t.unix_timestamp()),
         Err(_) => {
-            v.add(field, "must be an RFC 3339 time such as 2027-01-10T18:30:00Z");
+            v.add(
+                field,
+                "must be an RFC 3339 time such as 2027-01-10T18:30:00Z",
+            );
             None
         }
     }
@@ -89,7 +92,10 @@ pub async fn create(
     AdminOnly(caller): AdminOnly,
     ApiJson(input): ApiJson<CreateEvent>,
 ) -> Result<(StatusCode, Json<EventView>), Error> {
-    Ok((StatusCode::CREATED, Json(catalog.create_event(&caller, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(catalog.create_event(&caller, input).await?),
+    ))
 }
 
 /// Edits an event: name, description, times, base prices, general-admission capacity.
@@ -185,5 +191,7 @@ pub async fn unblock(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UnblockSeats>,
 ) -> Result<Json<SeatsView>, Error> {
-    Ok(Json(catalog.set_blocked(&caller, &id, body.seats, None).await?))
+    Ok(Json(
+        catalog.set_blocked(&caller, &id, body.seats, None).await?,
+    ))
 }

@@ -3,5 +3,8 @@
 
 pub mod auth;
 pub mod events;
+pub mod holds;
+pub mod jobs;
+pub mod seat_history;
 pub mod users;
 pub mod venues;

@@ -39,7 +39,10 @@ pub async fn create(
     _admin: AdminOnly,
     ApiJson(input): ApiJson<CreateVenue>,
 ) -> Result<(StatusCode, Json<VenueView>), Error> {
-    Ok((StatusCode::CREATED, Json(catalog.create_venue(input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(catalog.create_venue(input).await?),
+    ))
 }
 
 /// One venue with its seat map.

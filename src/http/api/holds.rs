@@ -1,0 +1,74 @@
+//! `/api/v1/events/{id}/holds` and `/api/v1/holds/{id}`: seat selection with a time limit.
+
+use crate::error::Error;
+use crate::http::extract::{ApiJson, ApiPath, Authenticated};
+use crate::http::problem::Problem;
+use crate::inventory::Inventory;
+use crate::inventory::hold::{HoldRequest, HoldView};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+/// Holds seats: by label, or by quantity and category (best available, or general
+/// admission). All or nothing; the quoted prices hold until `expires_at`.
+#[utoipa::path(post, path = "/api/v1/events/{id}/holds", tag = "holds", params(("id" = String, Path)),
+    request_body = HoldRequest, security(("bearer" = [])),
+    responses((status = 201, body = HoldView),
+              (status = 409, description = "seat_unavailable: names the seats that were taken; nothing is held", body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(inventory): State<Inventory>,
+    Authenticated(caller): Authenticated,
+    ApiPath(event_id): ApiPath<String>,
+    ApiJson(request): ApiJson<HoldRequest>,
+) -> Result<(StatusCode, Json<HoldView>), Error> {
+    Ok((
+        StatusCode::CREATED,
+        Json(inventory.hold(&caller, &event_id, request).await?),
+    ))
+}
+
+/// A live hold (its holder, or staff); 404 once expired or released.
+#[utoipa::path(get, path = "/api/v1/holds/{id}", tag = "holds", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = HoldView), (status = 404, body = Problem)))]
+pub async fn get(
+    State(inventory): State<Inventory>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<HoldView>, Error> {
+    Ok(Json(inventory.get(&caller, &id).await?))
+}
+
+/// How much longer to hold.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Extend {
+    /// Seconds added to the current expiry, capped by `holds.max_lifetime_seconds` in all.
+    pub seconds: u64,
+}
+
+/// Pushes a hold's expiry further, up to its maximum lifetime.
+#[utoipa::path(post, path = "/api/v1/holds/{id}/extend", tag = "holds", params(("id" = String, Path)),
+    request_body = Extend, security(("bearer" = [])),
+    responses((status = 200, body = HoldView), (status = 404, body = Problem),
+              (status = 409, description = "hold_expired or hold_lifetime_exceeded", body = Problem)))]
+pub async fn extend(
+    State(inventory): State<Inventory>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<Extend>,
+) -> Result<Json<HoldView>, Error> {
+    Ok(Json(inventory.extend(&caller, &id, body.seconds).await?))
+}
+
+/// Releases a hold now; its seats are available at once.
+#[utoipa::path(delete, path = "/api/v1/holds/{id}", tag = "holds", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem)))]
+pub async fn release(
+    State(inventory): State<Inventory>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, Error> {
+    inventory.release(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,75 @@
+//! `/api/v1/jobs`: the durable queue, for admins — what is waiting, what failed, retry dead.
+
+use crate::error::Error;
+use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
+use crate::http::problem::Problem;
+use crate::jobs::{JobRow, Jobs};
+use crate::pagination::{Page, PageRequest};
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+
+/// Filters and paging of the job list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobQuery {
+    /// `queued`, `running`, `done` or `dead`.
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Jobs, newest first.
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<JobRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(
+    State(jobs): State<Jobs>,
+    _admin: AdminOnly,
+    ApiQuery(query): ApiQuery<JobQuery>,
+) -> Result<Json<Page<JobRow>>, Error> {
+    if let Some(status) = &query.status
+        && !["queued", "running", "done", "dead"].contains(&status.as_str())
+    {
+        return Err(Error::invalid(
+            "status",
+            "must be queued, running, done or dead",
+        ));
+    }
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    let before = match &page.after {
+        Some(k) => Some(
+            k[0].parse::<i64>()
+                .map_err(|_| Error::invalid("cursor", "is not a cursor this list handed out"))?,
+        ),
+        None => None,
+    };
+    let rows = jobs
+        .list(query.status, query.kind, before, page.fetch_limit())
+        .await?;
+    Ok(Json(Page::from_rows(rows, &page, |j| {
+        vec![j.id.to_string()]
+    })))
+}
+
+/// One job.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = JobRow), (status = 404, body = Problem)))]
+pub async fn get(
+    State(jobs): State<Jobs>,
+    _admin: AdminOnly,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<JobRow>, Error> {
+    Ok(Json(jobs.get(id).await?))
+}
+
+/// Queues a dead job again with fresh attempts.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = JobRow), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn retry(
+    State(jobs): State<Jobs>,
+    _admin: AdminOnly,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<JobRow>, Error> {
+    Ok(Json(jobs.retry(id).await?))
+}

@@ -1,0 +1,33 @@
+//! `/api/v1/events/{id}/seats/{label}/history`: every status change of a seat (staff).
+
+use crate::catalog::Catalog;
+use crate::catalog::history::SeatHistoryEntry;
+use crate::error::Error;
+use crate::http::extract::{ApiPath, ApiQuery, StaffOnly};
+use crate::http::problem::Problem;
+use crate::pagination::{Page, PageRequest};
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+
+/// Paging of a history.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Every status change of one seat, oldest first: when, from, to, by which hold or booking.
+#[utoipa::path(get, path = "/api/v1/events/{id}/seats/{label}/history", tag = "events",
+    params(("id" = String, Path), ("label" = String, Path), HistoryQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<SeatHistoryEntry>), (status = 404, body = Problem)))]
+pub async fn history(
+    State(catalog): State<Catalog>,
+    _staff: StaffOnly,
+    ApiPath((event_id, label)): ApiPath<(String, String)>,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> Result<Json<Page<SeatHistoryEntry>>, Error> {
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    Ok(Json(catalog.seat_history(&event_id, &label, page).await?))
+}

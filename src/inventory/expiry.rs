@@ -1,0 +1,40 @@
+//! The expiry sweeper: sleeps until the next hold expires (or at most a second, so a moved
+//! test clock or a hold extended elsewhere is noticed), then releases what is due. It walks
+//! the expiry index, never every hold.
+
+use super::Inventory;
+use crate::shutdown::CancellationToken;
+use std::time::Duration;
+
+/// The longest the sweeper sleeps between looks.
+const MAX_SLEEP: Duration = Duration::from_secs(1);
+
+/// Runs until `stop` is cancelled.
+pub async fn run_sweeper(inventory: Inventory, stop: CancellationToken) {
+    loop {
+        let wait = match inventory.next_expiry_ms() {
+            Some(at) => {
+                let ms = (at - inventory.clock_ms()).max(0) as u64;
+                Duration::from_millis(ms).min(MAX_SLEEP)
+            }
+            None => MAX_SLEEP,
+        };
+        if !wait.is_zero() {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = inventory.expiry_wake().notified() => continue,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+        if stop.is_cancelled() {
+            return;
+        }
+        if let Err(e) = inventory.release_expired_holds().await {
+            tracing::warn!(error = %e, "cannot release expired holds");
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(MAX_SLEEP) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The hold store in redb: hold records, the expiry index, and the outbox of seat changes,
+//! written by one committer thread that batches concurrent changes into one transaction.
+//!
+//! Why batched: every redb commit is an fsync. Handing changes to one thread that drains
+//! its queue into a single write transaction turns a burst of N holds into one fsync, and
+//! nobody is answered before the commit holding their change is durable.
+//!
+//! If a commit fails the store is poisoned: memory may now be ahead of the disk, so no
+//! further change is accepted (readiness fails) until a restart rebuilds the index from
+//! what is durable. Fail-stop beats silently diverging.
+
+use crate::error::Error;
+use crate::store::HoldDb;
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use tokio::sync::oneshot;
+
+/// Hold id → JSON [`HoldRecord`], live and recently ended.
+const HOLDS: TableDefinition<&str, &[u8]> = TableDefinition::new("holds");
+/// (expires_at ms, hold id) for live holds: what the sweeper walks.
+const EXPIRY: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_expiry");
+/// (ended_at ms, hold id) for ended holds, so old records can be pruned.
+const ENDED: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_ended");
+/// Outbox sequence → JSON [`SeatChange`], relayed into SQLite and then deleted.
+const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+
+/// The most changes one commit carries.
+const MAX_BATCH: usize = 1024;
+
+/// A hold's lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HoldState {
+    Live,
+    Released,
+    Expired,
+    Booked,
+}
+
+/// One quoted price line of a hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteLine {
+    /// The seat, for seated events.
+    pub seat: Option<String>,
+    pub category: String,
+    /// Places, for general admission (1 for a seat).
+    pub quantity: u32,
+    /// Price of one seat or place, in minor units.
+    pub unit_minor: i64,
+}
+
+/// Everything durable about a hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldRecord {
+    pub id: String,
+    pub event_id: String,
+    pub owner: String,
+    pub seats: Vec<String>,
+    pub from_leg: u16,
+    pub to_leg: u16,
+    pub lines: Vec<QuoteLine>,
+    pub currency: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub max_expires_at_ms: i64,
+    pub state: HoldState,
+    pub ended_at_ms: Option<i64>,
+}
+
+/// A change to an event's seats, for the seat history and the seats-changed job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatChange {
+    pub event_id: String,
+    pub event_seq: u64,
+    /// `held`, `released`, `expired` or `booked`.
+    pub kind: String,
+    pub hold_id: String,
+    pub seats: Vec<String>,
+    /// General admission places per category.
+    pub places: Vec<(String, u32)>,
+    pub at_ms: i64,
+    pub actor: Option<String>,
+}
+
+/// One change to the store.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Write a live hold; `previous_expiry` is its old expiry when extended.
+    Put {
+        record: HoldRecord,
+        previous_expiry: Option<i64>,
+    },
+    /// End a live hold.
+    End {
+        id: String,
+        state: HoldState,
+        at_ms: i64,
+    },
+    /// Append a seat change to the outbox.
+    Outbox { seq: u64, change: SeatChange },
+    /// Drop relayed outbox entries.
+    Relayed { seqs: Vec<u64> },
+    /// Forget ended holds that ended before this time.
+    Prune { ended_before_ms: i64 },
+}
+
+struct Batch {
+    ops: Vec<Op>,
+    reply: oneshot::Sender<Result<(), Error>>,
+}
+
+/// The committer handle.
+#[derive(Clone)]
+pub struct HoldStore {
+    db: HoldDb,
+    sender: Arc<Mutex<Option<mpsc::Sender<Batch>>>>,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
+    poisoned: Arc<AtomicBool>,
+}
+
+fn to_u64(ms: i64) -> u64 {
+    ms.max(0) as u64
+}
+
+fn storage(e: impl Into<redb::Error>) -> Error {
+    Error::from(e.into())
+}
+
+impl HoldStore {
+    /// Starts the committer over an open hold database.
+    pub fn start(db: HoldDb) -> Result<HoldStore, Error> {
+        {
+            // Create the tables so readers never meet a missing one.
+            let tx = db.database().begin_write().map_err(storage)?;
+            tx.open_table(HOLDS).map_err(storage)?;
+            tx.open_table(EXPIRY).map_err(storage)?;
+            tx.open_table(ENDED).map_err(storage)?;
+            tx.open_table(OUTBOX).map_err(storage)?;
+            tx.commit().map_err(storage)?;
+        }
+        let (sender, receiver) = mpsc::channel::<Batch>();
+        let poisoned = Arc::new(AtomicBool::new(false));
+        let thread_db = db.clone();
+        let thread_poisoned = Arc::clone(&poisoned);
+        let thread = std::thread::Builder::new()
+            .name("hold-committer".into())
+            .spawn(move || run_committer(thread_db, receiver, thread_poisoned))
+            .map_err(|e| Error::internal(format!("cannot start the hold committer: {e}")))?;
+        Ok(HoldStore {
+            db,
+            sender: Arc::new(Mutex::new(Some(sender))),
+            thread: Arc::new(Mutex::new(Some(thread))),
+            poisoned,
+        })
+    }
+
+    /// Whether a failed commit has stopped the store.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::SeqCst)
+    }
+
+    /// Queues changes for the next commit; await the receiver for the outcome. Call while
+    /// holding the lock that decided the changes, so the queue order is the decision order.
+    pub fn submit(&self, ops: Vec<Op>) -> Result<oneshot::Receiver<Result<(), Error>>, Error> {
+        if self.is_poisoned() {
+            return Err(Error::Unavailable(
+                "the hold store failed a commit; restart rezerve".into(),
+            ));
+        }
+        let (reply, answer) = oneshot::channel();
+        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
+        sender
+            .as_ref()
+            .ok_or_else(|| Error::Unavailable("the hold store is closed".into()))?
+            .send(Batch { ops, reply })
+            .map_err(|_| Error::Unavailable("the hold committer has stopped".into()))?;
+        Ok(answer)
+    }
+
+    /// Waits for a submitted batch.
+    pub async fn committed(answer: oneshot::Receiver<Result<(), Error>>) -> Result<(), Error> {
+        answer
+            .await
+            .map_err(|_| Error::Unavailable("the hold committer dropped a change".into()))?
+    }
+
+    /// Every live hold record. Blocking.
+    pub fn live_holds(&self) -> Result<Vec<HoldRecord>, Error> {
+        let tx = self.db.database().begin_read().map_err(storage)?;
+        let holds = tx.open_table(HOLDS).map_err(storage)?;
+        let mut live = Vec::new();
+        for entry in holds.iter().map_err(storage)? {
+            let (_, value) = entry.map_err(storage)?;
+            let record: HoldRecord =
+                serde_json::from_slice(value.value()).map_err(Error::internal)?;
+            if record.state == HoldState::Live {
+                live.push(record);
+            }
+        }
+        Ok(live)
+    }
+
+    /// One hold record, live or recently ended. Blocking.
+    pub fn get(&self, id: &str) -> Result<Option<HoldRecord>, Error> {
+        let tx = self.db.database().begin_read().map_err(storage)?;
+        let holds = tx.open_table(HOLDS).map_err(storage)?;
+        match holds.get(id).map_err(storage)? {
+            Some(v) => Ok(Some(
+                serde_json::from_slice(v.value()).map_err(Error::internal)?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `limit` outbox entries, oldest first. Blocking.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<(u64, SeatChange)>, Error> {
+        let tx = self.db.database().begin_read().map_err(storage)?;
+        let outbox = tx.open_table(OUTBOX).map_err(storage)?;
+        let mut entries = Vec::new();
+        for entry in outbox.iter().map_err(storage)?.take(limit) {
+            let (seq, value) = entry.map_err(storage)?;
+            entries.push((
+                seq.value(),
+                serde_json::from_slice(value.value()).map_err(Error::internal)?,
+            ));
+        }
+        Ok(entries)
+    }
+
+    /// The highest outbox sequence used so far. Blocking.
+    pub fn last_outbox_seq(&self) -> Result<u64, Error> {
+        let tx = self.db.database().begin_read().map_err(storage)?;
+        let outbox = tx.open_table(OUTBOX).map_err(storage)?;
+        Ok(outbox
+            .last()
+            .map_err(storage)?
+            .map_or(0, |(k, _)| k.value()))
+    }
+
+    /// Stops the committer after it has committed what it was given.
+    pub fn close(&self) {
+        self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread
+            && thread.join().is_err()
+        {
+            tracing::error!("the hold committer panicked");
+        }
+    }
+}
+
+fn run_committer(db: HoldDb, batches: mpsc::Receiver<Batch>, poisoned: Arc<AtomicBool>) {
+    while let Ok(first) = batches.recv() {
+        let mut group = vec![first];
+        let mut ops = group[0].ops.len();
+        while ops < MAX_BATCH {
+            match batches.try_recv() {
+                Ok(batch) => {
+                    ops += batch.ops.len();
+                    group.push(batch);
+                }
+                Err(_) => break,
+            }
+        }
+        metrics::histogram!(crate::telemetry::HOLDS_BATCH_SIZE).record(group.len() as f64);
+        let result = if poisoned.load(Ordering::SeqCst) {
+            Err("the hold store failed an earlier commit".to_string())
+        } else {
+            apply(&db, &group).map_err(|e| e.to_string())
+        };
+        if let Err(e) = &result {
+            poisoned.store(true, Ordering::SeqCst);
+            tracing::error!(error = %e, "hold store commit failed; refusing further changes until restart");
+        }
+        for batch in group {
+            let outcome = result
+                .clone()
+                .map_err(|e| Error::Unavailable(format!("hold store: {e}")));
+            let _ = batch.reply.send(outcome);
+        }
+    }
+}
+
+fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
+    let tx = db.database().begin_write().map_err(storage)?;
+    {
+        let mut holds = tx.open_table(HOLDS).map_err(storage)?;
+        let mut expiry = tx.open_table(EXPIRY).map_err(storage)?;
+        let mut ended = tx.open_table(ENDED).map_err(storage)?;
+        let mut outbox = tx.open_table(OUTBOX).map_err(storage)?;
+        for op in group.iter().flat_map(|b| b.ops.iter()) {
+            match op {
+                Op::Put {
+                    record,
+                    previous_expiry,
+                } => {
+                    if let Some(previous) = previous_expiry {
+                        expiry
+                            .remove((to_u64(*previous), record.id.as_str()))
+                            .map_err(storage)?;
+                    }
+                    let bytes = serde_json::to_vec(record).map_err(Error::internal)?;
+                    holds
+                        .insert(record.id.as_str(), bytes.as_slice())
+                        .map_err(storage)?;
+                    expiry
+                        .insert((to_u64(record.expires_at_ms), record.id.as_str()), ())
+                        .map_err(storage)?;
+                }
+                Op::End { id, state, at_ms } => {
+                    let stored = holds
+                        .get(id.as_str())
+                        .map_err(storage)?
+                        .map(|v| v.value().to_vec());
+                    let Some(stored) = stored else { continue };
+                    let mut record: HoldRecord =
+                        serde_json::from_slice(&stored).map_err(Error::internal)?;
+                    if record.state != HoldState::Live {
+                        continue;
+                    }
+                    expiry
+                        .remove((to_u64(record.expires_at_ms), id.as_str()))
+                        .map_err(storage)?;
+                    record.state = *state;
+                    record.ended_at_ms = Some(*at_ms);
+                    let bytes = serde_json::to_vec(&record).map_err(Error::internal)?;
+                    holds
+                        .insert(id.as_str(), bytes.as_slice())
+                        .map_err(storage)?;
+                    ended
+                        .insert((to_u64(*at_ms), id.as_str()), ())
+                        .map_err(storage)?;
+                }
+                Op::Outbox { seq, change } => {
+                    let bytes = serde_json::to_vec(change).map_err(Error::internal)?;
+                    outbox.insert(*seq, bytes.as_slice()).map_err(storage)?;
+                }
+                Op::Relayed { seqs } => {
+                    for seq in seqs {
+                        outbox.remove(*seq).map_err(storage)?;
+                    }
+                }
+                Op::Prune { ended_before_ms } => {
+                    let old: Vec<(u64, String)> = ended
+                        .range(..(to_u64(*ended_before_ms), ""))
+                        .map_err(storage)?
+                        .map(|e| e.map(|(k, _)| (k.value().0, k.value().1.to_string())))
+                        .collect::<Result<_, _>>()
+                        .map_err(storage)?;
+                    for (at, id) in old {
+                        ended.remove((at, id.as_str())).map_err(storage)?;
+                        holds.remove(id.as_str()).map_err(storage)?;
+                    }
+                }
+            }
+        }
+    }
+    tx.commit().map_err(storage)?;
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! The outbox relay: moves seat changes recorded in the hold store (in the same redb commit
+//! as the hold itself) into SQLite as seat history rows and `seats-changed` jobs, then drops
+//! them from the outbox. A crash between the two stores repeats a batch; source keys and
+//! dedupe keys make the repeat record nothing twice.
+
+use super::Inventory;
+use super::hold_store::{HoldStore, Op, SeatChange};
+use crate::catalog::model::{Availability, SeatStatus};
+use crate::catalog::repo::status_name;
+use crate::error::Error;
+use crate::jobs::{JobKind, Jobs, queue};
+use crate::shutdown::CancellationToken;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Outbox entries moved per SQLite transaction.
+const BATCH: usize = 2000;
+
+/// The payload of a `seats-changed` job.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeatsChanged {
+    pub event_id: String,
+    /// The event's change sequence: a consumer ignores a payload older than one it has seen.
+    pub seq: u64,
+    /// Counts per category at `seq`.
+    pub categories: BTreeMap<String, Availability>,
+    pub at_ms: i64,
+}
+
+/// Runs until `stop` is cancelled, then relays what is left.
+pub async fn run_relay(inventory: Inventory, jobs: Jobs, stop: CancellationToken) {
+    loop {
+        loop {
+            match relay_once(&inventory).await {
+                Ok(0) => break,
+                Ok(_) => jobs.wake(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "seat change relay failed; will retry");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = inventory.relay_wake().notified() => {
+                // Let a burst gather into one transaction.
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+    while let Ok(n) = relay_once(&inventory).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+fn statuses(kind: &str) -> (SeatStatus, SeatStatus) {
+    match kind {
+        "held" => (SeatStatus::Available, SeatStatus::Held),
+        "booked" => (SeatStatus::Held, SeatStatus::Sold),
+        _ => (SeatStatus::Held, SeatStatus::Available),
+    }
+}
+
+/// Relays up to one batch; returns how many entries moved.
+pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
+    let store = inventory.store().clone();
+    let entries = tokio::task::spawn_blocking(move || store.outbox(BATCH))
+        .await
+        .map_err(Error::internal)??;
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let mut changed: BTreeMap<String, SeatsChanged> = BTreeMap::new();
+    for (_, change) in &entries {
+        if changed.contains_key(&change.event_id) {
+            continue;
+        }
+        // Counts are read now, after the changes: the job carries the newest state.
+        let Some(seq) = inventory.event_seq(&change.event_id) else {
+            continue;
+        };
+        let categories = inventory
+            .availability(&change.event_id)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        changed.insert(
+            change.event_id.clone(),
+            SeatsChanged {
+                event_id: change.event_id.clone(),
+                seq,
+                categories,
+                at_ms: inventory.clock_ms(),
+            },
+        );
+    }
+    let now_ms = inventory.clock_ms();
+    let rows: Vec<(u64, SeatChange)> = entries.clone();
+    inventory
+        .sqlite()
+        .write(move |conn| {
+            let mut history = conn.prepare_cached(
+                "INSERT INTO seat_history (event_id, label, at, from_status, to_status, cause, actor, source_key)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+                 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)
+                 ON CONFLICT DO NOTHING",
+            )?;
+            for (seq, change) in &rows {
+                let (from, to) = statuses(&change.kind);
+                for label in &change.seats {
+                    history.execute(rusqlite::params![
+                        change.event_id,
+                        label,
+                        change.at_ms / 1000,
+                        status_name(from),
+                        status_name(to),
+                        format!("hold:{}", change.hold_id),
+                        change.actor,
+                        format!("outbox:{seq}:{label}"),
+                    ])?;
+                }
+            }
+            for (event_id, payload) in &changed {
+                queue::enqueue_now(
+                    conn,
+                    JobKind::SeatsChanged,
+                    payload,
+                    Some(format!("seats-changed:{event_id}:{}", payload.seq)),
+                    format!("event:{event_id}"),
+                    now_ms,
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    let seqs: Vec<u64> = entries.iter().map(|(seq, _)| *seq).collect();
+    let moved = seqs.len();
+    HoldStore::committed(inventory.store().submit(vec![Op::Relayed { seqs }])?).await?;
+    Ok(moved)
+}

@@ -1,0 +1,362 @@
+//! The in-memory seat index of one event: which seat is free, held or sold on each leg of
+//! the route, rebuilt from the stores at start-up.
+//!
+//! A seat's state is kept per leg (between consecutive stops); an event without stops is the
+//! one-leg case. A hold or sale takes its seats on every leg of its segment, all or nothing.
+//! General-admission events have no seats: they count places per category instead.
+//!
+//! Each event's index sits behind its own mutex, so one event's rush never waits for
+//! another's. Nothing here touches a disk: callers persist the changes it decides.
+
+use crate::catalog::model::{Availability, SeatFlag, SeatStatus};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// A seat's position in its event's seat order.
+pub type SeatNo = u32;
+/// A live hold's key inside the process.
+pub type HoldKey = u64;
+
+/// The state of one seat on one leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Free,
+    Held(HoldKey),
+    Sold,
+}
+
+/// What the index knows about a seat.
+#[derive(Debug, Clone)]
+pub struct SeatInfo {
+    pub label: String,
+    pub section: String,
+    pub row: String,
+    pub number: u32,
+    pub category: u16,
+    pub flags: Vec<SeatFlag>,
+    pub blocked: bool,
+}
+
+/// A price category and, for general admission, its counts.
+#[derive(Debug, Clone)]
+pub struct CategoryState {
+    pub name: String,
+    /// The price quoted to new holds, in minor units.
+    pub price_minor: i64,
+    /// General admission: places for sale.
+    pub capacity: u32,
+    /// General admission: places in live holds.
+    pub ga_held: u32,
+    /// General admission: places sold.
+    pub ga_sold: u32,
+}
+
+/// A live hold as the index sees it.
+#[derive(Debug, Clone)]
+pub struct LiveHold {
+    pub id: String,
+    pub owner: String,
+    pub seats: Vec<SeatNo>,
+    /// General admission: places per category index.
+    pub places: Vec<(u16, u32)>,
+    pub legs: Range<u16>,
+    pub expires_at_ms: i64,
+}
+
+/// One event's seats.
+#[derive(Debug)]
+pub struct EventSeats {
+    pub event_id: String,
+    pub currency: String,
+    pub general_admission: bool,
+    /// Stop names, origin first; empty for venue events.
+    pub stops: Vec<String>,
+    pub categories: Vec<CategoryState>,
+    pub seats: Vec<SeatInfo>,
+    slots: Vec<Slot>,
+    legs: u16,
+    labels: HashMap<String, SeatNo>,
+    pub holds: HashMap<HoldKey, LiveHold>,
+    /// Bumped on every change; carried by seats-changed so consumers can order them.
+    pub seq: u64,
+}
+
+impl EventSeats {
+    /// An index with every seat free.
+    pub fn new(
+        event_id: String,
+        currency: String,
+        stops: Vec<String>,
+        categories: Vec<CategoryState>,
+        seats: Vec<SeatInfo>,
+        general_admission: bool,
+    ) -> EventSeats {
+        let legs = stops.len().saturating_sub(1).max(1) as u16;
+        let labels = seats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.label.clone(), i as SeatNo))
+            .collect();
+        EventSeats {
+            event_id,
+            currency,
+            general_admission,
+            stops,
+            categories,
+            slots: vec![Slot::Free; seats.len() * legs as usize],
+            seats,
+            legs,
+            labels,
+            holds: HashMap::new(),
+            seq: 0,
+        }
+    }
+
+    /// How many legs the route has (1 for venue events).
+    pub fn legs(&self) -> u16 {
+        self.legs
+    }
+
+    /// Every leg.
+    pub fn all_legs(&self) -> Range<u16> {
+        0..self.legs
+    }
+
+    /// The seat with this label.
+    pub fn seat_no(&self, label: &str) -> Option<SeatNo> {
+        self.labels.get(label).copied()
+    }
+
+    /// The category index of a name.
+    pub fn category_index(&self, name: &str) -> Option<u16> {
+        self.categories
+            .iter()
+            .position(|c| c.name == name)
+            .map(|i| i as u16)
+    }
+
+    fn slot_index(&self, seat: SeatNo, leg: u16) -> usize {
+        seat as usize * self.legs as usize + leg as usize
+    }
+
+    /// A seat's state on one leg.
+    pub fn slot(&self, seat: SeatNo, leg: u16) -> Slot {
+        self.slots[self.slot_index(seat, leg)]
+    }
+
+    /// Whether a hold is past its expiry at `now_ms` (it will be swept; it no longer counts).
+    pub fn hold_expired(&self, key: HoldKey, now_ms: i64) -> bool {
+        self.holds
+            .get(&key)
+            .is_none_or(|h| h.expires_at_ms <= now_ms)
+    }
+
+    /// Free on every leg of `legs`, not blocked. Seats of expired holds count as free.
+    pub fn is_free(&self, seat: SeatNo, legs: &Range<u16>, now_ms: i64) -> bool {
+        !self.seats[seat as usize].blocked
+            && legs.clone().all(|leg| match self.slot(seat, leg) {
+                Slot::Free => true,
+                Slot::Held(key) => self.hold_expired(key, now_ms),
+                Slot::Sold => false,
+            })
+    }
+
+    /// The holds (live or expired) that hold `seat` on some leg of `legs`.
+    pub fn holders(&self, seat: SeatNo, legs: &Range<u16>) -> Vec<HoldKey> {
+        let mut keys: Vec<HoldKey> = legs
+            .clone()
+            .filter_map(|leg| match self.slot(seat, leg) {
+                Slot::Held(key) => Some(key),
+                _ => None,
+            })
+            .collect();
+        keys.dedup();
+        keys
+    }
+
+    /// A seat's status over `legs`: sold on any leg wins, then held, then blocked.
+    pub fn status(&self, seat: SeatNo, legs: &Range<u16>, now_ms: i64) -> SeatStatus {
+        let mut held = false;
+        for leg in legs.clone() {
+            match self.slot(seat, leg) {
+                Slot::Sold => return SeatStatus::Sold,
+                Slot::Held(key) if !self.hold_expired(key, now_ms) => held = true,
+                _ => {}
+            }
+        }
+        if held {
+            SeatStatus::Held
+        } else if self.seats[seat as usize].blocked {
+            SeatStatus::Blocked
+        } else {
+            SeatStatus::Available
+        }
+    }
+
+    /// Marks seats held by `hold` on its legs and records it. The caller has checked them.
+    pub fn install(&mut self, key: HoldKey, hold: LiveHold) {
+        for &seat in &hold.seats {
+            for leg in hold.legs.clone() {
+                let i = self.slot_index(seat, leg);
+                self.slots[i] = Slot::Held(key);
+            }
+        }
+        for &(category, places) in &hold.places {
+            self.categories[category as usize].ga_held += places;
+        }
+        self.holds.insert(key, hold);
+        self.seq += 1;
+    }
+
+    /// Frees a hold's seats and forgets it; returns it if it was live here.
+    pub fn remove(&mut self, key: HoldKey) -> Option<LiveHold> {
+        let hold = self.holds.remove(&key)?;
+        for &seat in &hold.seats {
+            for leg in hold.legs.clone() {
+                let i = self.slot_index(seat, leg);
+                if self.slots[i] == Slot::Held(key) {
+                    self.slots[i] = Slot::Free;
+                }
+            }
+        }
+        for &(category, places) in &hold.places {
+            let c = &mut self.categories[category as usize];
+            c.ga_held = c.ga_held.saturating_sub(places);
+        }
+        self.seq += 1;
+        Some(hold)
+    }
+
+    /// Marks seats sold on `legs` (tickets found at start-up, or a confirmed booking).
+    pub fn mark_sold(&mut self, seat: SeatNo, legs: Range<u16>) {
+        for leg in legs {
+            let i = self.slot_index(seat, leg);
+            self.slots[i] = Slot::Sold;
+        }
+        self.seq += 1;
+    }
+
+    /// General admission places still for sale in a category.
+    pub fn places_left(&self, category: u16) -> u32 {
+        let c = &self.categories[category as usize];
+        c.capacity.saturating_sub(c.ga_held + c.ga_sold)
+    }
+
+    /// Counts per category over the whole route: a seat is available only if free on every
+    /// leg; held or sold if held or sold on any.
+    pub fn availability(&self, now_ms: i64) -> Vec<Availability> {
+        let mut counts = vec![Availability::default(); self.categories.len()];
+        if self.general_admission {
+            for (i, c) in self.categories.iter().enumerate() {
+                counts[i] = Availability {
+                    total: u64::from(c.capacity),
+                    available: u64::from(self.places_left(i as u16)),
+                    held: u64::from(c.ga_held),
+                    sold: u64::from(c.ga_sold),
+                    blocked: 0,
+                };
+            }
+            return counts;
+        }
+        let legs = self.all_legs();
+        for (seat, info) in self.seats.iter().enumerate() {
+            let count = &mut counts[info.category as usize];
+            count.total += 1;
+            match self.status(seat as SeatNo, &legs, now_ms) {
+                SeatStatus::Available => count.available += 1,
+                SeatStatus::Held => count.held += 1,
+                SeatStatus::Sold => count.sold += 1,
+                SeatStatus::Blocked => count.blocked += 1,
+            }
+        }
+        counts
+    }
+
+    /// Every (seat, leg) pair taken by more than one live hold — must always be empty; the
+    /// check rebuilds it from the holds, not from the slots.
+    pub fn double_holds(&self) -> Vec<(SeatNo, u16)> {
+        let mut seen: HashMap<(SeatNo, u16), HoldKey> = HashMap::new();
+        let mut doubles = Vec::new();
+        for (&key, hold) in &self.holds {
+            for &seat in &hold.seats {
+                for leg in hold.legs.clone() {
+                    if seen.insert((seat, leg), key).is_some() {
+                        doubles.push((seat, leg));
+                    }
+                }
+            }
+        }
+        doubles
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seat(label: &str, category: u16) -> SeatInfo {
+        SeatInfo {
+            label: label.into(),
+            section: "S".into(),
+            row: "A".into(),
+            number: 1,
+            category,
+            flags: Vec::new(),
+            blocked: false,
+        }
+    }
+
+    fn index(stops: usize) -> EventSeats {
+        EventSeats::new(
+            "evt".into(),
+            "INR".into(),
+            (0..stops).map(|i| format!("stop{i}")).collect(),
+            vec![CategoryState {
+                name: "standard".into(),
+                price_minor: 100,
+                capacity: 2,
+                ga_held: 0,
+                ga_sold: 0,
+            }],
+            vec![seat("A-1", 0), seat("A-2", 0)],
+            false,
+        )
+    }
+
+    fn hold(id: &str, seats: Vec<SeatNo>, legs: Range<u16>, expires: i64) -> LiveHold {
+        LiveHold {
+            id: id.into(),
+            owner: "u".into(),
+            seats,
+            places: Vec::new(),
+            legs,
+            expires_at_ms: expires,
+        }
+    }
+
+    #[test]
+    fn segments_share_a_seat_without_overlap() {
+        let mut ix = index(4); // three legs
+        assert_eq!(ix.legs(), 3);
+        ix.install(1, hold("h1", vec![0], 0..2, 1000));
+        assert!(!ix.is_free(0, &(0..1), 0));
+        assert!(!ix.is_free(0, &(1..3), 0));
+        assert!(ix.is_free(0, &(2..3), 0));
+        ix.install(2, hold("h2", vec![0], 2..3, 1000));
+        assert!(ix.double_holds().is_empty());
+        assert_eq!(ix.status(0, &ix.all_legs(), 0), SeatStatus::Held);
+        ix.remove(1);
+        assert!(ix.is_free(0, &(0..2), 0));
+        assert!(!ix.is_free(0, &(0..3), 0));
+    }
+
+    #[test]
+    fn expired_holds_count_as_free() {
+        let mut ix = index(0);
+        ix.install(1, hold("h1", vec![1], 0..1, 1000));
+        assert!(!ix.is_free(1, &(0..1), 999));
+        assert!(ix.is_free(1, &(0..1), 1000));
+        assert_eq!(ix.availability(999)[0].held, 1);
+        assert_eq!(ix.availability(1000)[0].available, 2);
+    }
+}

@@ -1,0 +1,50 @@
+//! The job kinds: what the original system's Kafka topics became.
+
+/// A kind of job, named as it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// An account was created: send the welcome email.
+    UserCreated,
+    /// Seats of an event were held, released, sold or blocked: recompute prices.
+    SeatsChanged,
+    /// An event's price moved: refresh caches and pages.
+    PriceChanged,
+    /// A payment went through: confirm the booking, send tickets.
+    PaymentSucceeded,
+    /// A payment was declined: tell the customer.
+    PaymentFailed,
+    /// A pending booking ran out of time.
+    BookingExpired,
+    /// A booking was cancelled (and refunded).
+    BookingCancelled,
+    /// An event was cancelled: tell every ticket holder.
+    EventCancelled,
+}
+
+impl JobKind {
+    /// Every kind.
+    pub const ALL: [JobKind; 8] = [
+        JobKind::UserCreated,
+        JobKind::SeatsChanged,
+        JobKind::PriceChanged,
+        JobKind::PaymentSucceeded,
+        JobKind::PaymentFailed,
+        JobKind::BookingExpired,
+        JobKind::BookingCancelled,
+        JobKind::EventCancelled,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::UserCreated => "user-created",
+            JobKind::SeatsChanged => "seats-changed",
+            JobKind::PriceChanged => "price-changed",
+            JobKind::PaymentSucceeded => "payment-succeeded",
+            JobKind::PaymentFailed => "payment-failed",
+            JobKind::BookingExpired => "booking-expired",
+            JobKind::BookingCancelled => "booking-cancelled",
+            JobKind::EventCancelled => "event-cancelled",
+        }
+    }
+}

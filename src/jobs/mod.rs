@@ -1,0 +1,238 @@
+//! The durable job queue that replaces Kafka: a SQLite table written in the same transaction
+//! as the change that causes each job (transactional outbox), workers that claim due jobs,
+//! run idempotent handlers, retry with exponential backoff and park a job as dead after its
+//! last attempt. A kind with no handler yet simply waits in the table: nothing is dropped.
+
+pub mod kind;
+pub mod queue;
+pub mod worker;
+
+use crate::clock::SharedClock;
+use crate::error::Error;
+use crate::store::Sqlite;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use tokio::sync::Notify;
+
+pub use kind::JobKind;
+pub use queue::JobRow;
+
+/// What a handler returns: `Err` with a reason retries the job later.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+/// A job handler: idempotent, since a job may run more than once after a crash.
+pub type Handler = Arc<dyn Fn(JobRow) -> HandlerFuture + Send + Sync>;
+
+/// The queue handle.
+#[derive(Clone)]
+pub struct Jobs {
+    db: Sqlite,
+    clock: SharedClock,
+    handlers: Arc<RwLock<HashMap<String, Handler>>>,
+    wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Jobs")
+    }
+}
+
+/// What happened to a job a worker ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ran {
+    pub id: i64,
+    pub kind: String,
+    /// `done`, `queued` (will retry) or `dead`.
+    pub status: &'static str,
+}
+
+impl Jobs {
+    /// A queue over the database.
+    pub fn new(db: Sqlite, clock: SharedClock) -> Jobs {
+        Jobs {
+            db,
+            clock,
+            handlers: Arc::new(RwLock::new(HashMap::new())),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Registers the handler of a kind; workers start claiming that kind.
+    pub fn register<F, Fut>(&self, kind: &str, handler: F)
+    where
+        F: Fn(JobRow) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        let handler: Handler = Arc::new(move |job| Box::pin(handler(job)));
+        self.handlers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(kind.to_string(), handler);
+        self.wake();
+    }
+
+    /// Tells idle workers that a job may be due.
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    fn now_ms(&self) -> i64 {
+        (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    fn handled_kinds(&self) -> Vec<String> {
+        self.handlers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    fn handler(&self, kind: &str) -> Option<Handler> {
+        self.handlers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(kind)
+            .cloned()
+    }
+
+    /// Claims and runs the next due job, if any; `None` when nothing is due.
+    pub async fn run_next(&self) -> Result<Option<Ran>, Error> {
+        self.run_next_until(std::future::pending()).await
+    }
+
+    /// Like [`Jobs::run_next`], but gives the job back un-counted if `abandon` resolves
+    /// before its handler finishes (shutdown).
+    pub async fn run_next_until(
+        &self,
+        abandon: impl Future<Output = ()> + Send,
+    ) -> Result<Option<Ran>, Error> {
+        let kinds = self.handled_kinds();
+        let now = self.now_ms();
+        let Some(job) = self
+            .db
+            .write(move |conn| {
+                let refs: Vec<&str> = kinds.iter().map(String::as_str).collect();
+                queue::claim(conn, &refs, now)
+            })
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(handler) = self.handler(&job.kind) else {
+            // Unregistered between claim and run: give it back.
+            let id = job.id;
+            let now = self.now_ms();
+            self.db
+                .write(move |conn| queue::release(conn, id, now))
+                .await?;
+            return Ok(None);
+        };
+        let (id, kind) = (job.id, job.kind.clone());
+        let span = tracing::info_span!("job", id, kind = %kind, attempt = job.attempts);
+        let outcome = {
+            let _entered = span.enter();
+            tracing::debug!("running");
+            drop(_entered);
+            tokio::select! {
+                result = handler(job) => Some(result),
+                () = abandon => None,
+            }
+        };
+        let now = self.now_ms();
+        let status = match outcome {
+            Some(Ok(())) => {
+                self.db
+                    .write(move |conn| queue::complete(conn, id, now))
+                    .await?;
+                "done"
+            }
+            Some(Err(reason)) => {
+                let logged = reason.clone();
+                let status = self
+                    .db
+                    .write(move |conn| queue::fail(conn, id, &reason, now))
+                    .await?;
+                if status == "dead" {
+                    tracing::error!(job = id, kind = %kind, error = %logged, "job is dead after its last attempt");
+                } else {
+                    tracing::warn!(job = id, kind = %kind, error = %logged, "job failed; will retry");
+                }
+                status
+            }
+            None => {
+                self.db
+                    .write(move |conn| queue::release(conn, id, now))
+                    .await?;
+                "queued"
+            }
+        };
+        metrics::counter!(crate::telemetry::JOBS_RUN_TOTAL, "kind" => kind.clone(), "status" => status)
+            .increment(1);
+        Ok(Some(Ran { id, kind, status }))
+    }
+
+    /// Queues again jobs left running by a previous process. Call before workers start.
+    pub async fn recover(&self) -> Result<usize, Error> {
+        let now = self.now_ms();
+        self.db
+            .write(move |conn| queue::requeue_all_running(conn, now))
+            .await
+    }
+
+    /// Re-queues a dead job with fresh attempts.
+    pub async fn retry(&self, id: i64) -> Result<JobRow, Error> {
+        let now = self.now_ms();
+        let row = self
+            .db
+            .write(move |conn| {
+                let job = queue::by_id(conn, id)?.ok_or(Error::NotFound("job"))?;
+                if job.status != "dead" && job.status != "queued" {
+                    return Err(Error::conflict(
+                        "job_not_retryable",
+                        format!(
+                            "job {id} is {}; only dead or queued jobs can be retried",
+                            job.status
+                        ),
+                    ));
+                }
+                queue::retry(conn, id, now)?;
+                queue::by_id(conn, id)?.ok_or(Error::NotFound("job"))
+            })
+            .await?;
+        self.wake();
+        Ok(row)
+    }
+
+    /// Jobs newest first.
+    pub async fn list(
+        &self,
+        status: Option<String>,
+        kind: Option<String>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<JobRow>, Error> {
+        self.db
+            .read(move |conn| queue::list(conn, status.as_deref(), kind.as_deref(), before, limit))
+            .await
+    }
+
+    /// One job.
+    pub async fn get(&self, id: i64) -> Result<JobRow, Error> {
+        self.db
+            .read(move |conn| queue::by_id(conn, id))
+            .await?
+            .ok_or(Error::NotFound("job"))
+    }
+
+    pub(crate) fn wake_handle(&self) -> Arc<Notify> {
+        Arc::clone(&self.wake)
+    }
+
+    pub(crate) fn database(&self) -> &Sqlite {
+        &self.db
+    }
+}
