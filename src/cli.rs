@@ -59,6 +59,34 @@ pub enum Command {
     },
     /// Verify the data dir's integrity and invariants; exits 1 if anything is wrong.
     Check,
+    /// Inspect and re-queue jobs of the durable queue.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List jobs, newest first.
+    List {
+        /// Only jobs in this state: queued, running, done or dead.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only jobs of this kind, e.g. seats-changed.
+        #[arg(long)]
+        kind: Option<String>,
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// List dead jobs (out of attempts), with their last error.
+    Dead,
+    /// Queue a dead job again with fresh attempts.
+    Retry {
+        /// The job's id.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +180,7 @@ async fn dispatch(cli: Cli, config: Option<Config>) -> anyhow::Result<ExitCode> 
         ) => seed_demo(config).await,
         (Command::User { action }, Some(config)) => user(config, action).await,
         (Command::Check, Some(config)) => check(config).await,
+        (Command::Jobs { action }, Some(config)) => jobs(config, action).await,
         (_, None) => bail!("no configuration loaded"),
     }
 }
@@ -287,12 +316,76 @@ async fn user(config: Config, action: UserCommand) -> anyhow::Result<ExitCode> {
     result
 }
 
+async fn jobs(config: Config, action: JobsCommand) -> anyhow::Result<ExitCode> {
+    let core = open(config).await?;
+    let jobs = crate::jobs::Jobs::new(core.sqlite.clone(), Arc::clone(&core.clock));
+    let result = match action {
+        JobsCommand::List {
+            status,
+            kind,
+            limit,
+        } => {
+            if let Some(s) = &status
+                && !["queued", "running", "done", "dead"].contains(&s.as_str())
+            {
+                bail!("--status must be queued, running, done or dead");
+            }
+            if !(1..=10_000).contains(&limit) {
+                bail!("--limit must be between 1 and 10000");
+            }
+            print_jobs(&jobs.list(status, kind, None, limit).await?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsCommand::Dead => {
+            print_jobs(&jobs.list(Some("dead".into()), None, None, 10_000).await?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        JobsCommand::Retry { id } => {
+            let job = jobs.retry(id).await?;
+            println!("job {} ({}) is queued again", job.id, job.kind);
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    core.close().await;
+    result
+}
+
+fn print_jobs(rows: &[crate::jobs::JobRow]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:>8} {:<18} {:<7} {:>8}  {:<24} LAST ERROR",
+        "ID", "KIND", "STATUS", "ATTEMPTS", "RUN AT"
+    )?;
+    for job in rows {
+        let run_at = crate::inventory::hold::at_ms(job.run_at_ms)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{:>8} {:<18} {:<7} {:>4}/{:<3}  {:<24} {}",
+            job.id,
+            job.kind,
+            job.status,
+            job.attempts,
+            job.max_attempts,
+            run_at,
+            job.last_error.as_deref().unwrap_or("")
+        )?;
+    }
+    if rows.is_empty() {
+        writeln!(out, "(no jobs)")?;
+    }
+    Ok(())
+}
+
 async fn check(config: Config) -> anyhow::Result<ExitCode> {
     let path = crate::store::sqlite_path(&config.storage.data_dir);
     if !path.exists() {
         bail!("no database at {}", path.display());
     }
-    let findings = tokio::task::spawn_blocking(move || crate::store::check::run(&path)).await??;
+    let dir = config.storage.data_dir.clone();
+    let findings = tokio::task::spawn_blocking(move || crate::store::check::run(&dir)).await??;
     let mut failed = false;
     for finding in &findings {
         match &finding.problem {

@@ -94,6 +94,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(api::events::unblock))
         .routes(routes!(api::venues::list, api::venues::create))
         .routes(routes!(api::venues::get))
+        .routes(routes!(api::admin_check::check))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

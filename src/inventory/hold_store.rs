@@ -190,30 +190,12 @@ impl HoldStore {
 
     /// Every live hold record. Blocking.
     pub fn live_holds(&self) -> Result<Vec<HoldRecord>, Error> {
-        let tx = self.db.database().begin_read().map_err(storage)?;
-        let holds = tx.open_table(HOLDS).map_err(storage)?;
-        let mut live = Vec::new();
-        for entry in holds.iter().map_err(storage)? {
-            let (_, value) = entry.map_err(storage)?;
-            let record: HoldRecord =
-                serde_json::from_slice(value.value()).map_err(Error::internal)?;
-            if record.state == HoldState::Live {
-                live.push(record);
-            }
-        }
-        Ok(live)
+        read_live_holds(&self.db)
     }
 
     /// One hold record, live or recently ended. Blocking.
     pub fn get(&self, id: &str) -> Result<Option<HoldRecord>, Error> {
-        let tx = self.db.database().begin_read().map_err(storage)?;
-        let holds = tx.open_table(HOLDS).map_err(storage)?;
-        match holds.get(id).map_err(storage)? {
-            Some(v) => Ok(Some(
-                serde_json::from_slice(v.value()).map_err(Error::internal)?,
-            )),
-            None => Ok(None),
-        }
+        read_hold(&self.db, id)
     }
 
     /// Up to `limit` outbox entries, oldest first. Blocking.
@@ -250,6 +232,41 @@ impl HoldStore {
         {
             tracing::error!("the hold committer panicked");
         }
+    }
+}
+
+/// Every live hold record of a hold database (none if it was never written). Blocking.
+pub fn read_live_holds(db: &HoldDb) -> Result<Vec<HoldRecord>, Error> {
+    let tx = db.database().begin_read().map_err(storage)?;
+    let holds = match tx.open_table(HOLDS) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(storage(e)),
+    };
+    let mut live = Vec::new();
+    for entry in holds.iter().map_err(storage)? {
+        let (_, value) = entry.map_err(storage)?;
+        let record: HoldRecord = serde_json::from_slice(value.value()).map_err(Error::internal)?;
+        if record.state == HoldState::Live {
+            live.push(record);
+        }
+    }
+    Ok(live)
+}
+
+/// One hold record, live or recently ended. Blocking.
+pub fn read_hold(db: &HoldDb, id: &str) -> Result<Option<HoldRecord>, Error> {
+    let tx = db.database().begin_read().map_err(storage)?;
+    let holds = match tx.open_table(HOLDS) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(storage(e)),
+    };
+    match holds.get(id).map_err(storage)? {
+        Some(v) => Ok(Some(
+            serde_json::from_slice(v.value()).map_err(Error::internal)?,
+        )),
+        None => Ok(None),
     }
 }
 

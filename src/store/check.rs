@@ -7,7 +7,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 
 /// The result of one check: `problem` is `None` when it passed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Finding {
     pub check: &'static str,
     pub problem: Option<String>,
@@ -29,12 +29,9 @@ impl Finding {
     }
 }
 
-/// Runs every check on the database at `path`. Blocking.
-pub fn run(path: &Path) -> Result<Vec<Finding>, Error> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+/// SQLite's integrity and foreign-key checks and the schema version. Blocking.
+pub fn sqlite_findings(conn: &Connection) -> Result<(Vec<Finding>, bool), Error> {
     let mut findings = Vec::new();
-
     let integrity: Vec<String> = conn
         .prepare("PRAGMA integrity_check")?
         .query_map([], |r| r.get(0))?
@@ -45,7 +42,6 @@ pub fn run(path: &Path) -> Result<Vec<Finding>, Error> {
         integrity
     };
     findings.push(Finding::from_problems("sqlite integrity", integrity));
-
     let foreign: Vec<String> = conn
         .prepare("PRAGMA foreign_key_check")?
         .query_map([], |r| {
@@ -59,8 +55,7 @@ pub fn run(path: &Path) -> Result<Vec<Finding>, Error> {
         })?
         .collect::<Result<_, _>>()?;
     findings.push(Finding::from_problems("foreign keys", foreign));
-
-    let version = super::migrations::current_version(&conn)?;
+    let version = super::migrations::current_version(conn)?;
     let latest = super::migrations::latest_version();
     findings.push(Finding::from_problems(
         "schema version",
@@ -72,8 +67,45 @@ pub fn run(path: &Path) -> Result<Vec<Finding>, Error> {
             )]
         },
     ));
-    if version == latest {
-        findings.extend(crate::catalog::invariants::check(&conn)?);
+    Ok((findings, version == latest))
+}
+
+/// Runs every check on a data dir. Blocking.
+///
+/// The hold store belongs to the serving process while it runs; then its checks are skipped
+/// here and made live by the server (`GET /api/v1/admin/check`).
+pub fn run(data_dir: &Path) -> Result<Vec<Finding>, Error> {
+    let path = super::sqlite_path(data_dir);
+    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let (mut findings, current) = sqlite_findings(&conn)?;
+    if !current {
+        return Ok(findings);
+    }
+    findings.extend(crate::catalog::invariants::check(&conn)?);
+    let redb_path = super::redb_path(data_dir);
+    let lock = if redb_path.exists() {
+        super::DataDirLock::acquire(data_dir).ok()
+    } else {
+        None
+    };
+    match (redb_path.exists(), lock) {
+        (false, _) => {
+            findings.extend(crate::inventory::invariants::findings(&crate::inventory::invariants::expected(&conn, &[])?));
+            findings.push(crate::inventory::invariants::job_causes(&conn, &|_| false)?);
+        }
+        (true, Some(_lock)) => {
+            let holds = super::HoldDb::open(&redb_path)?;
+            let live = crate::inventory::hold_store::read_live_holds(&holds)?;
+            let expected = crate::inventory::invariants::expected(&conn, &live)?;
+            findings.extend(crate::inventory::invariants::findings(&expected));
+            let exists = |id: &str| matches!(crate::inventory::hold_store::read_hold(&holds, id), Ok(Some(_)));
+            findings.push(crate::inventory::invariants::job_causes(&conn, &exists)?);
+        }
+        (true, None) => findings.push(Finding {
+            check: "hold store (skipped: `rezerve serve` has it; GET /api/v1/admin/check checks it live)",
+            problem: None,
+        }),
     }
     Ok(findings)
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one file per resource. Handlers are thin: extract,
 //! authorize by extractor type, call one domain function, shape the response.
 
+pub mod admin_check;
 pub mod auth;
 pub mod events;
 pub mod holds;
