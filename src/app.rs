@@ -7,6 +7,8 @@
 use crate::auth::Auth;
 use crate::auth::password::PasswordHasherConfig;
 use crate::auth::token::Tokens;
+use crate::booking::Bookings;
+use crate::booking::tickets::TicketSigner;
 use crate::catalog::Catalog;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
@@ -14,6 +16,7 @@ use crate::error::Error;
 use crate::http::state::{AppState, Ops};
 use crate::inventory::Inventory;
 use crate::jobs::Jobs;
+use crate::payment::Providers;
 use crate::shutdown::CancellationToken;
 use crate::store::{self, DataDirLock, HoldDb, Secrets, Sqlite};
 use std::future::Future;
@@ -33,6 +36,7 @@ pub struct Core {
     pub sqlite: Sqlite,
     pub auth: Auth,
     pub catalog: Catalog,
+    pub secrets: Secrets,
 }
 
 impl Core {
@@ -57,6 +61,7 @@ impl Core {
             config.auth.token_ttl_seconds,
         );
         let auth = Auth::new(sqlite.clone(), tokens, hasher, Arc::clone(&clock));
+        let secrets_kept = secrets.clone();
         let catalog = Catalog::new(sqlite.clone(), Arc::clone(&clock));
         Ok(Core {
             config,
@@ -64,6 +69,7 @@ impl Core {
             sqlite,
             auth,
             catalog,
+            secrets: secrets_kept,
         })
     }
 
@@ -79,6 +85,7 @@ pub struct App {
     core: Core,
     holds: HoldDb,
     inventory: Inventory,
+    bookings: Bookings,
     jobs: Jobs,
     stop: CancellationToken,
     tasks: TaskTracker,
@@ -115,6 +122,18 @@ impl App {
         )
         .await?;
         core.catalog = core.catalog.clone().with_inventory(inventory.clone());
+        let bookings = Bookings::new(
+            core.sqlite.clone(),
+            inventory.clone(),
+            Arc::clone(&core.clock),
+            Providers::built_in(Duration::from_secs(
+                core.config.payments.provider_timeout_seconds,
+            )),
+            TicketSigner::new(&core.secrets.ticket_seed),
+            core.secrets.webhook_secret.clone(),
+        );
+        // Payments a crash interrupted fail; holds of bookings confirmed just before it end.
+        bookings.recover().await?;
         let jobs = Jobs::new(core.sqlite.clone(), Arc::clone(&core.clock));
         let requeued = jobs.recover().await?;
         if requeued > 0 {
@@ -127,6 +146,7 @@ impl App {
             core,
             holds,
             inventory,
+            bookings,
             jobs,
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
@@ -142,6 +162,11 @@ impl App {
     /// The live seat index and holds.
     pub fn inventory(&self) -> &Inventory {
         &self.inventory
+    }
+
+    /// The booking saga.
+    pub fn bookings(&self) -> &Bookings {
+        &self.bookings
     }
 
     /// The job queue; register handlers before `serve`.
@@ -162,6 +187,7 @@ impl App {
         let state = AppState {
             auth: self.core.auth.clone(),
             catalog: self.core.catalog.clone(),
+            bookings: self.bookings.clone(),
             inventory: self.inventory.clone(),
             jobs: self.jobs.clone(),
             ops: Ops {
@@ -191,6 +217,10 @@ impl App {
         self.tasks.spawn(crate::inventory::relay::run_relay(
             self.inventory.clone(),
             self.jobs.clone(),
+            self.stop.clone(),
+        ));
+        self.tasks.spawn(crate::booking::cancel::run_expiry(
+            self.bookings.clone(),
             self.stop.clone(),
         ));
         crate::jobs::worker::spawn_workers(&self.jobs, JOB_WORKERS, &self.tasks, &self.stop);

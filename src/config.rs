@@ -152,12 +152,23 @@ impl Default for MailConfig {
 }
 
 /// Payment providers.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaymentsConfig {
     /// HMAC secret of the webhook provider; generated into the data dir when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<Secret>,
+    /// How long a synchronous charge may take before the saga gives up on it.
+    pub provider_timeout_seconds: u64,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        Self {
+            webhook_secret: None,
+            provider_timeout_seconds: 10,
+        }
+    }
 }
 
 /// Logging.
@@ -306,6 +317,12 @@ impl Config {
                 Some(_) => {}
             }
         }
+        if !(1..=300).contains(&self.payments.provider_timeout_seconds) {
+            return invalid(
+                "payments.provider_timeout_seconds",
+                "must be between 1 and 300",
+            );
+        }
         if !self.mail.from.contains('@') {
             return invalid("mail.from", "must contain an email address");
         }
@@ -348,7 +365,8 @@ impl Config {
     }
 }
 
-/// Figment's message names the key and the file; keep it, drop the profile prefix.
+/// Names the key and where its value came from (the file's path, or the environment); a
+/// TOML syntax error has no key, so the path is what tells the operator which file to fix.
 fn describe_figment_error(error: figment::Error) -> String {
     error
         .into_iter()
@@ -357,7 +375,10 @@ fn describe_figment_error(error: figment::Error) -> String {
             let source = e
                 .metadata
                 .as_ref()
-                .map(|m| format!(" (from {})", m.name))
+                .map(|m| match &m.source {
+                    Some(file @ figment::Source::File(_)) => format!(" (from {} {file})", m.name),
+                    _ => format!(" (from {})", m.name),
+                })
                 .unwrap_or_default();
             if key.is_empty() {
                 format!("{}{source}", e.kind)
@@ -373,6 +394,8 @@ fn describe_figment_error(error: figment::Error) -> String {
 mod tests {
     use super::*;
 
+    // figment's Jail fixes the closure's error type; its size is not ours to choose.
+    #[allow(clippy::result_large_err)]
     fn load_str(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("rezerve.toml");
@@ -445,6 +468,12 @@ mod tests {
         );
         let err = load_str("[mail]\ntransport = \"smtp\"\n", &[]).expect_err("smtp without url");
         assert!(err.to_string().contains("mail.smtp_url"), "{err}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_file() {
+        let err = load_str("[server\nlisten = 1\n", &[]).expect_err("bad toml");
+        assert!(err.to_string().contains("rezerve.toml"), "{err}");
     }
 
     #[test]

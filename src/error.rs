@@ -58,6 +58,18 @@ pub enum Error {
     /// The hold has expired.
     #[error("the hold has expired")]
     HoldExpired,
+    /// A webhook's signature is missing, wrong, or outside the replay window.
+    #[error("the webhook signature is missing, invalid or too old")]
+    InvalidSignature,
+    /// The payment provider refused the charge.
+    #[error("the payment was declined: {reason}")]
+    PaymentDeclined { reason: String },
+    /// The payment provider did not answer in time.
+    #[error("the payment provider did not answer in time")]
+    PaymentTimeout,
+    /// A ticket code that is not one of ours (forged, altered or garbled).
+    #[error("this is not a valid ticket code")]
+    TicketInvalid,
     /// The service is shutting down or a store is closed.
     #[error("the service is unavailable: {0}")]
     Unavailable(String),

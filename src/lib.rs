@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod booking;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
@@ -25,6 +26,7 @@ pub mod inventory;
 pub mod jobs;
 pub mod money;
 pub mod pagination;
+pub mod payment;
 pub mod seed;
 pub mod shutdown;
 pub mod store;

@@ -96,9 +96,11 @@ mod tests {
     use super::*;
 
     fn cheap() -> PasswordHasherConfig {
-        let mut config = AuthConfig::default();
-        config.argon2_memory_kib = 64;
-        config.argon2_iterations = 1;
+        let config = AuthConfig {
+            argon2_memory_kib: 64,
+            argon2_iterations: 1,
+            ..AuthConfig::default()
+        };
         PasswordHasherConfig::new(&config).expect("hasher")
     }
 

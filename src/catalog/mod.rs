@@ -19,7 +19,7 @@ use crate::inventory::Inventory;
 use crate::money::Money;
 use crate::pagination::{Page, PageRequest};
 use crate::store::Sqlite;
-use event_input::{CreateEvent, EventPatch, required_text, validate_timezone};
+use event_input::{CreateEvent, EventPatch, MAX_CAPACITY, required_text, validate_timezone};
 use model::{
     Availability, CategoryView, EventCategory, EventStatus, EventView, SeatStatus, SeatView,
     SeatsView, StopView, VenueSummary, at,
@@ -27,6 +27,7 @@ use model::{
 use repo::EventRow;
 use rusqlite::Connection;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use venue::{CreateVenue, VenueView};
 
 pub use repo::EventFilter;
@@ -234,22 +235,13 @@ impl Catalog {
             return Err(Error::NotFound("event"));
         }
         let now = self.clock.now();
-        // Capacity changes go to the live index first: it knows what is held right now, and
-        // holds cannot slip in between. They are undone if the stored edit fails.
-        let mut undo = Vec::new();
-        if let (Some(inventory), Some(capacity)) = (&self.inventory, &patch.capacity) {
-            for (category, places) in capacity {
-                match inventory.set_capacity(id, category, *places) {
-                    Ok(previous) => undo.push((category.clone(), previous)),
-                    Err(e) => {
-                        self.undo_capacity(id, &undo);
-                        return Err(e);
-                    }
-                }
-            }
-        }
         let event_id = id.to_string();
         let prices = patch.prices.clone();
+        let live = self.inventory.clone();
+        // The live index's capacity changes, as (category, previous), so a failed commit can
+        // put them back.
+        let applied = Arc::new(Mutex::new(Vec::new()));
+        let changed = Arc::clone(&applied);
         let result = self
             .db
             .write(move |conn| {
@@ -264,7 +256,15 @@ impl Catalog {
                 apply_patch(conn, &mut event, &patch, now)?;
                 event.updated_at = now.unix_timestamp();
                 repo::update_event(conn, &event)?;
-                event_view(conn, &event_id)
+                let view = event_view(conn, &event_id)?;
+                // Last, once every rule has passed: a refused edit must never widen the live
+                // index, even for a moment, or holds slip in past the stored capacity. The
+                // index refuses a capacity below what is held right now.
+                if let (Some(inventory), Some(capacity)) = (&live, &patch.capacity) {
+                    let mut changed = changed.lock().unwrap_or_else(|p| p.into_inner());
+                    set_live_capacity(inventory, &event_id, capacity, &mut changed)?;
+                }
+                Ok(view)
             })
             .await;
         match result {
@@ -277,6 +277,7 @@ impl Catalog {
                 Ok(self.with_live_counts(view))
             }
             Err(e) => {
+                let undo = std::mem::take(&mut *applied.lock().unwrap_or_else(|p| p.into_inner()));
                 self.undo_capacity(id, &undo);
                 Err(e)
             }
@@ -285,9 +286,7 @@ impl Catalog {
 
     fn undo_capacity(&self, event_id: &str, undo: &[(String, u32)]) {
         if let Some(inventory) = &self.inventory {
-            for (category, previous) in undo {
-                let _ = inventory.set_capacity(event_id, category, *previous);
-            }
+            undo_live_capacity(inventory, event_id, undo);
         }
     }
 
@@ -335,10 +334,7 @@ impl Catalog {
             "seats",
             format!("at most {MAX_LABELS_PER_REQUEST} seats per request"),
         );
-        let reason = match reason {
-            Some(r) => Some(required_text("reason", Some(&r), 500, &mut v)),
-            None => None,
-        };
+        let reason = reason.map(|r| required_text("reason", Some(&r), 500, &mut v));
         v.finish()?;
         let now = self.clock.now().unix_timestamp();
         let actor = caller.user_id.clone();
@@ -428,6 +424,38 @@ impl Catalog {
                 .collect::<Result<_, _>>()?,
             next_cursor: page.next_cursor,
         })
+    }
+}
+
+/// Sets general-admission capacities in the live index, recording each previous value in
+/// `applied`; all or nothing (a refusal puts back what was set and empties `applied`).
+fn set_live_capacity(
+    inventory: &Inventory,
+    event_id: &str,
+    capacity: &BTreeMap<String, u32>,
+    applied: &mut Vec<(String, u32)>,
+) -> Result<(), Error> {
+    for (category, places) in capacity {
+        match inventory.set_capacity(event_id, category, *places) {
+            Ok(previous) => applied.push((category.clone(), previous)),
+            Err(e) => {
+                undo_live_capacity(inventory, event_id, applied);
+                applied.clear();
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Puts back capacities recorded by [`set_live_capacity`], newest first. This can only fail
+/// if holds took the raised places in the instant between setting and undoing (a partial
+/// refusal or a failed commit); the live index then keeps the higher value, and it is logged.
+fn undo_live_capacity(inventory: &Inventory, event_id: &str, applied: &[(String, u32)]) {
+    for (category, previous) in applied.iter().rev() {
+        if let Err(e) = inventory.set_capacity(event_id, category, *previous) {
+            tracing::error!(event_id, category, error = %e, "could not restore a live capacity");
+        }
     }
 }
 
@@ -593,8 +621,12 @@ fn apply_patch(
                 v.add(field, "this event has no such category");
                 continue;
             }
-            // What is held or sold was checked against the live index before this write.
-            v.check(*places >= 1, field, "must be at least 1");
+            // What is held or sold is checked against the live index after these rules.
+            v.check(
+                (1..=MAX_CAPACITY).contains(places),
+                field,
+                format!("must be between 1 and {MAX_CAPACITY}"),
+            );
             if v.is_clean() {
                 repo::set_capacity(conn, &event.id, name, *places)?;
             }

@@ -20,6 +20,22 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let RawJson(bytes) = RawJson::from_request(req, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The raw bytes of a JSON body (content type and size checked), for handlers that must
+/// see exactly what was sent: idempotency hashes, webhook signatures.
+pub struct RawJson(pub axum::body::Bytes);
+
+impl<S> FromRequest<S> for RawJson
+where
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -33,16 +49,16 @@ where
         if !is_json {
             return Err(Error::UnsupportedMediaType);
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
+        axum::body::Bytes::from_request(req, state)
             .await
+            .map(RawJson)
             .map_err(|rejection| {
                 if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                     Error::PayloadTooLarge
                 } else {
                     Error::MalformedRequest(format!("cannot read the request body: {rejection}"))
                 }
-            })?;
-        parse_json(&bytes).map(ApiJson)
+            })
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod idempotency;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
@@ -46,6 +47,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "venues", description = "Reusable seat maps (admin)"),
         (name = "holds", description = "Seat selection with a time limit"),
         (name = "jobs", description = "The durable job queue (admin)"),
+        (name = "bookings", description = "The booking saga: book, pay, cancel"),
+        (name = "payments", description = "Payments, refunds and gateway callbacks"),
+        (name = "tickets", description = "Ticket codes and check-in"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -87,6 +91,17 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(api::holds::create))
         .routes(routes!(api::holds::get, api::holds::release))
         .routes(routes!(api::holds::extend))
+        .routes(routes!(api::bookings::create, api::bookings::list))
+        .routes(routes!(api::bookings::get))
+        .routes(routes!(api::bookings::pay))
+        .routes(routes!(api::bookings::cancel))
+        .routes(routes!(api::bookings::tickets))
+        .routes(routes!(api::bookings::check_in))
+        .routes(routes!(api::bookings::public_key))
+        .routes(routes!(api::bookings::cancel_event))
+        .routes(routes!(api::payments::list))
+        .routes(routes!(api::payments::get))
+        .routes(routes!(api::payments::webhook))
         .routes(routes!(api::jobs::list))
         .routes(routes!(api::jobs::get))
         .routes(routes!(api::jobs::retry))

@@ -74,6 +74,10 @@ impl Error {
             Error::SeatUnavailable { .. } => (StatusCode::CONFLICT, "seat_unavailable"),
             Error::PlacesUnavailable { .. } => (StatusCode::CONFLICT, "seat_unavailable"),
             Error::HoldExpired => (StatusCode::CONFLICT, "hold_expired"),
+            Error::InvalidSignature => (StatusCode::UNAUTHORIZED, "invalid_signature"),
+            Error::PaymentDeclined { .. } => (StatusCode::PAYMENT_REQUIRED, "payment_declined"),
+            Error::PaymentTimeout => (StatusCode::GATEWAY_TIMEOUT, "payment_timeout"),
+            Error::TicketInvalid => (StatusCode::UNPROCESSABLE_ENTITY, "ticket_invalid"),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -101,7 +105,7 @@ impl IntoResponse for Error {
             _ => {}
         }
         let mut response = problem.into_response();
-        if status == StatusCode::UNAUTHORIZED {
+        if code == "unauthorized" {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),

@@ -2,6 +2,7 @@
 //! handler names only the handle it needs.
 
 use crate::auth::Auth;
+use crate::booking::Bookings;
 use crate::catalog::Catalog;
 use crate::inventory::Inventory;
 use crate::jobs::Jobs;
@@ -14,6 +15,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 pub struct AppState {
     pub auth: Auth,
     pub catalog: Catalog,
+    pub bookings: Bookings,
     pub inventory: Inventory,
     pub jobs: Jobs,
     pub ops: Ops,

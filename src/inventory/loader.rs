@@ -56,12 +56,41 @@ pub fn load_one(conn: &Connection, event_id: &str) -> Result<Option<EventSeats>,
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
-    Ok(Some(EventSeats::new(
+    let mut ix = EventSeats::new(
         event.id,
         event.currency,
         stops,
         categories,
         seats,
         event.general_admission,
-    )))
+    );
+    ix.closed = event.status == "cancelled";
+    mark_sold(conn, &mut ix)?;
+    Ok(Some(ix))
+}
+
+/// Marks what live tickets cover as sold: seat-legs, and general-admission places.
+fn mark_sold(conn: &Connection, ix: &mut EventSeats) -> Result<(), Error> {
+    let legs: Vec<(String, i64)> = conn
+        .prepare_cached("SELECT seat_label, leg FROM ticket_legs WHERE event_id = ?1 AND live = 1")?
+        .query_map([&ix.event_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (label, leg) in legs {
+        if let Some(seat) = ix.seat_no(&label) {
+            let leg = leg as u16;
+            ix.mark_sold(seat, leg..leg + 1);
+        }
+    }
+    let places: Vec<(String, i64)> = conn
+        .prepare_cached(
+            "SELECT category, count(*) FROM tickets WHERE event_id = ?1 AND void = 0 AND seat_label IS NULL GROUP BY category",
+        )?
+        .query_map([&ix.event_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (category, sold) in places {
+        if let Some(c) = ix.category_index(&category) {
+            ix.categories[c as usize].ga_sold = sold.max(0) as u32;
+        }
+    }
+    Ok(())
 }

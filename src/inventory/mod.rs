@@ -12,6 +12,7 @@ pub mod hold_store;
 pub mod invariants;
 pub mod loader;
 pub mod relay;
+pub mod sale;
 pub mod seat_index;
 
 use crate::auth::Caller;
@@ -347,6 +348,12 @@ impl Inventory {
         let now_ms = self.now_ms();
         let (record, stops, answer) = {
             let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            if ix.closed {
+                return Err(Error::conflict(
+                    "event_cancelled",
+                    "the event has been cancelled",
+                ));
+            }
             let legs = Self::legs(&ix, request.from.as_deref(), request.to.as_deref())?;
             let mut ops = Vec::new();
             let (seats, places) = self.select(&mut ix, &selection, &legs, now_ms, &mut ops)?;
@@ -634,7 +641,8 @@ impl Inventory {
         let id = hold_id.to_string();
         match tokio::task::spawn_blocking(move || store.get(&id)).await {
             Ok(Ok(Some(r)))
-                if r.state == HoldState::Expired
+                if (r.state == HoldState::Expired
+                    || (r.state == HoldState::Live && r.expires_at_ms <= self.now_ms()))
                     && (r.owner == caller.user_id || caller.may_see_all()) =>
             {
                 Error::HoldExpired

@@ -79,6 +79,8 @@ pub struct EventSeats {
     pub holds: HashMap<HoldKey, LiveHold>,
     /// Bumped on every change; carried by seats-changed so consumers can order them.
     pub seq: u64,
+    /// Cancelled: nothing more is held or sold.
+    pub closed: bool,
 }
 
 impl EventSeats {
@@ -109,6 +111,7 @@ impl EventSeats {
             labels,
             holds: HashMap::new(),
             seq: 0,
+            closed: false,
         }
     }
 
@@ -232,6 +235,17 @@ impl EventSeats {
         for leg in legs {
             let i = self.slot_index(seat, leg);
             self.slots[i] = Slot::Sold;
+        }
+        self.seq += 1;
+    }
+
+    /// Frees seats sold on `legs` (a refunded or cancelled booking).
+    pub fn unsell(&mut self, seat: SeatNo, legs: Range<u16>) {
+        for leg in legs {
+            let i = self.slot_index(seat, leg);
+            if self.slots[i] == Slot::Sold {
+                self.slots[i] = Slot::Free;
+            }
         }
         self.seq += 1;
     }

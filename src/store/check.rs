@@ -91,14 +91,19 @@ pub fn run(data_dir: &Path) -> Result<Vec<Finding>, Error> {
     };
     match (redb_path.exists(), lock) {
         (false, _) => {
-            findings.extend(crate::inventory::invariants::findings(&crate::inventory::invariants::expected(&conn, &[])?));
+            match crate::inventory::invariants::expected(&conn, &[]) {
+                Ok(expected) => findings.extend(crate::inventory::invariants::findings(&expected)),
+                Err(e) => findings.push(Finding::from_problems("the seat index can be rebuilt", vec![e.to_string()])),
+            }
             findings.push(crate::inventory::invariants::job_causes(&conn, &|_| false)?);
         }
         (true, Some(_lock)) => {
             let holds = super::HoldDb::open(&redb_path)?;
             let live = crate::inventory::hold_store::read_live_holds(&holds)?;
-            let expected = crate::inventory::invariants::expected(&conn, &live)?;
-            findings.extend(crate::inventory::invariants::findings(&expected));
+            match crate::inventory::invariants::expected(&conn, &live) {
+                Ok(expected) => findings.extend(crate::inventory::invariants::findings(&expected)),
+                Err(e) => findings.push(Finding::from_problems("the seat index can be rebuilt", vec![e.to_string()])),
+            }
             let exists = |id: &str| matches!(crate::inventory::hold_store::read_hold(&holds, id), Ok(Some(_)));
             findings.push(crate::inventory::invariants::job_causes(&conn, &exists)?);
         }

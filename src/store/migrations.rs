@@ -15,6 +15,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0002_catalog", include_str!("migrations/0002_catalog.sql")),
     ("0003_jobs", include_str!("migrations/0003_jobs.sql")),
+    (
+        "0004_bookings",
+        include_str!("migrations/0004_bookings.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -17,6 +17,8 @@ pub struct Secrets {
     pub token_key: Vec<u8>,
     /// HMAC-SHA256 secret shared with the webhook payment gateway.
     pub webhook_secret: Vec<u8>,
+    /// Ed25519 seed that signs ticket codes (256 random bits).
+    pub ticket_seed: [u8; 32],
 }
 
 impl std::fmt::Debug for Secrets {
@@ -40,9 +42,14 @@ impl Secrets {
             Some(secret) => secret.0.as_bytes().to_vec(),
             None => load_or_create_file(&dir.join("webhook_secret"))?,
         };
+        let seed = load_or_create_file(&dir.join("ticket_signing_key"))?;
+        let ticket_seed: [u8; 32] = seed
+            .try_into()
+            .map_err(|_| Error::internal("secrets/ticket_signing_key must hold 32 bytes"))?;
         Ok(Secrets {
             token_key,
             webhook_secret,
+            ticket_seed,
         })
     }
 }

@@ -3,9 +3,11 @@
 
 pub mod admin_check;
 pub mod auth;
+pub mod bookings;
 pub mod events;
 pub mod holds;
 pub mod jobs;
+pub mod payments;
 pub mod seat_history;
 pub mod users;
 pub mod venues;

@@ -1,0 +1,311 @@
+//! Ending bookings early or late: cancellation (refunding what was paid), an admin's event
+//! cancellation, the expiry of unpaid bookings, and recovery after a crash.
+
+use super::repo::{self, BookingRow, ItemRow};
+use super::saga::follow_up;
+use super::state::BookingStatus;
+use super::{BookingView, Bookings, lot, view};
+use crate::auth::{Caller, Role};
+use crate::catalog::model::SeatStatus;
+use crate::catalog::repo::record_history;
+use crate::error::Error;
+use crate::jobs::{JobKind, queue};
+use crate::payment::repo::{insert_refund, succeeded_of};
+use crate::shutdown::CancellationToken;
+use rusqlite::Connection;
+use serde_json::json;
+use std::time::Duration;
+
+/// What one booking's cancellation did, inside the transaction.
+struct Cancelled {
+    booking: BookingRow,
+    items: Vec<ItemRow>,
+    refund_minor: Option<i64>,
+    /// Seats were sold (confirmed) and must be given back to the index.
+    was_sold: bool,
+}
+
+/// Cancels one booking in the caller's transaction: pending → cancelled; confirmed → its
+/// payment refunded, tickets void, seats back on sale → refunded.
+fn cancel_in(
+    conn: &Connection,
+    b: &BookingRow,
+    reason: &str,
+    now_ms: i64,
+) -> Result<Cancelled, Error> {
+    let items = repo::items(conn, &b.id)?;
+    match b.status {
+        BookingStatus::PendingPayment => {
+            if !repo::set_status(
+                conn,
+                &b.id,
+                b.status,
+                BookingStatus::Cancelled,
+                Some(reason),
+                now_ms,
+            )? {
+                return Err(Error::conflict(
+                    "booking_state",
+                    "the booking changed meanwhile; try again",
+                ));
+            }
+            Ok(Cancelled {
+                booking: b.clone(),
+                items,
+                refund_minor: None,
+                was_sold: false,
+            })
+        }
+        BookingStatus::Confirmed => {
+            let refund = match succeeded_of(conn, &b.id)? {
+                Some(payment) if payment.refund.is_none() => {
+                    Some(insert_refund(conn, &payment, reason, now_ms)?.amount_minor)
+                }
+                _ => None,
+            };
+            if !repo::set_status(
+                conn,
+                &b.id,
+                b.status,
+                BookingStatus::Refunded,
+                Some(reason),
+                now_ms,
+            )? {
+                return Err(Error::conflict(
+                    "booking_state",
+                    "the booking changed meanwhile; try again",
+                ));
+            }
+            repo::void_tickets(conn, &b.id)?;
+            for item in &items {
+                if let Some(label) = &item.seat_label {
+                    record_history(
+                        conn,
+                        &b.event_id,
+                        label,
+                        now_ms / 1000,
+                        SeatStatus::Sold,
+                        SeatStatus::Available,
+                        &format!("booking:{}", b.id),
+                        None,
+                        Some(reason),
+                    )?;
+                }
+            }
+            // Pricing recounts from the live index when it handles this.
+            queue::enqueue_now(
+                conn,
+                JobKind::SeatsChanged,
+                &json!({"event_id": b.event_id, "reason": "refund", "booking_id": b.id}),
+                Some(format!("seats-changed:{}:refund:{}", b.event_id, b.id)),
+                format!("event:{}", b.event_id),
+                now_ms,
+            )?;
+            Ok(Cancelled {
+                booking: b.clone(),
+                items,
+                refund_minor: refund,
+                was_sold: true,
+            })
+        }
+        other => Err(Error::conflict(
+            "booking_not_cancellable",
+            format!("a {} booking cannot be cancelled", other.as_str()),
+        )),
+    }
+}
+
+fn cancelled_payload(c: &Cancelled, reason: &str) -> serde_json::Value {
+    json!({
+        "booking_id": c.booking.id, "event_id": c.booking.event_id,
+        "customer_email": c.booking.customer_email,
+        "seats": c.items.iter().filter_map(|i| i.seat_label.clone()).collect::<Vec<_>>(),
+        "refund_minor": c.refund_minor, "currency": c.booking.currency, "reason": reason,
+    })
+}
+
+impl Bookings {
+    /// Cancels a booking (its owner, or an admin). A paid booking is refunded and its seats
+    /// go back on sale; an unpaid one releases its hold.
+    pub async fn cancel(&self, caller: &Caller, id: &str) -> Result<BookingView, Error> {
+        let (b, _) = self.load(id).await?;
+        let owner = b.owner_id == caller.user_id;
+        if !owner && caller.role != Role::Admin {
+            return Err(if caller.may_see_all() {
+                Error::Forbidden
+            } else {
+                Error::NotFound("booking")
+            });
+        }
+        let now_ms = self.now_ms();
+        let reason = if owner {
+            "cancelled by the customer"
+        } else {
+            "cancelled by the box office"
+        };
+        let booking_id = b.id.clone();
+        let done = self
+            .db
+            .write(move |conn| {
+                let current = repo::by_id(conn, &booking_id)?.ok_or(Error::NotFound("booking"))?;
+                let c = cancel_in(conn, &current, reason, now_ms)?;
+                follow_up(
+                    conn,
+                    JobKind::BookingCancelled,
+                    &c.booking,
+                    "cancelled",
+                    &cancelled_payload(&c, reason),
+                    now_ms,
+                )?;
+                let updated = repo::by_id(conn, &booking_id)?.ok_or(Error::NotFound("booking"))?;
+                Ok((c, updated))
+            })
+            .await?;
+        let (c, updated) = done;
+        self.give_back(&c).await?;
+        tracing::info!(booking_id = %updated.id, status = updated.status.as_str(), "booking cancelled");
+        Ok(view(&updated, &c.items))
+    }
+
+    async fn give_back(&self, c: &Cancelled) -> Result<(), Error> {
+        if c.was_sold {
+            self.inventory.unsell(&lot(&c.booking, &c.items));
+        } else {
+            self.inventory
+                .release_for_booking(&c.booking.hold_id)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Cancels an event: no more sales, every hold released, every booking cancelled and
+    /// every payment refunded, every holder told. Returns how many bookings it cancelled.
+    pub async fn cancel_event(&self, caller: &Caller, event_id: &str) -> Result<usize, Error> {
+        if !crate::ids::looks_like("evt", event_id) {
+            return Err(Error::NotFound("event"));
+        }
+        let now_ms = self.now_ms();
+        let id = event_id.to_string();
+        self.db
+            .write(move |conn| {
+                let event = crate::catalog::repo::event_by_id(conn, &id)?
+                    .ok_or(Error::NotFound("event"))?;
+                if event.status == "cancelled" {
+                    return Err(Error::conflict(
+                        "event_cancelled",
+                        "the event is cancelled already",
+                    ));
+                }
+                conn.execute(
+                    "UPDATE events SET status = 'cancelled', updated_at = ?2 WHERE id = ?1",
+                    rusqlite::params![id, now_ms / 1000],
+                )?;
+                Ok(())
+            })
+            .await?;
+        // From here on no hold can be taken; live ones are released.
+        self.inventory.close_event(event_id).await?;
+        let id = event_id.to_string();
+        let reason = "the event was cancelled";
+        let cancelled = self
+            .db
+            .write(move |conn| {
+                let event = crate::catalog::repo::event_by_id(conn, &id)?.ok_or(Error::NotFound("event"))?;
+                let bookings = repo::of_event(conn, &id, &[BookingStatus::PendingPayment, BookingStatus::Confirmed])?;
+                let mut done = Vec::with_capacity(bookings.len());
+                let mut holders = Vec::new();
+                for b in &bookings {
+                    let c = cancel_in(conn, b, reason, now_ms)?;
+                    holders.push(json!({"booking_id": b.id, "customer_email": b.customer_email, "refund_minor": c.refund_minor, "currency": b.currency}));
+                    done.push(c);
+                }
+                queue::enqueue_now(
+                    conn,
+                    JobKind::EventCancelled,
+                    &json!({"event_id": id, "name": event.name, "starts_at": event.starts_at, "holders": holders}),
+                    Some(format!("event-cancelled:{id}")),
+                    format!("event:{id}"),
+                    now_ms,
+                )?;
+                Ok(done)
+            })
+            .await?;
+        for c in &cancelled {
+            self.give_back(c).await?;
+        }
+        tracing::info!(event_id, by = %caller.user_id, bookings = cancelled.len(), "event cancelled");
+        Ok(cancelled.len())
+    }
+
+    /// Expires pending bookings whose time is up and releases their holds; returns how many.
+    pub async fn expire_overdue(&self) -> Result<usize, Error> {
+        let now_ms = self.now_ms();
+        let expired = self
+            .db
+            .write(move |conn| {
+                let due = repo::overdue(conn, now_ms, 200)?;
+                let mut expired = Vec::new();
+                for b in due {
+                    if repo::set_status(conn, &b.id, b.status, BookingStatus::Expired, Some("not paid in time"), now_ms)? {
+                        let items = repo::items(conn, &b.id)?;
+                        let body = json!({"booking_id": b.id, "event_id": b.event_id, "customer_email": b.customer_email,
+                                          "seats": items.iter().filter_map(|i| i.seat_label.clone()).collect::<Vec<_>>()});
+                        follow_up(conn, JobKind::BookingExpired, &b, "expired", &body, now_ms)?;
+                        expired.push(b.hold_id.clone());
+                    }
+                }
+                Ok(expired)
+            })
+            .await?;
+        for hold_id in &expired {
+            self.inventory.release_for_booking(hold_id).await?;
+        }
+        Ok(expired.len())
+    }
+
+    /// At start-up: synchronous payments a crash interrupted are failed (nothing was
+    /// charged: the charge and its record commit together), and holds of confirmed bookings
+    /// that outlived their confirmation are ended.
+    pub async fn recover(&self) -> Result<(), Error> {
+        let now_ms = self.now_ms();
+        let failed = self
+            .db
+            .write(move |conn| {
+                let ids = crate::payment::repo::interrupted(conn)?;
+                for id in &ids {
+                    crate::payment::repo::settle(
+                        conn,
+                        id,
+                        "failed",
+                        Some("interrupted by a restart"),
+                        now_ms,
+                    )?;
+                }
+                Ok(ids.len())
+            })
+            .await?;
+        let confirmed = self.db.read(|conn| repo::confirmed_holds(conn)).await?;
+        let settled = self.inventory.settle_booked_holds(&confirmed).await?;
+        if failed + settled > 0 {
+            tracing::warn!(
+                interrupted_payments = failed,
+                settled_holds = settled,
+                "recovered after a crash"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Expires unpaid bookings every half second until `stop`.
+pub async fn run_expiry(bookings: Bookings, stop: CancellationToken) {
+    loop {
+        if let Err(e) = bookings.expire_overdue().await {
+            tracing::warn!(error = %e, "cannot expire bookings");
+        }
+        tokio::select! {
+            () = stop.cancelled() => break,
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+}

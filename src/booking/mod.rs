@@ -1,0 +1,375 @@
+//! The booking saga, orchestrated: a live hold becomes a booking, the booking is paid, the
+//! seats are sold and tickets issued — or everything is compensated. Each step is persisted
+//! and idempotent, so a crash anywhere resumes or compensates at start-up.
+//!
+//! Owns the bookings, booking_items, tickets, ticket_legs, payments, refunds, webhook_events
+//! and idempotency_keys tables. Talks to the inventory through its functions.
+
+pub mod cancel;
+pub mod checkin;
+pub mod repo;
+pub mod saga;
+pub mod state;
+pub mod tickets;
+
+use crate::auth::Caller;
+use crate::clock::SharedClock;
+use crate::error::{Error, Validator};
+use crate::inventory::Inventory;
+use crate::inventory::hold::{PriceLine, at_ms};
+use crate::inventory::sale::Lot;
+use crate::money::Money;
+use crate::pagination::{Page, PageRequest};
+use crate::payment::Providers;
+use crate::store::Sqlite;
+use repo::{BookingFilter, BookingRow, ItemRow, TicketRow};
+use serde::{Deserialize, Serialize};
+use state::BookingStatus;
+use std::sync::Arc;
+use tickets::TicketSigner;
+use time::OffsetDateTime;
+
+/// The bookings handle.
+#[derive(Clone)]
+pub struct Bookings {
+    db: Sqlite,
+    inventory: Inventory,
+    clock: SharedClock,
+    providers: Providers,
+    signer: TicketSigner,
+    webhook_secret: Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Bookings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Bookings")
+    }
+}
+
+/// A request to book a hold.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookRequest {
+    pub hold_id: String,
+    /// Staff booking for a walk-in: where the tickets go.
+    #[serde(default)]
+    pub customer_email: Option<String>,
+}
+
+/// A booking as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BookingView {
+    pub id: String,
+    pub event_id: String,
+    pub hold_id: String,
+    pub status: BookingStatus,
+    /// Why it is in this status, when that is not obvious (e.g. `payment_declined`).
+    pub status_reason: Option<String>,
+    pub customer_email: String,
+    /// Seats booked (empty for general admission).
+    pub seats: Vec<String>,
+    /// The price snapshot from the hold.
+    pub items: Vec<PriceLine>,
+    pub total: Money,
+    /// Stop indices of the segment (0 and 1 on venue events).
+    pub from_stop: u16,
+    pub to_stop: u16,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A ticket as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TicketView {
+    pub id: String,
+    pub booking_id: String,
+    pub event_id: String,
+    pub seat: Option<String>,
+    pub category: String,
+    /// The signed code to render as a QR code.
+    pub code: String,
+    /// `valid`, `checked_in` or `void`.
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub checked_in_at: Option<OffsetDateTime>,
+}
+
+impl From<TicketRow> for TicketView {
+    fn from(t: TicketRow) -> Self {
+        let status = if t.void {
+            "void"
+        } else if t.checked_in_at_ms.is_some() {
+            "checked_in"
+        } else {
+            "valid"
+        };
+        TicketView {
+            status: status.into(),
+            checked_in_at: t.checked_in_at_ms.map(at_ms),
+            id: t.id,
+            booking_id: t.booking_id,
+            event_id: t.event_id,
+            seat: t.seat_label,
+            category: t.category,
+            code: t.code,
+        }
+    }
+}
+
+/// The view of a booking row and its items.
+pub fn view(b: &BookingRow, items: &[ItemRow]) -> BookingView {
+    let money = |minor: i64| Money::new(minor, &b.currency);
+    BookingView {
+        id: b.id.clone(),
+        event_id: b.event_id.clone(),
+        hold_id: b.hold_id.clone(),
+        status: b.status,
+        status_reason: b.status_reason.clone(),
+        customer_email: b.customer_email.clone(),
+        seats: items.iter().filter_map(|i| i.seat_label.clone()).collect(),
+        items: items
+            .iter()
+            .map(|i| PriceLine {
+                seat: i.seat_label.clone(),
+                category: i.category.clone(),
+                quantity: i.quantity,
+                unit_price: money(i.unit_minor),
+                amount: money(i.unit_minor * i64::from(i.quantity)),
+            })
+            .collect(),
+        total: money(b.total_minor),
+        from_stop: b.from_leg,
+        to_stop: b.to_leg,
+        expires_at: at_ms(b.expires_at_ms),
+        created_at: at_ms(b.created_at_ms),
+        updated_at: at_ms(b.updated_at_ms),
+    }
+}
+
+/// What a booking holds or sold, for the inventory.
+pub fn lot(b: &BookingRow, items: &[ItemRow]) -> Lot {
+    Lot {
+        event_id: b.event_id.clone(),
+        seats: items.iter().filter_map(|i| i.seat_label.clone()).collect(),
+        legs: b.from_leg..b.to_leg,
+        places: items
+            .iter()
+            .filter(|i| i.seat_label.is_none())
+            .map(|i| (i.category.clone(), i.quantity))
+            .collect(),
+    }
+}
+
+/// Whether `caller` may see a booking: its owner, staff and admins.
+fn may_see(caller: &Caller, b: &BookingRow) -> bool {
+    b.owner_id == caller.user_id || caller.may_see_all()
+}
+
+impl Bookings {
+    /// The saga over the stores.
+    pub fn new(
+        db: Sqlite,
+        inventory: Inventory,
+        clock: SharedClock,
+        providers: Providers,
+        signer: TicketSigner,
+        webhook_secret: Vec<u8>,
+    ) -> Bookings {
+        Bookings {
+            db,
+            inventory,
+            clock,
+            providers,
+            signer,
+            webhook_secret: Arc::new(webhook_secret),
+        }
+    }
+
+    /// The saga's clock, in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
+    }
+
+    /// The public key that verifies ticket codes, base64url.
+    pub fn ticket_public_key(&self) -> String {
+        self.signer.public_key()
+    }
+
+    /// Books a live hold the caller owns (staff: any hold, optionally for a walk-in's email).
+    pub async fn book(&self, caller: &Caller, request: BookRequest) -> Result<BookingView, Error> {
+        let email = match &request.customer_email {
+            Some(_) if !caller.may_see_all() => {
+                return Err(Error::invalid(
+                    "customer_email",
+                    "only staff book on behalf of someone else",
+                ));
+            }
+            Some(raw) => {
+                let mut v = Validator::new();
+                let email = crate::auth::account::normalize_email("customer_email", raw, &mut v);
+                v.finish()?;
+                email
+            }
+            None => caller.email.clone(),
+        };
+        let Some(hold) = self.inventory.live_hold(&request.hold_id) else {
+            return Err(self
+                .inventory
+                .hold_gone_error(caller, &request.hold_id)
+                .await);
+        };
+        if hold.owner != caller.user_id && !caller.may_see_all() {
+            return Err(Error::NotFound("hold"));
+        }
+        let now_ms = self.now_ms();
+        let items: Vec<ItemRow> = hold
+            .lines
+            .iter()
+            .map(|l| ItemRow {
+                seat_label: l.seat.clone(),
+                category: l.category.clone(),
+                quantity: l.quantity,
+                unit_minor: l.unit_minor,
+            })
+            .collect();
+        let row = BookingRow {
+            id: crate::ids::new_id("bkg"),
+            event_id: hold.event_id.clone(),
+            hold_id: hold.id.clone(),
+            owner_id: hold.owner.clone(),
+            customer_email: email,
+            booked_by: caller.user_id.clone(),
+            status: BookingStatus::PendingPayment,
+            status_reason: None,
+            currency: hold.currency.clone(),
+            total_minor: items
+                .iter()
+                .map(|i| i.unit_minor * i64::from(i.quantity))
+                .sum(),
+            from_leg: hold.from_leg,
+            to_leg: hold.to_leg,
+            expires_at_ms: hold.expires_at_ms,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+        };
+        let (insert, insert_items) = (row.clone(), items.clone());
+        self.db
+            .write(move |conn| repo::insert(conn, &insert, &insert_items))
+            .await?;
+        tracing::info!(booking_id = %row.id, hold_id = %row.hold_id, "booking created");
+        Ok(view(&row, &items))
+    }
+
+    /// A booking the caller may see.
+    pub async fn get(&self, caller: &Caller, id: &str) -> Result<BookingView, Error> {
+        let (b, items) = self.load(id).await?;
+        if !may_see(caller, &b) {
+            return Err(Error::NotFound("booking"));
+        }
+        Ok(view(&b, &items))
+    }
+
+    async fn load(&self, id: &str) -> Result<(BookingRow, Vec<ItemRow>), Error> {
+        if !crate::ids::looks_like("bkg", id) {
+            return Err(Error::NotFound("booking"));
+        }
+        let id = id.to_string();
+        self.db
+            .read(move |conn| {
+                let b = repo::by_id(conn, &id)?.ok_or(Error::NotFound("booking"))?;
+                let items = repo::items(conn, &id)?;
+                Ok((b, items))
+            })
+            .await
+    }
+
+    /// A page of bookings: a customer's own, or anyone's for staff.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        mut filter: BookingFilter,
+        page: PageRequest,
+    ) -> Result<Page<BookingView>, Error> {
+        if !caller.may_see_all() {
+            filter.owner_id = Some(caller.user_id.clone());
+        }
+        let request = page.clone();
+        let rows = self
+            .db
+            .read(move |conn| {
+                repo::list(conn, &filter, &request)?
+                    .into_iter()
+                    .map(|b| {
+                        let items = repo::items(conn, &b.id)?;
+                        Ok((b, items))
+                    })
+                    .collect::<Result<Vec<_>, Error>>()
+            })
+            .await?;
+        Ok(Page::from_rows(rows, &page, |(b, _)| vec![b.id.clone()])
+            .map(|(b, items)| view(&b, &items)))
+    }
+
+    /// The tickets of a booking the caller may see.
+    pub async fn tickets(&self, caller: &Caller, id: &str) -> Result<Vec<TicketView>, Error> {
+        let (b, _) = self.load(id).await?;
+        if !may_see(caller, &b) {
+            return Err(Error::NotFound("booking"));
+        }
+        let id = id.to_string();
+        Ok(self
+            .db
+            .read(move |conn| repo::tickets(conn, &id))
+            .await?
+            .into_iter()
+            .map(TicketView::from)
+            .collect())
+    }
+
+    /// A payment the caller may see.
+    pub async fn payment(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<crate::payment::repo::PaymentRow, Error> {
+        if !crate::ids::looks_like("pay", id) {
+            return Err(Error::NotFound("payment"));
+        }
+        let id = id.to_string();
+        let (payment, booking) = self
+            .db
+            .read(move |conn| {
+                let p =
+                    crate::payment::repo::by_id(conn, &id)?.ok_or(Error::NotFound("payment"))?;
+                let b = repo::by_id(conn, &p.booking_id)?.ok_or(Error::NotFound("payment"))?;
+                Ok((p, b))
+            })
+            .await?;
+        if !may_see(caller, &booking) {
+            return Err(Error::NotFound("payment"));
+        }
+        Ok(payment)
+    }
+
+    /// A page of payments: of a customer's own bookings, or all for staff.
+    pub async fn payments(
+        &self,
+        caller: &Caller,
+        mut filter: crate::payment::repo::PaymentFilter,
+        page: PageRequest,
+    ) -> Result<Page<crate::payment::repo::PaymentRow>, Error> {
+        if !caller.may_see_all() {
+            filter.owner_id = Some(caller.user_id.clone());
+        }
+        let request = page.clone();
+        let rows = self
+            .db
+            .read(move |conn| crate::payment::repo::list(conn, &filter, &request))
+            .await?;
+        Ok(Page::from_rows(rows, &page, |p| vec![p.id.clone()]))
+    }
+}

@@ -1,0 +1,260 @@
+//! `/api/v1/bookings`: the saga's steps — book a hold, pay, cancel — and the tickets.
+
+use crate::booking::checkin::{Admitted, CheckinRequest};
+use crate::booking::repo::BookingFilter;
+use crate::booking::saga::{PayRequest, PaymentOutcome};
+use crate::booking::state::BookingStatus;
+use crate::booking::{BookRequest, BookingView, Bookings, TicketView};
+use crate::error::{Error, Validator};
+use crate::http::extract::{
+    AdminOnly, ApiJson, ApiPath, ApiQuery, Authenticated, RawJson, StaffOnly, parse_json,
+};
+use crate::http::idempotency;
+use crate::http::problem::Problem;
+use crate::http::state::Ops;
+use crate::pagination::{Page, PageRequest};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Books a live hold: a `pending_payment` booking with the hold's price snapshot, expiring
+/// with the hold. Accepts `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/bookings", tag = "bookings", request_body = BookRequest, security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays the first response to the same request")),
+    responses((status = 201, body = BookingView), (status = 404, body = Problem),
+              (status = 409, description = "hold_expired, hold_already_booked, idempotency_conflict", body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn create(
+    State(bookings): State<Bookings>,
+    State(ops): State<Ops>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    RawJson(body): RawJson,
+) -> Response {
+    let key = match idempotency::key(&headers) {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
+    };
+    let request: BookRequest = match parse_json(&body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let now_ms = bookings.now_ms();
+    let owner = caller.user_id.clone();
+    idempotency::run(
+        &ops.sqlite,
+        &owner,
+        key,
+        "POST",
+        "/api/v1/bookings",
+        &body,
+        now_ms,
+        async move {
+            match bookings.book(&caller, request).await {
+                Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
+                Err(e) => e.into_response(),
+            }
+        },
+    )
+    .await
+}
+
+/// Filters and paging of the booking list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BookingQuery {
+    pub event_id: Option<String>,
+    pub status: Option<BookingStatus>,
+    /// Staff: the customer's email.
+    pub email: Option<String>,
+    /// Created at or after this RFC 3339 time.
+    pub from: Option<String>,
+    /// Created before this RFC 3339 time.
+    pub to: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+fn parse_time_ms(field: &str, value: Option<&str>, v: &mut Validator) -> Option<i64> {
+    let value = value?;
+    match OffsetDateTime::parse(value, &Rfc3339) {
+        Ok(t) => Some((t.unix_timestamp_nanos() / 1_000_000) as i64),
+        Err(_) => {
+            v.add(
+                field,
+                "must be an RFC 3339 time such as 2027-01-10T18:30:00Z",
+            );
+            None
+        }
+    }
+}
+
+/// Bookings, newest first: a customer's own; anyone's for staff and admins.
+#[utoipa::path(get, path = "/api/v1/bookings", tag = "bookings", params(BookingQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<BookingView>), (status = 422, body = Problem)))]
+pub async fn list(
+    State(bookings): State<Bookings>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(query): ApiQuery<BookingQuery>,
+) -> Result<Json<Page<BookingView>>, Error> {
+    let mut v = Validator::new();
+    let created_from_ms = parse_time_ms("from", query.from.as_deref(), &mut v);
+    let created_to_ms = parse_time_ms("to", query.to.as_deref(), &mut v);
+    v.finish()?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    let filter = BookingFilter {
+        owner_id: None,
+        event_id: query.event_id,
+        status: query.status,
+        email: query.email.map(|e| e.trim().to_lowercase()),
+        created_from_ms,
+        created_to_ms,
+    };
+    Ok(Json(bookings.list(&caller, filter, page).await?))
+}
+
+/// One booking (its owner, staff, admins; 404 for anyone else).
+#[utoipa::path(get, path = "/api/v1/bookings/{id}", tag = "bookings", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = BookingView), (status = 404, body = Problem)))]
+pub async fn get(
+    State(bookings): State<Bookings>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<BookingView>, Error> {
+    Ok(Json(bookings.get(&caller, &id).await?))
+}
+
+/// Pays a booking: 201 confirmed (tickets issued), 202 pending (a gateway will call back),
+/// 402 `payment_declined` (booking failed, seats released), 504 `payment_timeout`. The
+/// amount must equal the total (422). Accepts `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/payments", tag = "bookings", params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "replays the first response to the same request")),
+    request_body = PayRequest, security(("bearer" = [])),
+    responses((status = 201, body = PaymentOutcome), (status = 202, body = PaymentOutcome),
+              (status = 402, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, description = "already_paid, booking_expired, booking_not_payable, payment_in_progress, idempotency_conflict", body = Problem),
+              (status = 422, body = Problem), (status = 504, body = Problem)))]
+pub async fn pay(
+    State(bookings): State<Bookings>,
+    State(ops): State<Ops>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    RawJson(body): RawJson,
+) -> Response {
+    let key = match idempotency::key(&headers) {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
+    };
+    let request: PayRequest = match parse_json(&body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let now_ms = bookings.now_ms();
+    let owner = caller.user_id.clone();
+    let path = format!("/api/v1/bookings/{id}/payments");
+    idempotency::run(
+        &ops.sqlite,
+        &owner,
+        key,
+        "POST",
+        &path,
+        &body,
+        now_ms,
+        async move {
+            match bookings.pay(&caller, &id, request).await {
+                Ok((status, outcome)) => (
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                    Json(outcome),
+                )
+                    .into_response(),
+                Err(e) => e.into_response(),
+            }
+        },
+    )
+    .await
+}
+
+/// Cancels a booking (owner or admin): a paid one is refunded and its seats go back on sale.
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = BookingView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, description = "booking_not_cancellable", body = Problem)))]
+pub async fn cancel(
+    State(bookings): State<Bookings>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<BookingView>, Error> {
+    Ok(Json(bookings.cancel(&caller, &id).await?))
+}
+
+/// One ticket per seat (and segment), each with its signed code.
+#[utoipa::path(get, path = "/api/v1/bookings/{id}/tickets", tag = "bookings", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<TicketView>), (status = 404, body = Problem)))]
+pub async fn tickets(
+    State(bookings): State<Bookings>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<TicketView>>, Error> {
+    Ok(Json(bookings.tickets(&caller, &id).await?))
+}
+
+/// Admits a ticket at the door, once.
+#[utoipa::path(post, path = "/api/v1/checkins", tag = "tickets", request_body = CheckinRequest, security(("bearer" = [])),
+    responses((status = 200, body = Admitted),
+              (status = 409, description = "already_checked_in, ticket_void, wrong_event", body = Problem),
+              (status = 422, description = "ticket_invalid: forged or garbled", body = Problem)))]
+pub async fn check_in(
+    State(bookings): State<Bookings>,
+    StaffOnly(caller): StaffOnly,
+    ApiJson(request): ApiJson<CheckinRequest>,
+) -> Result<Json<Admitted>, Error> {
+    Ok(Json(bookings.check_in(&caller, request).await?))
+}
+
+/// The key that verifies ticket codes offline.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicKey {
+    /// Always `Ed25519`.
+    pub algorithm: &'static str,
+    /// The 32-byte public key, base64url without padding.
+    pub public_key: String,
+    /// How a code is built: `RZ1.<base64url JSON claims>.<base64url signature over "RZ1.<claims>">`.
+    pub format: &'static str,
+}
+
+/// The public key door scanners verify ticket codes with, offline.
+#[utoipa::path(get, path = "/api/v1/tickets/public-key", tag = "tickets",
+    responses((status = 200, body = PublicKey)))]
+pub async fn public_key(State(bookings): State<Bookings>) -> Json<PublicKey> {
+    Json(PublicKey {
+        algorithm: "Ed25519",
+        public_key: bookings.ticket_public_key(),
+        format: "RZ1.<base64url JSON claims {t, e, s, c, f, o}>.<base64url Ed25519 signature over \"RZ1.<claims>\">",
+    })
+}
+
+/// How many bookings an event cancellation ended.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EventCancelled {
+    pub event_id: String,
+    pub bookings_cancelled: usize,
+}
+
+/// Cancels an event: every booking cancelled and refunded, every holder notified.
+#[utoipa::path(post, path = "/api/v1/events/{id}/cancel", tag = "events", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = EventCancelled), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn cancel_event(
+    State(bookings): State<Bookings>,
+    AdminOnly(caller): AdminOnly,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<EventCancelled>, Error> {
+    let bookings_cancelled = bookings.cancel_event(&caller, &id).await?;
+    Ok(Json(EventCancelled {
+        event_id: id,
+        bookings_cancelled,
+    }))
+}

@@ -1,0 +1,89 @@
+//! `/api/v1/payments`: payments and refunds, and the gateway's signed callbacks.
+
+use crate::booking::Bookings;
+use crate::booking::saga::WebhookResult;
+use crate::error::Error;
+use crate::http::extract::{ApiPath, ApiQuery, Authenticated};
+use crate::http::problem::Problem;
+use crate::pagination::{Page, PageRequest};
+use crate::payment::repo::{PaymentFilter, PaymentRow};
+use crate::payment::webhook::SIGNATURE_HEADER;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use serde::Deserialize;
+
+/// Filters and paging of the payment list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PaymentQuery {
+    pub booking_id: Option<String>,
+    /// `pending`, `succeeded`, `declined` or `failed`.
+    pub status: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Payments (with their refunds), newest first: a customer's own; all for staff.
+#[utoipa::path(get, path = "/api/v1/payments", tag = "payments", params(PaymentQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<PaymentRow>), (status = 422, body = Problem)))]
+pub async fn list(
+    State(bookings): State<Bookings>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(query): ApiQuery<PaymentQuery>,
+) -> Result<Json<Page<PaymentRow>>, Error> {
+    if let Some(status) = &query.status
+        && !["pending", "succeeded", "declined", "failed"].contains(&status.as_str())
+    {
+        return Err(Error::invalid(
+            "status",
+            "must be pending, succeeded, declined or failed",
+        ));
+    }
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    let filter = PaymentFilter {
+        owner_id: None,
+        booking_id: query.booking_id,
+        status: query.status,
+    };
+    Ok(Json(bookings.payments(&caller, filter, page).await?))
+}
+
+/// One payment.
+#[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "payments", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = PaymentRow), (status = 404, body = Problem)))]
+pub async fn get(
+    State(bookings): State<Bookings>,
+    Authenticated(caller): Authenticated,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<PaymentRow>, Error> {
+    Ok(Json(bookings.payment(&caller, &id).await?))
+}
+
+/// A gateway's callback: `{event_id, payment_id, status: "succeeded"|"declined", reason?}`
+/// signed with `Rezerve-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. A bad or stale
+/// signature is 401 and changes nothing; the same callback twice changes nothing again.
+#[utoipa::path(post, path = "/api/v1/payments/webhooks/{provider}", tag = "payments", params(("provider" = String, Path)),
+    responses((status = 200, body = WebhookResult), (status = 401, description = "invalid_signature", body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn webhook(
+    State(bookings): State<Bookings>,
+    ApiPath(provider): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebhookResult>, Error> {
+    let signature = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    // The saga runs to its end even if the gateway hangs up.
+    tokio::spawn(async move {
+        bookings
+            .webhook(&provider, signature.as_deref(), &body)
+            .await
+    })
+    .await
+    .map_err(Error::internal)?
+    .map(Json)
+}

@@ -1,0 +1,116 @@
+//! `Idempotency-Key` for unsafe POSTs that move money or take seats: the same key and body
+//! replays the first response; the same key with another body is 409
+//! `idempotency_conflict`. The work runs in its own task, so a client that disconnects
+//! mid-request cannot leave a payment half-done or a key stuck "in progress".
+
+use crate::error::Error;
+use crate::payment::idempotency::{self, Begin, MAX_KEY_LEN};
+use crate::store::Sqlite;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::future::Future;
+
+/// The header clients send.
+pub const HEADER: &str = "idempotency-key";
+/// Set on a replayed response.
+pub const REPLAYED: &str = "idempotent-replayed";
+
+/// The key of a request, if any; a malformed one is 422.
+pub fn key(headers: &HeaderMap) -> Result<Option<String>, Error> {
+    let Some(value) = headers.get(HEADER) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| Error::invalid("Idempotency-Key", "must be printable ASCII"))?
+        .trim();
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(Error::invalid(
+            "Idempotency-Key",
+            format!("must be 1 to {MAX_KEY_LEN} characters"),
+        ));
+    }
+    Ok(Some(key.to_string()))
+}
+
+/// Runs `work` once per (owner, key): replays or refuses as the stored key says.
+pub async fn run<F>(
+    db: &Sqlite,
+    owner: &str,
+    key: Option<String>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    now_ms: i64,
+    work: F,
+) -> Response
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    let Some(key) = key else {
+        return spawn(work).await;
+    };
+    let hash = idempotency::request_hash(method, path, body);
+    let (owner, claimed) = (owner.to_string(), key.clone());
+    let begun = {
+        let owner = owner.clone();
+        db.write(move |conn| idempotency::begin(conn, &owner, &claimed, &hash, now_ms))
+            .await
+    };
+    match begun {
+        Err(e) => e.into_response(),
+        Ok(Begin::Replay { status, body }) => replay(status, body),
+        Ok(Begin::Fresh) => {
+            let response = spawn(work).await;
+            let status = response.status();
+            let (parts, body) = response.into_parts();
+            let bytes = match axum::body::to_bytes(body, 4 * 1024 * 1024).await {
+                Ok(b) => b,
+                Err(e) => return Error::internal(format!("response body: {e}")).into_response(),
+            };
+            let text = String::from_utf8_lossy(&bytes).to_string();
+            let stored = if status.is_server_error() {
+                db.write(move |conn| idempotency::abandon(conn, &owner, &key))
+                    .await
+            } else {
+                db.write(move |conn| {
+                    idempotency::finish(conn, &owner, &key, status.as_u16(), &text)
+                })
+                .await
+            };
+            if let Err(e) = stored {
+                tracing::error!(error = %e, "cannot store an idempotent response");
+            }
+            Response::from_parts(parts, Body::from(bytes))
+        }
+    }
+}
+
+async fn spawn<F>(work: F) -> Response
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    match tokio::spawn(work).await {
+        Ok(response) => response,
+        Err(e) => Error::internal(format!("request task: {e}")).into_response(),
+    }
+}
+
+fn replay(status: u16, body: String) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let content_type = if status.is_client_error() || status.is_server_error() {
+        "application/problem+json"
+    } else {
+        "application/json"
+    };
+    let mut response = if body.is_empty() {
+        status.into_response()
+    } else {
+        (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+    };
+    response
+        .headers_mut()
+        .insert(REPLAYED, HeaderValue::from_static("true"));
+    response
+}
