@@ -15,8 +15,10 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::http::state::{AppState, Ops};
 use crate::inventory::Inventory;
+use crate::jobs::JobKind;
 use crate::jobs::Jobs;
 use crate::payment::Providers;
+use crate::pricing::Pricing;
 use crate::shutdown::CancellationToken;
 use crate::store::{self, DataDirLock, HoldDb, Secrets, Sqlite};
 use std::future::Future;
@@ -86,6 +88,7 @@ pub struct App {
     holds: HoldDb,
     inventory: Inventory,
     bookings: Bookings,
+    pricing: Pricing,
     jobs: Jobs,
     stop: CancellationToken,
     tasks: TaskTracker,
@@ -135,6 +138,16 @@ impl App {
         // Payments a crash interrupted fail; holds of bookings confirmed just before it end.
         bookings.recover().await?;
         let jobs = Jobs::new(core.sqlite.clone(), Arc::clone(&core.clock));
+        let pricing = Pricing::new(
+            core.sqlite.clone(),
+            inventory.clone(),
+            Arc::clone(&core.clock),
+        );
+        let consumer = pricing.clone();
+        jobs.register(JobKind::SeatsChanged.as_str(), move |job| {
+            let pricing = consumer.clone();
+            async move { pricing.on_seats_changed(job).await }
+        });
         let requeued = jobs.recover().await?;
         if requeued > 0 {
             tracing::warn!(
@@ -147,6 +160,7 @@ impl App {
             holds,
             inventory,
             bookings,
+            pricing,
             jobs,
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
@@ -169,6 +183,11 @@ impl App {
         &self.bookings
     }
 
+    /// Dynamic pricing.
+    pub fn pricing(&self) -> &Pricing {
+        &self.pricing
+    }
+
     /// The job queue; register handlers before `serve`.
     pub fn jobs(&self) -> &Jobs {
         &self.jobs
@@ -189,6 +208,7 @@ impl App {
             catalog: self.core.catalog.clone(),
             bookings: self.bookings.clone(),
             inventory: self.inventory.clone(),
+            pricing: self.pricing.clone(),
             jobs: self.jobs.clone(),
             ops: Ops {
                 sqlite: self.core.sqlite.clone(),
@@ -223,6 +243,20 @@ impl App {
             self.bookings.clone(),
             self.stop.clone(),
         ));
+        let (pricing, stop) = (self.pricing.clone(), self.stop.clone());
+        self.tasks.spawn(async move {
+            // Time factors move prices without any seat changing.
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    () = tokio::time::sleep(Duration::from_secs(60)) => {
+                        if let Err(e) = pricing.recompute_upcoming().await {
+                            tracing::warn!(error = %e, "cannot reprice upcoming events");
+                        }
+                    }
+                }
+            }
+        });
         crate::jobs::worker::spawn_workers(&self.jobs, JOB_WORKERS, &self.tasks, &self.stop);
 
         if let Ok(addr) = listener.local_addr() {

@@ -27,6 +27,7 @@ pub mod jobs;
 pub mod money;
 pub mod pagination;
 pub mod payment;
+pub mod pricing;
 pub mod seed;
 pub mod shutdown;
 pub mod store;

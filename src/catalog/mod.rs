@@ -71,10 +71,20 @@ impl Catalog {
         else {
             return view;
         };
+        let prices = self
+            .inventory
+            .as_ref()
+            .map(|i| i.prices(&view.id))
+            .unwrap_or_default();
         let mut total = Availability::default();
         for category in &mut view.categories {
             if let Some((_, live)) = counts.iter().find(|(name, _)| *name == category.category) {
                 category.availability = *live;
+            }
+            if let Some((_, price)) = prices.iter().find(|(name, _)| *name == category.category) {
+                category.price = Money::new(*price, &view.currency);
+                view.prices
+                    .insert(category.category.clone(), category.price.clone());
             }
             total.add(&category.availability);
         }
@@ -256,6 +266,19 @@ impl Catalog {
                 apply_patch(conn, &mut event, &patch, now)?;
                 event.updated_at = now.unix_timestamp();
                 repo::update_event(conn, &event)?;
+                if patch.prices.is_some() {
+                    // A new base price reaches pricing like any other change (the original's
+                    // admin edits never did: R1).
+                    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+                    crate::jobs::queue::enqueue_now(
+                        conn,
+                        crate::jobs::JobKind::SeatsChanged,
+                        &serde_json::json!({"event_id": event_id, "reason": "base-price"}),
+                        Some(format!("seats-changed:{event_id}:base-price:{now_ms}")),
+                        format!("event:{event_id}"),
+                        now_ms,
+                    )?;
+                }
                 let view = event_view(conn, &event_id)?;
                 // Last, once every rule has passed: a refused edit must never widen the live
                 // index, even for a moment, or holds slip in past the stored capacity. The

@@ -50,6 +50,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "bookings", description = "The booking saga: book, pay, cancel"),
         (name = "payments", description = "Payments, refunds and gateway callbacks"),
         (name = "tickets", description = "Ticket codes and check-in"),
+        (name = "pricing", description = "Dynamic prices, their rules and history"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -102,6 +103,13 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(api::payments::list))
         .routes(routes!(api::payments::get))
         .routes(routes!(api::payments::webhook))
+        .routes(routes!(api::pricing::prices))
+        .routes(routes!(api::pricing::rules, api::pricing::put_rules))
+        .routes(routes!(
+            api::pricing::put_event_rule,
+            api::pricing::delete_event_rule
+        ))
+        .routes(routes!(api::pricing::preview))
         .routes(routes!(api::jobs::list))
         .routes(routes!(api::jobs::get))
         .routes(routes!(api::jobs::retry))

@@ -6,6 +6,7 @@ use crate::booking::Bookings;
 use crate::catalog::Catalog;
 use crate::inventory::Inventory;
 use crate::jobs::Jobs;
+use crate::pricing::Pricing;
 use crate::store::{HoldDb, Sqlite};
 use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub catalog: Catalog,
     pub bookings: Bookings,
     pub inventory: Inventory,
+    pub pricing: Pricing,
     pub jobs: Jobs,
     pub ops: Ops,
 }

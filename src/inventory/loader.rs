@@ -26,11 +26,16 @@ pub fn load_one(conn: &Connection, event_id: &str) -> Result<Option<EventSeats>,
         .into_iter()
         .map(|s| s.name)
         .collect();
+    // The dynamic price where pricing has set one, else the base price.
+    let current: std::collections::HashMap<String, i64> = conn
+        .prepare_cached("SELECT category, price_minor FROM current_prices WHERE event_id = ?1")?
+        .query_map([event_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
     let categories: Vec<CategoryState> = repo::categories(conn, event_id)?
         .into_iter()
         .map(|c| CategoryState {
+            price_minor: current.get(&c.category).copied().unwrap_or(c.base_minor),
             name: c.category,
-            price_minor: c.base_minor,
             capacity: c.capacity.unwrap_or(c.seats).max(0) as u32,
             ga_held: 0,
             ga_sold: 0,

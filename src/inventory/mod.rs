@@ -601,7 +601,11 @@ impl Inventory {
             if live.expires_at_ms <= now_ms {
                 return Err(Error::HoldExpired);
             }
-            let mut record = entry.record.clone();
+            // `entry` was read before the lock: another extension may have moved the expiry
+            // since. Starting from a stale copy would lose that extension or shorten the hold.
+            let Some(mut record) = self.live_record(hold_id) else {
+                return Err(Error::HoldExpired);
+            };
             let wanted = record.expires_at_ms.saturating_add(seconds as i64 * 1000);
             let new_expiry = wanted.min(record.max_expires_at_ms);
             if new_expiry <= record.expires_at_ms {
@@ -630,6 +634,17 @@ impl Inventory {
         };
         HoldStore::committed(answer).await?;
         Ok(HoldView::from_record(&record, &stops))
+    }
+
+    /// The current record of a live hold. Read it under the hold's event lock, where every
+    /// change to it is made, to get the latest.
+    fn live_record(&self, hold_id: &str) -> Option<HoldRecord> {
+        self.inner
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(hold_id)
+            .map(|e| e.record.clone())
     }
 
     /// The error for a hold that is not live: expired holds say so, others are not found.

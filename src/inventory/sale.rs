@@ -264,3 +264,17 @@ impl Inventory {
             .await
     }
 }
+
+impl Inventory {
+    /// The price new holds are quoted per category, in the catalog's order.
+    pub fn prices(&self, event_id: &str) -> Vec<(String, i64)> {
+        let Ok(event) = self.event(event_id) else {
+            return Vec::new();
+        };
+        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        ix.categories
+            .iter()
+            .map(|c| (c.name.clone(), c.price_minor))
+            .collect()
+    }
+}

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_bookings",
         include_str!("migrations/0004_bookings.sql"),
     ),
+    ("0005_pricing", include_str!("migrations/0005_pricing.sql")),
 ];
 
 /// The schema version this build writes.

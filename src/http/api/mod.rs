@@ -8,6 +8,7 @@ pub mod events;
 pub mod holds;
 pub mod jobs;
 pub mod payments;
+pub mod pricing;
 pub mod seat_history;
 pub mod users;
 pub mod venues;
