@@ -17,6 +17,7 @@ use crate::http::state::{AppState, Ops};
 use crate::inventory::Inventory;
 use crate::jobs::JobKind;
 use crate::jobs::Jobs;
+use crate::notify::Notifier;
 use crate::payment::Providers;
 use crate::pricing::Pricing;
 use crate::shutdown::CancellationToken;
@@ -75,6 +76,16 @@ impl Core {
         })
     }
 
+    /// The notifier for `[mail]` (the CLI's `mail` verbs use it without a server).
+    pub fn notifier(&self) -> Result<Notifier, Error> {
+        Notifier::new(
+            self.sqlite.clone(),
+            Arc::clone(&self.clock),
+            &self.config.mail,
+            &self.config.storage.data_dir,
+        )
+    }
+
     /// Lets the SQLite writer commit what it has and stops it.
     pub async fn close(&self) {
         let sqlite = self.sqlite.clone();
@@ -89,6 +100,7 @@ pub struct App {
     inventory: Inventory,
     bookings: Bookings,
     pricing: Pricing,
+    notifier: Notifier,
     jobs: Jobs,
     stop: CancellationToken,
     tasks: TaskTracker,
@@ -148,6 +160,8 @@ impl App {
             let pricing = consumer.clone();
             async move { pricing.on_seats_changed(job).await }
         });
+        let notifier = core.notifier()?;
+        notifier.register(&jobs);
         let requeued = jobs.recover().await?;
         if requeued > 0 {
             tracing::warn!(
@@ -161,6 +175,7 @@ impl App {
             inventory,
             bookings,
             pricing,
+            notifier,
             jobs,
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
@@ -209,6 +224,7 @@ impl App {
             bookings: self.bookings.clone(),
             inventory: self.inventory.clone(),
             pricing: self.pricing.clone(),
+            notifier: self.notifier.clone(),
             jobs: self.jobs.clone(),
             ops: Ops {
                 sqlite: self.core.sqlite.clone(),

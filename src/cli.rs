@@ -59,10 +59,32 @@ pub enum Command {
     },
     /// Verify the data dir's integrity and invariants; exits 1 if anything is wrong.
     Check,
+    /// Check the email templates and the mail transport.
+    Mail {
+        #[command(subcommand)]
+        action: MailCommand,
+    },
     /// Inspect and re-queue jobs of the durable queue.
     Jobs {
         #[command(subcommand)]
         action: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Render an email with sample data: welcome, booking-confirmed, payment-failed,
+    /// booking-expired, booking-cancelled, event-cancelled or test. Prints the plain text,
+    /// or writes FILE (`.eml`: the whole message; `.html`: the HTML part).
+    Preview {
+        kind: String,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Send one test email through the configured transport now.
+    Test {
+        #[arg(long, value_name = "ADDRESS")]
+        to: String,
     },
 }
 
@@ -181,6 +203,7 @@ async fn dispatch(cli: Cli, config: Option<Config>) -> anyhow::Result<ExitCode> 
         (Command::User { action }, Some(config)) => user(config, action).await,
         (Command::Check, Some(config)) => check(config).await,
         (Command::Jobs { action }, Some(config)) => jobs(config, action).await,
+        (Command::Mail { action }, Some(config)) => mail(config, action).await,
         (_, None) => bail!("no configuration loaded"),
     }
 }
@@ -343,6 +366,47 @@ async fn jobs(config: Config, action: JobsCommand) -> anyhow::Result<ExitCode> {
         JobsCommand::Retry { id } => {
             let job = jobs.retry(id).await?;
             println!("job {} ({}) is queued again", job.id, job.kind);
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    core.close().await;
+    result
+}
+
+async fn mail(config: Config, action: MailCommand) -> anyhow::Result<ExitCode> {
+    let core = open(config).await?;
+    let notifier = core.notifier()?;
+    let result = match action {
+        MailCommand::Preview { kind, out } => {
+            let Some(kind) = crate::notify::email::EmailKind::parse(&kind) else {
+                let names: Vec<&str> = crate::notify::email::EmailKind::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect();
+                bail!(
+                    "`{kind}` is not an email kind; choose one of: {}",
+                    names.join(", ")
+                );
+            };
+            let (message, html, text) = notifier.preview(kind, "priya@example.com")?;
+            match out {
+                None => print!("{text}"),
+                Some(path) => {
+                    let body = match path.extension().and_then(|e| e.to_str()) {
+                        Some("eml") => message,
+                        Some("html") | Some("htm") => html.into_bytes(),
+                        _ => bail!("--out must end in .eml or .html"),
+                    };
+                    std::fs::write(&path, body)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    println!("wrote {}", path.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        MailCommand::Test { to } => {
+            let id = notifier.send_test(&to).await?;
+            println!("sent test email {id} to {to}");
             Ok(ExitCode::SUCCESS)
         }
     };

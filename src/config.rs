@@ -134,11 +134,39 @@ pub enum MailTransport {
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
     pub transport: MailTransport,
-    /// e.g. `smtp://127.0.0.1:2525`; required when `transport = "smtp"`.
+    /// e.g. `smtp://127.0.0.1:2525`; required when `transport = "smtp"`. `smtps://` is TLS
+    /// from the first byte; `smtp_tls` chooses STARTTLS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_url: Option<String>,
+    /// `none`, `starttls` or `tls`; by default what the URL's scheme says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_tls: Option<SmtpTls>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_password: Option<Secret>,
+    /// How long one SMTP conversation may take.
+    pub smtp_timeout_seconds: u64,
     /// The sender, as `Name <address>`.
     pub from: String,
+    /// Where replies go, if not to `from`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// The operator's name in every email (the venue, the bus company).
+    pub operator_name: String,
+    /// A line at the foot of every email (address, help line).
+    pub footer: String,
+    /// Delivery attempts before an email is parked as dead.
+    pub max_attempts: u32,
+}
+
+/// How SMTP is encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
 }
 
 impl Default for MailConfig {
@@ -146,7 +174,15 @@ impl Default for MailConfig {
         Self {
             transport: MailTransport::File,
             smtp_url: None,
+            smtp_tls: None,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_timeout_seconds: 10,
             from: "Rezerve <noreply@localhost>".into(),
+            reply_to: None,
+            operator_name: "Rezerve".into(),
+            footer: "You receive this email because of a booking made with Rezerve.".into(),
+            max_attempts: 8,
         }
     }
 }
@@ -322,6 +358,23 @@ impl Config {
                 "payments.provider_timeout_seconds",
                 "must be between 1 and 300",
             );
+        }
+        if !(1..=300).contains(&self.mail.smtp_timeout_seconds) {
+            return invalid("mail.smtp_timeout_seconds", "must be between 1 and 300");
+        }
+        if !(1..=50).contains(&self.mail.max_attempts) {
+            return invalid("mail.max_attempts", "must be between 1 and 50");
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return invalid(
+                "mail.from",
+                "must be an address such as `Rezerve <noreply@example.com>`",
+            );
+        }
+        if let Some(reply_to) = &self.mail.reply_to
+            && reply_to.parse::<lettre::message::Mailbox>().is_err()
+        {
+            return invalid("mail.reply_to", "must be an email address");
         }
         if !self.mail.from.contains('@') {
             return invalid("mail.from", "must contain an email address");

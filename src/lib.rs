@@ -25,6 +25,7 @@ pub mod ids;
 pub mod inventory;
 pub mod jobs;
 pub mod money;
+pub mod notify;
 pub mod pagination;
 pub mod payment;
 pub mod pricing;

@@ -217,10 +217,7 @@ impl Bookings {
             None => caller.email.clone(),
         };
         let Some(hold) = self.inventory.live_hold(&request.hold_id) else {
-            return Err(self
-                .inventory
-                .hold_gone_error(caller, &request.hold_id)
-                .await);
+            return Err(self.unbookable_hold(caller, &request.hold_id).await);
         };
         if hold.owner != caller.user_id && !caller.may_see_all() {
             return Err(Error::NotFound("hold"));
@@ -262,6 +259,21 @@ impl Bookings {
             .await?;
         tracing::info!(booking_id = %row.id, hold_id = %row.hold_id, "booking created");
         Ok(view(&row, &items))
+    }
+
+    /// Why a hold that is not live cannot be booked: booked already (a paid booking's hold
+    /// has ended), expired, or not the caller's to know about.
+    async fn unbookable_hold(&self, caller: &Caller, hold_id: &str) -> Error {
+        let id = hold_id.to_string();
+        let booked = self.db.read(move |conn| repo::by_hold(conn, &id)).await;
+        match booked {
+            Ok(Some(b)) if may_see(caller, &b) => {
+                Error::conflict("hold_already_booked", "this hold has a booking already")
+            }
+            Ok(Some(_)) => Error::NotFound("hold"),
+            Ok(None) => self.inventory.hold_gone_error(caller, hold_id).await,
+            Err(e) => e,
+        }
     }
 
     /// A booking the caller may see.

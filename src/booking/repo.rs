@@ -108,6 +108,16 @@ pub fn by_id(conn: &Connection, id: &str) -> Result<Option<BookingRow>, Error> {
         .optional()?)
 }
 
+/// The booking made from a hold, if any (a hold is booked at most once).
+pub fn by_hold(conn: &Connection, hold_id: &str) -> Result<Option<BookingRow>, Error> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM bookings WHERE hold_id = ?1"
+        ))?
+        .query_row([hold_id], from_row)
+        .optional()?)
+}
+
 /// A booking's price snapshot, in order.
 pub fn items(conn: &Connection, booking_id: &str) -> Result<Vec<ItemRow>, Error> {
     Ok(conn

@@ -51,6 +51,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "payments", description = "Payments, refunds and gateway callbacks"),
         (name = "tickets", description = "Ticket codes and check-in"),
         (name = "pricing", description = "Dynamic prices, their rules and history"),
+        (name = "notifications", description = "The email log (admin)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -110,6 +111,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             api::pricing::delete_event_rule
         ))
         .routes(routes!(api::pricing::preview))
+        .routes(routes!(api::notifications::list))
+        .routes(routes!(api::notifications::retry))
         .routes(routes!(api::jobs::list))
         .routes(routes!(api::jobs::get))
         .routes(routes!(api::jobs::retry))

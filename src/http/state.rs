@@ -6,6 +6,7 @@ use crate::booking::Bookings;
 use crate::catalog::Catalog;
 use crate::inventory::Inventory;
 use crate::jobs::Jobs;
+use crate::notify::Notifier;
 use crate::pricing::Pricing;
 use crate::store::{HoldDb, Sqlite};
 use axum::extract::FromRef;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub bookings: Bookings,
     pub inventory: Inventory,
     pub pricing: Pricing,
+    pub notifier: Notifier,
     pub jobs: Jobs,
     pub ops: Ops,
 }

@@ -162,7 +162,7 @@ pub fn differences(
     out
 }
 
-/// Every job's cause exists: its account, event or hold.
+/// Every job's cause exists: its account, event, hold or booking.
 pub fn job_causes(conn: &Connection, hold_exists: &dyn Fn(&str) -> bool) -> Result<Finding, Error> {
     let mut problems = Vec::new();
     let mut stmt = conn.prepare("SELECT id, cause, status FROM jobs")?;
@@ -191,6 +191,11 @@ pub fn job_causes(conn: &Connection, hold_exists: &dyn Fn(&str) -> bool) -> Resu
                     )?
             }
             Some(("hold", id)) => hold_exists(id),
+            Some(("booking", id)) => conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM bookings WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?,
             _ => false,
         };
         if !exists {

@@ -19,11 +19,13 @@ pub enum JobKind {
     BookingCancelled,
     /// An event was cancelled: tell every ticket holder.
     EventCancelled,
+    /// Deliver one rendered email.
+    SendEmail,
 }
 
 impl JobKind {
     /// Every kind.
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::UserCreated,
         JobKind::SeatsChanged,
         JobKind::PriceChanged,
@@ -32,6 +34,7 @@ impl JobKind {
         JobKind::BookingExpired,
         JobKind::BookingCancelled,
         JobKind::EventCancelled,
+        JobKind::SendEmail,
     ];
 
     /// The stored name.
@@ -45,6 +48,7 @@ impl JobKind {
             JobKind::BookingExpired => "booking-expired",
             JobKind::BookingCancelled => "booking-cancelled",
             JobKind::EventCancelled => "event-cancelled",
+            JobKind::SendEmail => "send-email",
         }
     }
 }

@@ -11,6 +11,8 @@
 
 pub mod curve;
 pub mod fare_buckets;
+#[cfg(test)]
+mod props;
 pub mod repo;
 pub mod rule;
 

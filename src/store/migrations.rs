@@ -20,6 +20,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0004_bookings.sql"),
     ),
     ("0005_pricing", include_str!("migrations/0005_pricing.sql")),
+    (
+        "0006_notifications",
+        include_str!("migrations/0006_notifications.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

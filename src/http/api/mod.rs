@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod events;
 pub mod holds;
 pub mod jobs;
+pub mod notifications;
 pub mod payments;
 pub mod pricing;
 pub mod seat_history;

@@ -1,0 +1,67 @@
+//! `/api/v1/notifications`: the email log, for admins — what was sent to whom, what failed,
+//! and a retry for what is dead.
+
+use crate::error::Error;
+use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
+use crate::http::problem::Problem;
+use crate::jobs::Jobs;
+use crate::notify::Notifier;
+use crate::notify::repo::{NotificationFilter, NotificationRow};
+use crate::pagination::{Page, PageRequest};
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+
+/// Filters and paging of the log.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// `queued`, `failed`, `sent` or `dead`.
+    pub status: Option<String>,
+    /// e.g. `booking-confirmed`.
+    pub kind: Option<String>,
+    pub recipient: Option<String>,
+    /// e.g. `booking:bkg_…`.
+    pub cause: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Emails, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationQuery), security(("bearer" = [])),
+    responses((status = 200, body = Page<NotificationRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list(
+    State(notifier): State<Notifier>,
+    _admin: AdminOnly,
+    ApiQuery(query): ApiQuery<NotificationQuery>,
+) -> Result<Json<Page<NotificationRow>>, Error> {
+    if let Some(status) = &query.status
+        && !["queued", "failed", "sent", "dead"].contains(&status.as_str())
+    {
+        return Err(Error::invalid(
+            "status",
+            "must be queued, failed, sent or dead",
+        ));
+    }
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    let filter = NotificationFilter {
+        status: query.status,
+        kind: query.kind,
+        recipient: query.recipient,
+        cause: query.cause,
+    };
+    Ok(Json(notifier.list(filter, page).await?))
+}
+
+/// Sends a failed or dead email again; a sent one is 409 `already_sent`.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", tag = "notifications", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = NotificationRow), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn retry(
+    State(notifier): State<Notifier>,
+    State(jobs): State<Jobs>,
+    _admin: AdminOnly,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<NotificationRow>, Error> {
+    Ok(Json(notifier.retry(&jobs, &id).await?))
+}

@@ -1,0 +1,261 @@
+//! The emails: one askama template pair (HTML and plain text, sharing a layout) per kind,
+//! rendered from one data struct and sent together as multipart/alternative, with ticket QR
+//! codes travelling inline (no external images or fonts). HTML is escaped by askama.
+
+use super::qr;
+use crate::error::Error;
+use askama::Template;
+use lettre::Message;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+
+/// What an email is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailKind {
+    Welcome,
+    BookingConfirmed,
+    PaymentFailed,
+    BookingExpired,
+    BookingCancelled,
+    EventCancelled,
+    Test,
+}
+
+impl EmailKind {
+    /// Every kind.
+    pub const ALL: [EmailKind; 7] = [
+        EmailKind::Welcome,
+        EmailKind::BookingConfirmed,
+        EmailKind::PaymentFailed,
+        EmailKind::BookingExpired,
+        EmailKind::BookingCancelled,
+        EmailKind::EventCancelled,
+        EmailKind::Test,
+    ];
+
+    /// The stored and CLI name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailKind::Welcome => "welcome",
+            EmailKind::BookingConfirmed => "booking-confirmed",
+            EmailKind::PaymentFailed => "payment-failed",
+            EmailKind::BookingExpired => "booking-expired",
+            EmailKind::BookingCancelled => "booking-cancelled",
+            EmailKind::EventCancelled => "event-cancelled",
+            EmailKind::Test => "test",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<EmailKind> {
+        EmailKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The event an email is about.
+#[derive(Debug, Clone, Default)]
+pub struct EventInfo {
+    pub name: String,
+    /// The venue, or `origin → destination`.
+    pub place: String,
+    /// In the event's own time zone.
+    pub when: String,
+}
+
+/// A ticket in a confirmation.
+#[derive(Debug, Clone)]
+pub struct TicketInfo {
+    pub seat: Option<String>,
+    pub category: String,
+    pub code: String,
+    /// The Content-ID of its inline QR image.
+    pub cid: String,
+}
+
+/// Everything any email may show.
+#[derive(Debug, Clone, Default)]
+pub struct EmailData {
+    pub subject: String,
+    pub brand: String,
+    pub footer: String,
+    pub recipient: String,
+    pub name: String,
+    pub event: Option<EventInfo>,
+    pub seats: Vec<String>,
+    pub amount: String,
+    pub reference: String,
+    pub tickets: Vec<TicketInfo>,
+    pub reason: Option<String>,
+    pub refund: Option<String>,
+}
+
+macro_rules! templates {
+    ($($kind:ident => $html:ident, $html_path:literal, $text:ident, $text_path:literal;)*) => {
+        $(
+            #[derive(Template)]
+            #[template(path = $html_path)]
+            struct $html<'a> {
+                d: &'a EmailData,
+            }
+            #[derive(Template)]
+            #[template(path = $text_path)]
+            struct $text<'a> {
+                d: &'a EmailData,
+            }
+        )*
+
+        /// Renders the HTML and plain-text bodies of an email.
+        pub fn render(kind: EmailKind, d: &EmailData) -> Result<(String, String), Error> {
+            let rendered = match kind {
+                $(EmailKind::$kind => ($html { d }.render(), $text { d }.render()),)*
+            };
+            match rendered {
+                (Ok(html), Ok(text)) => Ok((html, text)),
+                (Err(e), _) | (_, Err(e)) => Err(Error::internal(format!("template: {e}"))),
+            }
+        }
+    };
+}
+
+templates! {
+    Welcome => WelcomeHtml, "email/welcome.html", WelcomeText, "email/welcome.txt";
+    BookingConfirmed => ConfirmedHtml, "email/booking_confirmed.html", ConfirmedText, "email/booking_confirmed.txt";
+    PaymentFailed => FailedHtml, "email/payment_failed.html", FailedText, "email/payment_failed.txt";
+    BookingExpired => ExpiredHtml, "email/booking_expired.html", ExpiredText, "email/booking_expired.txt";
+    BookingCancelled => CancelledHtml, "email/booking_cancelled.html", CancelledText, "email/booking_cancelled.txt";
+    EventCancelled => EventCancelledHtml, "email/event_cancelled.html", EventCancelledText, "email/event_cancelled.txt";
+    Test => TestHtml, "email/test.html", TestText, "email/test.txt";
+}
+
+/// Who sends, and where replies go.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub from: Mailbox,
+    pub reply_to: Option<Mailbox>,
+}
+
+/// Builds the whole message: text and HTML as alternatives, the HTML with its QR images.
+/// `message_id` is stable per notification, so a receiving server can drop a duplicate.
+pub fn build(
+    kind: EmailKind,
+    d: &EmailData,
+    sender: &Sender,
+    to: &str,
+    message_id: &str,
+) -> Result<Message, Error> {
+    let (html, text) = render(kind, d)?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|_| Error::invalid("recipient", format!("`{to}` is not an email address")))?;
+    let mut related = MultiPart::related().singlepart(SinglePart::html(html));
+    for ticket in &d.tickets {
+        let png = qr::png(&ticket.code)?;
+        let content_type = ContentType::parse("image/png").map_err(Error::internal)?;
+        related =
+            related.singlepart(Attachment::new_inline(ticket.cid.clone()).body(png, content_type));
+    }
+    let body = MultiPart::alternative()
+        .singlepart(SinglePart::plain(text))
+        .multipart(related);
+    let mut builder = Message::builder()
+        .from(sender.from.clone())
+        .to(to)
+        .subject(d.subject.clone())
+        .message_id(Some(format!("<{message_id}@rezerve>")));
+    if let Some(reply_to) = &sender.reply_to {
+        builder = builder.reply_to(reply_to.clone());
+    }
+    builder
+        .multipart(body)
+        .map_err(|e| Error::internal(format!("email: {e}")))
+}
+
+/// Money for people: `INR 1,299.00`.
+pub fn format_money(minor: i64, currency: &str) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let minor = minor.unsigned_abs();
+    let units = (minor / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{currency} {sign}{grouped}.{:02}", minor % 100)
+}
+
+/// Sample data for a kind (`rezerve mail preview`), awkward on purpose: long names,
+/// markup in names, non-Latin scripts.
+pub fn sample(kind: EmailKind, brand: &str, footer: &str) -> EmailData {
+    let tickets = vec![TicketInfo {
+        seat: Some("S-A-12".into()),
+        category: "premium".into(),
+        code: "RZ1.eyJ0IjoidGt0X3NhbXBsZSJ9.c2lnbmF0dXJl".into(),
+        cid: "ticket-1@rezerve".into(),
+    }];
+    EmailData {
+        subject: format!("[preview] {}", kind.as_str()),
+        brand: brand.into(),
+        footer: footer.into(),
+        recipient: "priya@example.com".into(),
+        name: "Priya <b>Raghunathan</b>-Subramaniam, 山田 花子".into(),
+        event: Some(EventInfo {
+            name: "Evening Raga — संध्या राग & <Friends>".into(),
+            place: "Town Hall".into(),
+            when: "Sun 10 Jan 2027, 18:30 IST (Asia/Kolkata)".into(),
+        }),
+        seats: vec!["S-A-12".into()],
+        amount: format_money(150_000, "INR"),
+        reference: "bkg_sample".into(),
+        tickets: if kind == EmailKind::BookingConfirmed {
+            tickets
+        } else {
+            Vec::new()
+        },
+        reason: Some("card_declined".into()),
+        refund: matches!(
+            kind,
+            EmailKind::BookingCancelled | EmailKind::EventCancelled
+        )
+        .then(|| format_money(150_000, "INR")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_grouped() {
+        assert_eq!(format_money(129_900, "INR"), "INR 1,299.00");
+        assert_eq!(format_money(5, "EUR"), "EUR 0.05");
+        assert_eq!(format_money(123_456_789_00, "USD"), "USD 123,456,789.00");
+    }
+
+    #[test]
+    fn every_kind_renders_escaped_and_intact() {
+        for kind in EmailKind::ALL {
+            let d = sample(kind, "Rezerve & Co", "Footer <i>");
+            let (html, text) = render(kind, &d).expect("renders");
+            assert!(
+                !html.contains("<b>Raghunathan</b>"),
+                "{kind:?} html not escaped"
+            );
+            assert!(
+                html.contains("&lt;b&gt;Raghunathan&lt;/b&gt;") || html.contains("&#60;b&#62;"),
+                "{kind:?}: {html}"
+            );
+            assert!(html.contains("山田 花子"), "{kind:?} lost non-Latin text");
+            assert!(
+                text.contains("Priya <b>Raghunathan</b>-Subramaniam, 山田 花子"),
+                "{kind:?} text altered"
+            );
+            if kind == EmailKind::BookingConfirmed {
+                assert!(html.contains("cid:ticket-1@rezerve"));
+                assert!(text.contains("RZ1.eyJ0IjoidGt0X3NhbXBsZSJ9.c2lnbmF0dXJl"));
+                assert!(html.contains("संध्या राग"));
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! How email leaves the process: SMTP (lettre), `.eml` files under the data dir (the
+//! embedded default: the demo needs no mail server), or the log.
+
+use crate::config::{MailConfig, MailTransport, SmtpTls};
+use crate::error::Error;
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A configured transport.
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(PathBuf),
+    Log,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Smtp(_) => f.write_str("Transport::Smtp"),
+            Transport::File(dir) => write!(f, "Transport::File({})", dir.display()),
+            Transport::Log => f.write_str("Transport::Log"),
+        }
+    }
+}
+
+impl Transport {
+    /// The transport `[mail]` describes; files go to `<data_dir>/mail`.
+    pub fn from_config(mail: &MailConfig, data_dir: &std::path::Path) -> Result<Transport, Error> {
+        match mail.transport {
+            MailTransport::Log => Ok(Transport::Log),
+            MailTransport::File => Ok(Transport::File(data_dir.join("mail"))),
+            MailTransport::Smtp => {
+                let url = mail
+                    .smtp_url
+                    .as_deref()
+                    .ok_or_else(|| Error::invalid("mail.smtp_url", "is required for SMTP"))?;
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| Error::invalid("mail.smtp_url", e.to_string()))?;
+                if let Some(mode) = mail.smtp_tls {
+                    let host = url
+                        .split("://")
+                        .nth(1)
+                        .and_then(|rest| rest.rsplit('@').next())
+                        .and_then(|rest| rest.split([':', '/', '?']).next())
+                        .unwrap_or("localhost")
+                        .to_string();
+                    let parameters = || {
+                        TlsParameters::new(host.clone())
+                            .map_err(|e| Error::invalid("mail.smtp_tls", e.to_string()))
+                    };
+                    builder = builder.tls(match mode {
+                        SmtpTls::None => Tls::None,
+                        SmtpTls::Starttls => Tls::Required(parameters()?),
+                        SmtpTls::Tls => Tls::Wrapper(parameters()?),
+                    });
+                }
+                if let (Some(user), Some(password)) = (&mail.smtp_username, &mail.smtp_password) {
+                    builder =
+                        builder.credentials(Credentials::new(user.clone(), password.0.clone()));
+                }
+                Ok(Transport::Smtp(
+                    builder
+                        .timeout(Some(Duration::from_secs(mail.smtp_timeout_seconds)))
+                        .build(),
+                ))
+            }
+        }
+    }
+
+    /// Delivers one message; `id` names it in file names and logs.
+    pub async fn send(&self, id: &str, envelope: &Envelope, message: &[u8]) -> Result<(), String> {
+        match self {
+            Transport::Smtp(smtp) => smtp
+                .send_raw(envelope, message)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("smtp: {e}")),
+            Transport::File(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| format!("{}: {e}", dir.display()))?;
+                let path = dir.join(format!("{id}.eml"));
+                tokio::fs::write(&path, message)
+                    .await
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            }
+            Transport::Log => {
+                tracing::info!(
+                    notification = id,
+                    bytes = message.len(),
+                    "email (log transport; not sent)"
+                );
+                Ok(())
+            }
+        }
+    }
+}
