@@ -208,6 +208,15 @@ impl App {
         &self.jobs
     }
 
+    /// Closes the stores without serving (CLI verbs that need the whole app).
+    pub async fn close(self) {
+        self.stop.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+        self.inventory.close().await;
+        self.core.close().await;
+    }
+
     /// Serves HTTP on `listener` until `shutdown` resolves, then drains in-flight requests,
     /// stops background tasks and closes the stores.
     pub async fn serve(

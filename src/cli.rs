@@ -212,7 +212,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let addr = config.listen_addr()?;
     let app = App::build(config).await?;
     if demo {
-        crate::seed::demo(app.core(), &mut std::io::stdout()).await?;
+        crate::seed::demo(&app, &mut std::io::stdout()).await?;
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -258,12 +258,9 @@ async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
 
 async fn seed_demo(config: Config) -> anyhow::Result<ExitCode> {
     // The server keeps seat state in memory: seeding beside a running server is refused.
-    let dir = config.storage.data_dir.clone();
-    crate::store::ensure_data_dir(&dir)?;
-    let _lock = crate::store::DataDirLock::acquire(&dir)?;
-    let core = open(config).await?;
-    crate::seed::demo(&core, &mut std::io::stdout()).await?;
-    core.close().await;
+    let app = App::build(config).await?;
+    crate::seed::demo(&app, &mut std::io::stdout()).await?;
+    app.close().await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,7 +5,7 @@
 //! Demo passwords are generated, printed once to stdout (never to the log) and kept in
 //! `<data_dir>/demo-credentials.txt` (0600) for later.
 
-use crate::app::Core;
+use crate::app::{App, Core};
 use crate::auth::account::NewUser;
 use crate::auth::{Caller, Role};
 use crate::catalog::event_input::CreateEvent;
@@ -27,7 +27,8 @@ pub fn generate_password() -> String {
 }
 
 /// Seeds the demo catalog and accounts unless the catalog already has events.
-pub async fn demo(core: &Core, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn demo(app: &App, out: &mut impl Write) -> anyhow::Result<()> {
+    let core = app.core();
     let existing = core
         .catalog
         .list_events(
@@ -39,7 +40,7 @@ pub async fn demo(core: &Core, out: &mut impl Write) -> anyhow::Result<()> {
         writeln!(out, "the catalog already has events; demo data not added")?;
         return Ok(());
     }
-    let admin = accounts(core, out).await?;
+    let [admin, staff, customer] = accounts(core, out).await?;
     let now = core.clock.now();
     let day = |d: i64, hour: u8, minute: u8| -> anyhow::Result<String> {
         let date = (now + Duration::days(d)).date();
@@ -137,7 +138,82 @@ pub async fn demo(core: &Core, out: &mut impl Write) -> anyhow::Result<()> {
     created += 1;
 
     writeln!(out, "demo catalog: 1 venue, {created} events")?;
+    let bookings = bookings(app, &staff, &customer).await?;
+    writeln!(out, "demo bookings: {bookings}")?;
     Ok(())
+}
+
+/// A few bookings so the demo shows sold seats and moved prices: the customer paid for two
+/// concert seats by card, the box office sold a walk-in two movie seats for cash, and the
+/// customer has a bus seat waiting for payment.
+async fn bookings(app: &App, staff: &Caller, customer: &Caller) -> anyhow::Result<usize> {
+    let events = app
+        .core()
+        .catalog
+        .list_events(
+            Default::default(),
+            crate::pagination::PageRequest::parse(Some(50), None, 2)?,
+        )
+        .await?
+        .items;
+    let find = |category: &str| {
+        events
+            .iter()
+            .find(|e| e.category.as_str() == category && !e.general_admission)
+            .map(|e| e.id.clone())
+    };
+    let plan = [
+        (
+            find("concert"),
+            customer,
+            json!({"seats": ["S-A-7", "S-A-8"]}),
+            Some(("test", Some(crate::payment::provider::CARD_OK))),
+            None,
+        ),
+        (
+            find("movie"),
+            staff,
+            json!({"quantity": 2, "category": "standard"}),
+            Some(("cash", None)),
+            Some("walk-in@demo.rezerve.test"),
+        ),
+        (
+            find("bus"),
+            customer,
+            json!({"seats": ["3-1"], "from": "Delhi", "to": "Neemrana"}),
+            None,
+            None,
+        ),
+    ];
+    let mut made = 0;
+    for (event, caller, hold, payment, walk_in) in plan {
+        let Some(event) = event else { continue };
+        let hold = app
+            .inventory()
+            .hold(caller, &event, serde_json::from_value(hold)?)
+            .await?;
+        let booking = app
+            .bookings()
+            .book(
+                caller,
+                crate::booking::BookRequest {
+                    hold_id: hold.id,
+                    customer_email: walk_in.map(str::to_string),
+                },
+            )
+            .await?;
+        if let Some((method, card)) = payment {
+            let request = crate::booking::saga::PayRequest {
+                method: method.into(),
+                amount_minor: booking.total.amount_minor,
+                currency: None,
+                card_number: card.map(str::to_string),
+            };
+            app.bookings().pay(caller, &booking.id, request).await?;
+        }
+        made += 1;
+    }
+    Ok(made)
 }
 
 fn inr(amount_minor: i64) -> Value {
@@ -227,10 +303,10 @@ async fn create(core: &Core, admin: &Caller, event: Value) -> anyhow::Result<()>
 }
 
 /// Creates the demo accounts that do not exist yet; returns the admin.
-async fn accounts(core: &Core, out: &mut impl Write) -> anyhow::Result<Caller> {
+async fn accounts(core: &Core, out: &mut impl Write) -> anyhow::Result<[Caller; 3]> {
     let path = core.config.storage.data_dir.join("demo-credentials.txt");
     let mut lines = Vec::new();
-    let mut admin = None;
+    let mut callers = Vec::with_capacity(3);
     for (email, name, role) in [
         ("admin@demo.rezerve.test", "Demo Admin", Role::Admin),
         ("staff@demo.rezerve.test", "Demo Box Office", Role::Staff),
@@ -258,13 +334,11 @@ async fn accounts(core: &Core, out: &mut impl Write) -> anyhow::Result<Caller> {
                 user
             }
         };
-        if role == Role::Admin {
-            admin = Some(Caller {
-                user_id: user.id,
-                email: user.email,
-                role,
-            });
-        }
+        callers.push(Caller {
+            user_id: user.id,
+            email: user.email,
+            role,
+        });
     }
     if !lines.is_empty() {
         let mut file = std::fs::OpenOptions::new()
@@ -281,5 +355,7 @@ async fn accounts(core: &Core, out: &mut impl Write) -> anyhow::Result<Caller> {
             writeln!(out, "  {line}")?;
         }
     }
-    admin.context("the demo admin exists")
+    callers
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("the three demo accounts exist"))
 }

@@ -9,6 +9,7 @@ pub mod cancel;
 pub mod checkin;
 pub mod repo;
 pub mod saga;
+pub mod settle_lock;
 pub mod state;
 pub mod tickets;
 
@@ -38,6 +39,8 @@ pub struct Bookings {
     providers: Providers,
     signer: TicketSigner,
     webhook_secret: Arc<Vec<u8>>,
+    /// Callbacks for one payment settle it in turn, never side by side.
+    settling: settle_lock::SettleLocks,
 }
 
 impl std::fmt::Debug for Bookings {
@@ -186,6 +189,7 @@ impl Bookings {
             providers,
             signer,
             webhook_secret: Arc::new(webhook_secret),
+            settling: settle_lock::SettleLocks::default(),
         }
     }
 

@@ -510,6 +510,8 @@ impl Bookings {
         if !["succeeded", "declined"].contains(&callback.status.as_str()) {
             return Err(Error::invalid("status", "must be succeeded or declined"));
         }
+        // Until this callback is done, no other callback for the payment starts.
+        let _turn = self.settling.turn(&callback.payment_id).await;
         let now_ms = self.now_ms();
         let cb = callback.clone();
         let fresh = self
@@ -532,17 +534,23 @@ impl Bookings {
             .await?;
         let result = match fresh.as_deref() {
             None => "duplicate",
-            Some("pending") if callback.status == "succeeded" => {
-                self.settle_success(&callback.payment_id, None).await?;
-                "applied"
-            }
             Some("pending") => {
-                let reason = callback
-                    .reason
-                    .clone()
-                    .unwrap_or_else(|| "declined by the gateway".into());
-                self.settle_failure(&callback.payment_id, "declined", &reason)
-                    .await?;
+                if let Err(e) = self.apply_callback(&callback).await {
+                    // Not applied: the gateway's retry of this callback must not be a duplicate.
+                    let (event_id, payment_id) =
+                        (callback.event_id.clone(), callback.payment_id.clone());
+                    self.db
+                        .write(move |conn| {
+                            crate::payment::repo::forget_webhook(
+                                conn,
+                                provider_name(),
+                                &event_id,
+                                &payment_id,
+                            )
+                        })
+                        .await?;
+                    return Err(e);
+                }
                 "applied"
             }
             Some(_) => "already_settled",
@@ -552,6 +560,19 @@ impl Bookings {
             result: result.into(),
             booking_status: Some(outcome.booking.status),
         })
+    }
+
+    /// Settles a pending gateway payment as its callback says.
+    async fn apply_callback(&self, callback: &WebhookCallback) -> Result<(), Error> {
+        if callback.status == "succeeded" {
+            return self.settle_success(&callback.payment_id, None).await;
+        }
+        let reason = callback
+            .reason
+            .clone()
+            .unwrap_or_else(|| "declined by the gateway".into());
+        self.settle_failure(&callback.payment_id, "declined", &reason)
+            .await
     }
 
     /// Signs a callback body as the gateway would (for tests and gateway integrators).

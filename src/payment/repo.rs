@@ -233,3 +233,17 @@ pub fn record_webhook(
         .execute(rusqlite::params![provider, event_id, payment_id, now_ms])?
         > 0)
 }
+
+/// Forgets a callback that could not be applied, so the gateway's retry applies it.
+pub fn forget_webhook(
+    conn: &Connection,
+    provider: &str,
+    event_id: &str,
+    payment_id: &str,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "DELETE FROM webhook_events WHERE provider = ?1 AND event_id = ?2 AND payment_id = ?3",
+    )?
+    .execute(rusqlite::params![provider, event_id, payment_id])?;
+    Ok(())
+}
