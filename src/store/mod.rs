@@ -8,6 +8,7 @@
 //!   rezerve.lock         held by the one process that owns holds.redb
 //! ```
 
+pub mod backup;
 pub mod check;
 pub mod migrations;
 pub mod redb;
