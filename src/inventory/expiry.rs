@@ -29,6 +29,7 @@ pub async fn run_sweeper(inventory: Inventory, stop: CancellationToken) {
         if stop.is_cancelled() {
             return;
         }
+        inventory.prune_ended_holds().await;
         if let Err(e) = inventory.release_expired_holds().await {
             tracing::warn!(error = %e, "cannot release expired holds");
             tokio::select! {

@@ -27,7 +27,7 @@ use hold_store::{HoldRecord, HoldState, HoldStore, Op, QuoteLine, SeatChange};
 use seat_index::{EventSeats, HoldKey, LiveHold, SeatNo};
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Notify;
 
@@ -59,6 +59,8 @@ struct Inner {
     next_outbox: AtomicU64,
     expiry_wake: Notify,
     relay_wake: Notify,
+    /// When ended holds were last pruned.
+    last_prune_ms: AtomicI64,
 }
 
 impl std::fmt::Debug for Inventory {
@@ -122,6 +124,7 @@ impl Inventory {
                 next_outbox: AtomicU64::new(last_seq + 1),
                 expiry_wake: Notify::new(),
                 relay_wake: Notify::new(),
+                last_prune_ms: AtomicI64::new(0),
             }),
         };
         let indexes = inventory

@@ -278,3 +278,29 @@ impl Inventory {
             .collect()
     }
 }
+
+/// How long an ended hold's record is kept (to answer `hold_expired` rather than 404).
+const KEEP_ENDED_MS: i64 = 3_600_000;
+
+impl Inventory {
+    /// Forgets ended holds older than an hour, at most once a minute.
+    pub async fn prune_ended_holds(&self) {
+        let now_ms = self.now_ms();
+        let last = self.inner.last_prune_ms.load(Ordering::Relaxed);
+        if now_ms - last < 60_000 {
+            return;
+        }
+        self.inner.last_prune_ms.store(now_ms, Ordering::Relaxed);
+        let submitted = self.inner.store.submit(vec![Op::Prune {
+            ended_before_ms: now_ms - KEEP_ENDED_MS,
+        }]);
+        match submitted {
+            Ok(answer) => {
+                if let Err(e) = HoldStore::committed(answer).await {
+                    tracing::warn!(error = %e, "cannot prune ended holds");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot prune ended holds"),
+        }
+    }
+}

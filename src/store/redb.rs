@@ -11,6 +11,9 @@ use std::sync::Arc;
 /// Format metadata of the hold store.
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
+/// The page cache of the hold store.
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 /// The layout version this build writes; a newer file is refused rather than misread.
 pub const FORMAT_VERSION: u64 = 1;
 
@@ -30,7 +33,11 @@ impl HoldDb {
     /// Opens (or creates) the file and checks its format version. Blocking: call at start-up
     /// or from a blocking thread.
     pub fn open(path: &Path) -> Result<HoldDb, Error> {
-        let db = Database::create(path)
+        // redb caches up to 1 GiB by default; holds are few and small, and a Raspberry Pi
+        // has little memory to spare.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
             .map_err(|e| Error::internal(format!("cannot open {}: {e}", path.display())))?;
         let tx = db.begin_write().map_err(redb::Error::from)?;
         {
