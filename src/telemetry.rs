@@ -4,7 +4,7 @@
 //! so a dashboard author can read them all at once.
 
 use crate::config::{LogConfig, LogFormat};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 
 /// HTTP requests served, by method, route template and status.
@@ -31,7 +31,7 @@ pub const HOLDS_ACTIVE: &str = "rezerve_holds_active";
 pub const HOLDS_CONFLICTS_TOTAL: &str = "rezerve_holds_conflicts_total";
 /// How many changes one hold-store commit carried.
 pub const HOLDS_BATCH_SIZE: &str = "rezerve_store_holds_batch_size";
-/// Seconds since the process started serving.
+/// When the process started serving, in Unix seconds.
 pub const PROCESS_START_TIME_SECONDS: &str = "rezerve_process_start_time_seconds";
 
 /// Installs the log subscriber once per process; later calls (tests) are no-ops.
@@ -58,6 +58,12 @@ pub fn metrics_handle() -> PrometheusHandle {
                 .set_buckets(&[
                     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                 ])
+                .expect("static bucket list is non-empty")
+                // Batch sizes are counts, not seconds.
+                .set_buckets_for_metric(
+                    Matcher::Suffix("_batch_size".into()),
+                    &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0],
+                )
                 .expect("static bucket list is non-empty")
                 .build_recorder();
             let handle = recorder.handle();
