@@ -213,6 +213,7 @@ impl App {
         self.stop.cancel();
         self.tasks.close();
         self.tasks.wait().await;
+        self.jobs.close();
         self.inventory.close().await;
         self.core.close().await;
     }
@@ -297,6 +298,7 @@ impl App {
         self.stop.cancel();
         self.tasks.close();
         self.tasks.wait().await;
+        self.jobs.close();
         self.inventory.close().await;
         self.core.close().await;
         tracing::info!("stopped");

@@ -264,8 +264,9 @@ impl Bookings {
     }
 
     /// At start-up: synchronous payments a crash interrupted are failed (nothing was
-    /// charged: the charge and its record commit together), and holds of confirmed bookings
-    /// that outlived their confirmation are ended.
+    /// charged: the charge and its record commit together), idempotency keys of requests it
+    /// interrupted are freed for their retries, and holds of confirmed bookings that outlived
+    /// their confirmation are ended.
     pub async fn recover(&self) -> Result<(), Error> {
         let now_ms = self.now_ms();
         let failed = self
@@ -281,10 +282,11 @@ impl Bookings {
                         now_ms,
                     )?;
                 }
+                crate::payment::idempotency::abandon_unfinished(conn)?;
                 Ok(ids.len())
             })
             .await?;
-        let confirmed = self.db.read(|conn| repo::confirmed_holds(conn)).await?;
+        let confirmed = self.db.read(repo::confirmed_holds).await?;
         let settled = self.inventory.settle_booked_holds(&confirmed).await?;
         if failed + settled > 0 {
             tracing::warn!(

@@ -7,6 +7,7 @@
 
 pub mod cancel;
 pub mod checkin;
+pub mod invariants;
 pub mod repo;
 pub mod saga;
 pub mod settle_lock;

@@ -27,6 +27,10 @@ const EXPIRY: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_expi
 const ENDED: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_ended");
 /// Outbox sequence → JSON [`SeatChange`], relayed into SQLite and then deleted.
 const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+/// `last_relayed` → the highest outbox sequence ever relayed. The outbox is empty once
+/// relayed, and sequences must never repeat: they key the seat history rows they became.
+const OUTBOX_STATE: TableDefinition<&str, u64> = TableDefinition::new("outbox_state");
+const LAST_RELAYED: &str = "last_relayed";
 
 /// The most changes one commit carries.
 const MAX_BATCH: usize = 1024;
@@ -140,6 +144,7 @@ impl HoldStore {
             tx.open_table(EXPIRY).map_err(storage)?;
             tx.open_table(ENDED).map_err(storage)?;
             tx.open_table(OUTBOX).map_err(storage)?;
+            tx.open_table(OUTBOX_STATE).map_err(storage)?;
             tx.commit().map_err(storage)?;
         }
         let (sender, receiver) = mpsc::channel::<Batch>();
@@ -213,14 +218,20 @@ impl HoldStore {
         Ok(entries)
     }
 
-    /// The highest outbox sequence used so far. Blocking.
+    /// The highest outbox sequence used so far, relayed or not. Blocking.
     pub fn last_outbox_seq(&self) -> Result<u64, Error> {
         let tx = self.db.database().begin_read().map_err(storage)?;
         let outbox = tx.open_table(OUTBOX).map_err(storage)?;
-        Ok(outbox
+        let pending = outbox
             .last()
             .map_err(storage)?
-            .map_or(0, |(k, _)| k.value()))
+            .map_or(0, |(k, _)| k.value());
+        let state = tx.open_table(OUTBOX_STATE).map_err(storage)?;
+        let relayed = state
+            .get(LAST_RELAYED)
+            .map_err(storage)?
+            .map_or(0, |v| v.value());
+        Ok(pending.max(relayed))
     }
 
     /// Stops the committer after it has committed what it was given.
@@ -302,6 +313,26 @@ fn run_committer(db: HoldDb, batches: mpsc::Receiver<Batch>, poisoned: Arc<Atomi
     }
 }
 
+/// Drops relayed outbox entries, remembering the highest sequence so none is used again.
+fn mark_relayed(
+    outbox: &mut redb::Table<u64, &[u8]>,
+    state: &mut redb::Table<&str, u64>,
+    seqs: &[u64],
+) -> Result<(), Error> {
+    for seq in seqs {
+        outbox.remove(*seq).map_err(storage)?;
+    }
+    let highest = seqs.iter().copied().max().unwrap_or(0);
+    let stored = state
+        .get(LAST_RELAYED)
+        .map_err(storage)?
+        .map_or(0, |v| v.value());
+    if highest > stored {
+        state.insert(LAST_RELAYED, highest).map_err(storage)?;
+    }
+    Ok(())
+}
+
 fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
     let tx = db.database().begin_write().map_err(storage)?;
     {
@@ -309,6 +340,7 @@ fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
         let mut expiry = tx.open_table(EXPIRY).map_err(storage)?;
         let mut ended = tx.open_table(ENDED).map_err(storage)?;
         let mut outbox = tx.open_table(OUTBOX).map_err(storage)?;
+        let mut outbox_state = tx.open_table(OUTBOX_STATE).map_err(storage)?;
         for op in group.iter().flat_map(|b| b.ops.iter()) {
             match op {
                 Op::Put {
@@ -356,11 +388,7 @@ fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
                     let bytes = serde_json::to_vec(change).map_err(Error::internal)?;
                     outbox.insert(*seq, bytes.as_slice()).map_err(storage)?;
                 }
-                Op::Relayed { seqs } => {
-                    for seq in seqs {
-                        outbox.remove(*seq).map_err(storage)?;
-                    }
-                }
+                Op::Relayed { seqs } => mark_relayed(&mut outbox, &mut outbox_state, seqs)?,
                 Op::Prune { ended_before_ms } => {
                     let old: Vec<(u64, String)> = ended
                         .range(..(to_u64(*ended_before_ms), ""))

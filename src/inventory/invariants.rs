@@ -191,9 +191,10 @@ pub fn job_causes(conn: &Connection, hold_exists: &dyn Fn(&str) -> bool) -> Resu
                     )?
             }
             Some(("hold", id)) => hold_exists(id),
-            Some(("booking", id)) => conn.query_row(
+            // `booking:<id>`, or `booking:<id>:<tag>` for one of several jobs of a booking.
+            Some(("booking", rest)) => conn.query_row(
                 "SELECT EXISTS (SELECT 1 FROM bookings WHERE id = ?1)",
-                [id],
+                [rest.split(':').next().unwrap_or(rest)],
                 |r| r.get(0),
             )?,
             _ => false,

@@ -138,13 +138,22 @@ impl Inventory {
                 .events
                 .write()
                 .unwrap_or_else(|p| p.into_inner());
-            for ix in indexes {
+            for mut ix in indexes {
+                ix.seq = inventory.first_seq();
                 events.insert(ix.event_id.clone(), Arc::new(Mutex::new(ix)));
             }
         }
         inventory.restore_holds(records).await?;
         inventory.release_expired_holds().await?;
         Ok(inventory)
+    }
+
+    /// Where a loaded event's change sequence starts: the load time in microseconds. The
+    /// sequence orders `seats-changed` for its consumers and keys its dedupe, so it must
+    /// keep growing across restarts; it is not stored, but it outruns any earlier process
+    /// unless that one changed an event more than once per microsecond on average.
+    fn first_seq(&self) -> u64 {
+        u64::try_from(self.inner.clock.now().unix_timestamp_nanos() / 1000).unwrap_or(0)
     }
 
     fn now_ms(&self) -> i64 {
@@ -485,14 +494,17 @@ impl Inventory {
                             "more places than the category has",
                         ));
                     }
-                    self.clear_expired_places(ix, now_ms, ops);
-                    if ix.places_left(c) < *quantity {
+                    // Decide before sweeping: a refusal must leave memory as the stores
+                    // are, since its `ops` are never committed.
+                    let left = ix.places_free(c, now_ms);
+                    if left < *quantity {
                         metrics::counter!(crate::telemetry::HOLDS_CONFLICTS_TOTAL).increment(1);
                         return Err(Error::PlacesUnavailable {
                             category: ix.categories[c as usize].name.clone(),
-                            left: ix.places_left(c),
+                            left,
                         });
                     }
+                    self.clear_expired_places(ix, now_ms, ops);
                     return Ok((Vec::new(), vec![(c, *quantity)]));
                 }
                 let in_category = ix
@@ -801,7 +813,8 @@ impl Inventory {
             .db
             .read(move |conn| loader::load_one(conn, &id))
             .await?;
-        if let Some(ix) = ix {
+        if let Some(mut ix) = ix {
+            ix.seq = self.first_seq();
             self.inner
                 .events
                 .write()

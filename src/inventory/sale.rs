@@ -130,13 +130,14 @@ impl Inventory {
                     .ok_or_else(|| Error::SeatUnavailable { seats: Vec::new() })?;
                 places.push((c, *n));
             }
+            // Decide before sweeping: a refusal must leave memory as the stores are.
+            if places.iter().any(|&(c, n)| ix.places_free(c, now_ms) < n) {
+                return Err(Error::SeatUnavailable { seats: Vec::new() });
+            }
             let mut ops = Vec::new();
             self.clear_expired(&mut ix, &seats, &lot.legs, now_ms, &mut ops);
             if !places.is_empty() {
                 self.clear_expired_places(&mut ix, now_ms, &mut ops);
-            }
-            if places.iter().any(|&(c, n)| ix.places_left(c) < n) {
-                return Err(Error::SeatUnavailable { seats: Vec::new() });
             }
             for &seat in &seats {
                 ix.mark_sold(seat, lot.legs.clone());

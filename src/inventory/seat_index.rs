@@ -250,10 +250,27 @@ impl EventSeats {
         self.seq += 1;
     }
 
-    /// General admission places still for sale in a category.
-    pub fn places_left(&self, category: u16) -> u32 {
+    /// General admission places of a category in live holds at `now_ms`. Like a seat, a
+    /// place of an expired hold is free at once, whether or not the hold has been swept.
+    pub fn places_held(&self, category: u16, now_ms: i64) -> u32 {
+        let expired: u32 = self
+            .holds
+            .values()
+            .filter(|h| h.expires_at_ms <= now_ms)
+            .flat_map(|h| &h.places)
+            .filter(|&&(c, _)| c == category)
+            .map(|&(_, places)| places)
+            .sum();
+        self.categories[category as usize]
+            .ga_held
+            .saturating_sub(expired)
+    }
+
+    /// General admission places of a category free at `now_ms` (expired holds' included).
+    pub fn places_free(&self, category: u16, now_ms: i64) -> u32 {
         let c = &self.categories[category as usize];
-        c.capacity.saturating_sub(c.ga_held + c.ga_sold)
+        c.capacity
+            .saturating_sub(self.places_held(category, now_ms) + c.ga_sold)
     }
 
     /// Counts per category over the whole route: a seat is available only if free on every
@@ -264,8 +281,8 @@ impl EventSeats {
             for (i, c) in self.categories.iter().enumerate() {
                 counts[i] = Availability {
                     total: u64::from(c.capacity),
-                    available: u64::from(self.places_left(i as u16)),
-                    held: u64::from(c.ga_held),
+                    available: u64::from(self.places_free(i as u16, now_ms)),
+                    held: u64::from(self.places_held(i as u16, now_ms)),
                     sold: u64::from(c.ga_sold),
                     blocked: 0,
                 };

@@ -73,6 +73,16 @@ impl Jobs {
         self.wake();
     }
 
+    /// Forgets every handler, once the workers have stopped. A handler that keeps its own
+    /// queue handle (to wake it, to enqueue) makes a reference cycle through the handler
+    /// map; clearing it frees what the handlers captured, the stores included.
+    pub fn close(&self) {
+        self.handlers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     /// Tells idle workers that a job may be due.
     pub fn wake(&self) {
         self.wake.notify_waiters();

@@ -177,7 +177,7 @@ pub fn format_money(minor: i64, currency: &str) -> String {
     let units = (minor / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -230,7 +230,7 @@ mod tests {
     fn money_is_grouped() {
         assert_eq!(format_money(129_900, "INR"), "INR 1,299.00");
         assert_eq!(format_money(5, "EUR"), "EUR 0.05");
-        assert_eq!(format_money(123_456_789_00, "USD"), "USD 123,456,789.00");
+        assert_eq!(format_money(12_345_678_900, "USD"), "USD 123,456,789.00");
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::store::Sqlite;
 use email::{EmailData, EmailKind, EventInfo, Sender, TicketInfo, format_money};
 use lettre::address::Envelope;
 use repo::{NewNotification, NotificationFilter, NotificationRow};
+use rusqlite::OptionalExtension;
 use serde_json::Value;
 use std::sync::Arc;
 use transport::Transport;
@@ -145,7 +146,7 @@ impl Notifier {
         };
         let seats: Vec<String> = p["seats"]
             .as_array()
-            .map(|a| a.iter().filter_map(|s| text(s)).collect())
+            .map(|a| a.iter().filter_map(&text).collect())
             .unwrap_or_default();
         let booking = text(&p["booking_id"]);
         let mut base = EmailData {
@@ -416,62 +417,46 @@ impl Notifier {
     }
 
     /// Queues a failed or dead email again with fresh attempts.
+    ///
+    /// The checks and both updates run in one write, which the single writer serializes with
+    /// the workers' claims and `sent` marks: a delivery finishing meanwhile cannot be
+    /// overwritten back to `queued` (and so sent twice by a later retry).
     pub async fn retry(&self, jobs: &Jobs, id: &str) -> Result<NotificationRow, Error> {
         if !crate::ids::looks_like("ntf", id) {
             return Err(Error::NotFound("notification"));
         }
-        let lookup = id.to_string();
+        let (now_ms, nid) = (self.now_ms(), id.to_string());
         let row = self
             .db
-            .read(move |conn| repo::by_id(conn, &lookup))
-            .await?
-            .ok_or(Error::NotFound("notification"))?;
-        if row.status == "sent" {
-            return Err(Error::conflict(
-                "already_sent",
-                "this email was delivered; it is not sent twice",
-            ));
-        }
-        let key = format!("send-email:{id}");
-        let job_id: Option<i64> = self
-            .db
-            .read(move |conn| {
-                Ok(conn
-                    .prepare("SELECT id FROM jobs WHERE dedupe_key = ?1")?
-                    .query_row([key], |r| r.get(0))
-                    .ok())
+            .write(move |conn| {
+                let row = repo::by_id(conn, &nid)?.ok_or(Error::NotFound("notification"))?;
+                if row.status == "sent" {
+                    return Err(Error::conflict(
+                        "already_sent",
+                        "this email was delivered; it is not sent twice",
+                    ));
+                }
+                let job: Option<(i64, String)> = conn
+                    .prepare_cached("SELECT id, status FROM jobs WHERE dedupe_key = ?1")?
+                    .query_row([format!("send-email:{nid}")], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                let (job_id, status) = job.ok_or(Error::NotFound("notification job"))?;
+                if status == "running" {
+                    return Err(Error::conflict(
+                        "job_not_retryable",
+                        "this email is being sent right now",
+                    ));
+                }
+                conn.execute(
+                    "UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?2, locked_until = NULL, updated_at = ?2 WHERE id = ?1",
+                    rusqlite::params![job_id, now_ms],
+                )?;
+                repo::requeue(conn, &nid, now_ms)?;
+                repo::by_id(conn, &nid)?.ok_or(Error::NotFound("notification"))
             })
             .await?;
-        let job_id = job_id.ok_or(Error::NotFound("notification job"))?;
-        let job = jobs.get(job_id).await?;
-        if job.status == "running" {
-            return Err(Error::conflict(
-                "job_not_retryable",
-                "this email is being sent right now",
-            ));
-        }
-        if job.status != "queued" {
-            let (now_ms, id) = (self.now_ms(), job_id);
-            self.db
-                .write(move |conn| {
-                    conn.execute(
-                        "UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?2, locked_until = NULL, updated_at = ?2 WHERE id = ?1",
-                        rusqlite::params![id, now_ms],
-                    )?;
-                    Ok(())
-                })
-                .await?;
-        }
-        let (now_ms, nid) = (self.now_ms(), id.to_string());
-        self.db
-            .write(move |conn| repo::requeue(conn, &nid, now_ms))
-            .await?;
         jobs.wake();
-        let lookup = id.to_string();
-        self.db
-            .read(move |conn| repo::by_id(conn, &lookup))
-            .await?
-            .ok_or(Error::NotFound("notification"))
+        Ok(row)
     }
 
     /// Sends a test email now through the configured transport (`rezerve mail test`).

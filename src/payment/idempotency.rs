@@ -75,6 +75,15 @@ pub fn finish(
     Ok(())
 }
 
+/// Frees every key whose request a crash interrupted (claimed, never answered), so the
+/// client's retry runs again instead of being told "still in progress" forever. Only at
+/// start-up, when no request can be running.
+pub fn abandon_unfinished(conn: &Connection) -> Result<usize, Error> {
+    Ok(conn
+        .prepare_cached("DELETE FROM idempotency_keys WHERE status_code IS NULL")?
+        .execute([])?)
+}
+
 /// Frees a claimed key whose request failed in a way worth retrying (a 5xx).
 pub fn abandon(conn: &Connection, owner: &str, key: &str) -> Result<(), Error> {
     conn.prepare_cached(

@@ -83,6 +83,7 @@ pub fn run(data_dir: &Path) -> Result<Vec<Finding>, Error> {
         return Ok(findings);
     }
     findings.extend(crate::catalog::invariants::check(&conn)?);
+    findings.extend(crate::booking::invariants::check(&conn)?);
     let redb_path = super::redb_path(data_dir);
     let lock = if redb_path.exists() {
         super::DataDirLock::acquire(data_dir).ok()

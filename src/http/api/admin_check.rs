@@ -27,6 +27,7 @@ pub async fn check(State(ops): State<Ops>, _admin: AdminOnly) -> Result<Json<Che
         .read(|conn| {
             let (mut findings, _) = sqlite_findings(conn)?;
             findings.extend(crate::catalog::invariants::check(conn)?);
+            findings.extend(crate::booking::invariants::check(conn)?);
             Ok(findings)
         })
         .await?;

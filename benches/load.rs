@@ -1,0 +1,418 @@
+//! The HTTP load generator: `cargo bench --bench load`.
+//!
+//! Starts the real `rezerve` binary on loopback with a fresh data dir and default durability
+//! (SQLite `synchronous=FULL`, redb's default commits), loads 100 events of 1,000 seats, then
+//! runs each phase at every client count and reports throughput, latency percentiles,
+//! conflicts, errors, the CPU split between server and generator, and the server's RSS. The
+//! figures go to stdout as a table and, as one JSON line, to `target/load-report.jsonl`.
+//!
+//! Environment: `LOAD_SECONDS` (per phase and client count, default 5) and `LOAD_CLIENTS`
+//! (default `1,16,64,256`). The bench's accounts are hashed with a cheap argon2 setting
+//! (64 KiB, 1 pass): hashing is not what is measured, and the output says so.
+//!
+//! The generator shares the machine's cores with the server, so it stays lean: one pooled
+//! `reqwest::Client` per client count, request bodies and URLs built before the clock starts,
+//! and no per-request JSON work beyond reading a new hold's id.
+
+#[path = "load/proc_stats.rs"]
+mod proc_stats;
+#[path = "load/report.rs"]
+mod report;
+#[path = "load/server.rs"]
+mod server;
+#[path = "load/setup.rs"]
+mod setup;
+
+use anyhow::{Context, ensure};
+use hdrhistogram::Histogram;
+use proc_stats::{
+    clock_ticks_per_second, cpu_ticks, machine_ticks, nproc, thread_times, written_bytes,
+};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use report::{Level, Machine, print_table};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::{StatusCode, Url};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use server::Server;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Barrier;
+use tokio::task::JoinSet;
+
+const EVENTS: usize = 100;
+const ROWS: usize = 20;
+const SEATS_PER_ROW: usize = 50;
+const ADMIN_EMAIL: &str = "admin@load.local";
+const PASSWORD: &str = "load-generator-password";
+/// Argon2 cost for the bench's accounts, passed to the server as config.
+const ARGON2_MEMORY_KIB: &str = "64";
+const ARGON2_ITERATIONS: &str = "1";
+/// Concurrent requests while setting up events and accounts.
+const SETUP_CONCURRENCY: usize = 8;
+
+/// One simulated client's loop: runs until `session.deadline` and tallies what happened.
+type Worker = fn(Session) -> Pin<Box<dyn Future<Output = Tally> + Send>>;
+
+/// A phase: its name, what one `ok` counts, and its client loop. Every phase runs at every
+/// client count, in this order. The next to join is "flows" (hold → POST /bookings → POST
+/// /bookings/{id}/payments with method `test`): one more client loop and one more line here.
+const PHASES: &[(&str, &str, Worker)] = &[("holds", "holds", |s| Box::pin(holds_client(s)))];
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    runtime.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let seconds = env_or("LOAD_SECONDS", "5")
+        .parse::<f64>()
+        .context("LOAD_SECONDS must be a number of seconds")?;
+    ensure!(seconds > 0.0, "LOAD_SECONDS must be positive");
+    let levels = env_or("LOAD_CLIENTS", "1,16,64,256")
+        .split(',')
+        .map(|n| n.trim().parse::<usize>())
+        .collect::<Result<Vec<_>, _>>()
+        .context("LOAD_CLIENTS must be a comma-separated list of client counts")?;
+    ensure!(
+        levels.iter().all(|&n| n > 0),
+        "LOAD_CLIENTS: counts must be positive"
+    );
+    let customers = levels.iter().copied().max().unwrap_or(1);
+    let target_dir = target_dir();
+    std::fs::create_dir_all(&target_dir)?;
+
+    let server = Server::start(&target_dir).await?;
+    eprintln!(
+        "load: server pid {} on {}; setting up {EVENTS} events × {} seats and {customers} customers",
+        server.pid(),
+        server.base,
+        ROWS * SEATS_PER_ROW
+    );
+    let setup_started = Instant::now();
+    let target = Arc::new(setup::set_up(&server, customers).await.with_context(|| {
+        format!(
+            "setting up failed; the server's log is {}",
+            server.log.display()
+        )
+    })?);
+    let setup_seconds = setup_started.elapsed().as_secs_f64();
+    let rss_after_setup = server.rss_kib()?;
+
+    let mut results = Vec::new();
+    for &(phase, unit, worker) in PHASES {
+        for &clients in &levels {
+            eprintln!("load: {phase} with {clients} clients for {seconds} s");
+            let level = run_level(&server, &target, clients, seconds, worker)
+                .await
+                .with_context(|| format!("{phase} with {clients} clients"))?;
+            server.ensure_alive()?;
+            results.push((phase, unit, level));
+        }
+    }
+    let rss_after_run = server.rss_kib()?;
+    let rss_peak = server.status_kib("VmHWM")?;
+    drop(server);
+
+    let machine = Machine::detect();
+    print_table(&results, seconds);
+    println!();
+    println!(
+        "server RSS with {EVENTS} events × {} seats: {:.1} MiB after setup, {:.1} MiB after the run, {:.1} MiB peak",
+        ROWS * SEATS_PER_ROW,
+        mib(rss_after_setup),
+        mib(rss_after_run),
+        mib(rss_peak)
+    );
+    println!(
+        "setup: {:.1} s; accounts hashed with argon2 {ARGON2_MEMORY_KIB} KiB × {ARGON2_ITERATIONS} pass (cheap on purpose: hashing is not measured); durability: defaults",
+        setup_seconds
+    );
+    println!(
+        "machine: {} cores ({}), commit {}{}",
+        machine.nproc,
+        machine.cpu,
+        machine.commit,
+        if machine.dirty {
+            " + uncommitted changes"
+        } else {
+            ""
+        }
+    );
+
+    let report = json!({
+        "date": now_rfc3339(),
+        "commit": machine.commit,
+        "dirty": machine.dirty,
+        "machine": {"nproc": machine.nproc, "cpu": machine.cpu},
+        "seconds_per_level": seconds,
+        "events": EVENTS,
+        "seats_per_event": ROWS * SEATS_PER_ROW,
+        "customers": customers,
+        "argon2": {"memory_kib": ARGON2_MEMORY_KIB.parse::<u32>()?, "iterations": ARGON2_ITERATIONS.parse::<u32>()?},
+        "setup_seconds": setup_seconds,
+        "rss_kib": {"after_setup": rss_after_setup, "after_run": rss_after_run, "peak": rss_peak},
+        "levels": results.iter().map(|(phase, unit, l)| l.to_json(phase, unit)).collect::<Vec<_>>(),
+    });
+    let path = target_dir.join("load-report.jsonl");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    writeln!(file, "{report}")?;
+    println!("appended to {}", path.display());
+    Ok(())
+}
+
+/// What the client loops need, built once before any clock starts.
+struct Target {
+    base: String,
+    /// `…/events/{id}/holds` for each event.
+    hold_urls: Vec<Url>,
+    /// Every selection of one seat or two adjacent seats in a row, as a ready JSON body.
+    selections: Vec<&'static str>,
+    /// `Bearer …` for each customer, one per client.
+    tokens: Vec<HeaderValue>,
+}
+
+/// One simulated client: its own token, random stream and deadline, on the shared pool.
+struct Session {
+    http: reqwest::Client,
+    target: Arc<Target>,
+    auth: HeaderValue,
+    rng: SmallRng,
+    deadline: Instant,
+}
+
+/// What one client (or, merged, one level) counted.
+struct Tally {
+    /// Successful units of the phase (holds for "holds").
+    ok: u64,
+    /// Latency of each successful unit, in microseconds.
+    latency: Histogram<u64>,
+    conflicts: u64,
+    releases: u64,
+    /// Every answer that was neither success nor an expected conflict, by what it was.
+    errors: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            ok: 0,
+            latency: Histogram::new_with_bounds(1, 120_000_000, 3).expect("valid histogram bounds"),
+            conflicts: 0,
+            releases: 0,
+            errors: BTreeMap::new(),
+        }
+    }
+
+    fn record_ok(&mut self, took: Duration) {
+        self.ok += 1;
+        self.latency
+            .saturating_record(took.as_micros().max(1) as u64);
+    }
+
+    fn error(&mut self, what: String) {
+        *self.errors.entry(what).or_default() += 1;
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.ok += other.ok;
+        self.latency
+            .add(&other.latency)
+            .expect("histograms share their bounds");
+        self.conflicts += other.conflicts;
+        self.releases += other.releases;
+        for (what, n) in other.errors {
+            *self.errors.entry(what).or_default() += n;
+        }
+    }
+}
+
+/// The "holds" phase: hold 1–2 adjacent random seats of a random event; on 201 time it and
+/// release it at once (untimed) so the seats come back; on 409 count a conflict and go on.
+async fn holds_client(mut s: Session) -> Tally {
+    #[derive(Deserialize)]
+    struct Created {
+        id: String,
+    }
+    let mut tally = Tally::new();
+    let target = Arc::clone(&s.target);
+    while Instant::now() < s.deadline {
+        let url = &target.hold_urls[s.rng.random_range(0..target.hold_urls.len())];
+        let body = target.selections[s.rng.random_range(0..target.selections.len())];
+        let started = Instant::now();
+        let request = s
+            .http
+            .post(url.clone())
+            .header(AUTHORIZATION, s.auth.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body);
+        let (status, reply) = match exchange(request).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                tally.error(format!("POST hold: {}", transport_failure(&e)));
+                continue;
+            }
+        };
+        let took = started.elapsed();
+        match status {
+            StatusCode::CREATED => {
+                tally.record_ok(took);
+                let Ok(Created { id }) = serde_json::from_slice(&reply) else {
+                    tally.error("POST hold: 201 without an id".into());
+                    continue;
+                };
+                let release = s
+                    .http
+                    .delete(format!("{}/api/v1/holds/{id}", target.base))
+                    .header(AUTHORIZATION, s.auth.clone());
+                match exchange(release).await {
+                    Ok((StatusCode::NO_CONTENT, _)) => tally.releases += 1,
+                    Ok((status, reply)) => tally.error(problem("DELETE hold", status, &reply)),
+                    Err(e) => tally.error(format!("DELETE hold: {}", transport_failure(&e))),
+                }
+            }
+            StatusCode::CONFLICT => tally.conflicts += 1,
+            status => tally.error(problem("POST hold", status, &reply)),
+        }
+    }
+    tally
+}
+
+/// Sends a request and reads the whole answer.
+async fn exchange(
+    request: reqwest::RequestBuilder,
+) -> Result<(StatusCode, impl std::ops::Deref<Target = [u8]>), reqwest::Error> {
+    let response = request.send().await?;
+    let status = response.status();
+    Ok((status, response.bytes().await?))
+}
+
+/// `POST hold → 500 internal`: the status and the problem's stable code, if it has one.
+fn problem(what: &str, status: StatusCode, body: &[u8]) -> String {
+    let code = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["code"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    format!("{what} → {} {code}", status.as_u16())
+}
+
+fn transport_failure(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else if e.is_body() || e.is_decode() {
+        "broken body"
+    } else {
+        "transport error"
+    }
+}
+
+/// Runs `clients` sessions of `worker` at once for `seconds`, after each has opened its
+/// connection, and merges what they counted.
+async fn run_level(
+    server: &Server,
+    target: &Arc<Target>,
+    clients: usize,
+    seconds: f64,
+    worker: Worker,
+) -> anyhow::Result<Level> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .tcp_nodelay(true)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let run_for = Duration::from_secs_f64(seconds);
+    let start_line = Arc::new(Barrier::new(clients + 1));
+    let healthz = format!("{}/healthz", target.base);
+    let mut tasks = JoinSet::new();
+    for i in 0..clients {
+        let session = Session {
+            http: http.clone(),
+            target: Arc::clone(target),
+            auth: target.tokens[i].clone(),
+            rng: SmallRng::seed_from_u64(0x5eed ^ ((clients as u64) << 32) ^ i as u64),
+            deadline: Instant::now(),
+        };
+        let start_line = Arc::clone(&start_line);
+        let healthz = healthz.clone();
+        tasks.spawn(async move {
+            let mut session = session;
+            // Open this client's connection before the clock starts; failures show up later.
+            let _ = session.http.get(healthz).send().await;
+            start_line.wait().await;
+            session.deadline = Instant::now() + run_for;
+            worker(session).await
+        });
+    }
+    start_line.wait().await;
+    let started = Instant::now();
+    let (server_ticks, own_ticks) = (cpu_ticks(server.pid())?, cpu_ticks(std::process::id())?);
+    let (threads_before, machine_before) = (thread_times(server.pid()), machine_ticks()?);
+    let written_before = written_bytes(server.pid())?;
+    let mut tally = Tally::new();
+    while let Some(done) = tasks.join_next().await {
+        tally.merge(done.context("a client task panicked")?);
+    }
+    let elapsed = started.elapsed();
+    let per_second = clock_ticks_per_second() * elapsed.as_secs_f64();
+    let machine_after = machine_ticks()?;
+    let written = written_bytes(server.pid())? - written_before;
+    let machine_cores = (machine_after.0 - machine_before.0) as f64
+        / (machine_after.1 - machine_before.1).max(1) as f64
+        * nproc() as f64;
+    let ns = elapsed.as_nanos() as f64;
+    let mut server_threads: Vec<(String, f64, f64)> = thread_times(server.pid())
+        .into_iter()
+        .map(|(name, (run, wait))| {
+            let (run0, wait0) = threads_before.get(&name).copied().unwrap_or_default();
+            let cores = |now: u64, then: u64| now.saturating_sub(then) as f64 / ns;
+            (name, cores(run, run0), cores(wait, wait0))
+        })
+        .filter(|(_, run, wait)| run + wait > 0.001)
+        .collect();
+    server_threads.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok(Level {
+        clients,
+        elapsed,
+        tally,
+        server_cores: (cpu_ticks(server.pid())? - server_ticks) as f64 / per_second,
+        generator_cores: (cpu_ticks(std::process::id())? - own_ticks) as f64 / per_second,
+        machine_cores,
+        server_threads,
+        written,
+    })
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+fn env_or(key: &str, default: &str) -> String {
+    std::env::var(key).unwrap_or_else(|_| default.to_string())
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a UTC time formats as RFC 3339")
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}

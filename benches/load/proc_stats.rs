@@ -1,0 +1,83 @@
+//! Where the CPU went, read from /proc: per process, per thread name, and for the machine.
+//! The generator shares the cores with the server, so a figure without this split says
+//! little about the server.
+
+use anyhow::{Context, ensure};
+use std::collections::BTreeMap;
+use std::process::Command;
+
+/// utime + stime of a process, in clock ticks.
+pub fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let (_, rest) = stat.rsplit_once(')').context("unreadable /proc stat")?;
+    // After the command name: state is field 3; utime and stime are fields 14 and 15.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11).context("no utime")?.parse()?;
+    let stime: u64 = fields.get(12).context("no stime")?.parse()?;
+    Ok(utime + stime)
+}
+
+/// Bytes a process has caused to be written to storage (`write_bytes` of /proc/<pid>/io).
+pub fn written_bytes(pid: u32) -> anyhow::Result<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io"))?;
+    io.lines()
+        .find_map(|line| line.strip_prefix("write_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
+        .context("no write_bytes in /proc/<pid>/io")
+}
+
+/// Run time and run-queue wait per thread name of a process, in nanoseconds, from
+/// /proc/<pid>/task/*/schedstat. Threads of one name (tokio's workers) are added up.
+pub fn thread_times(pid: u32) -> BTreeMap<String, (u64, u64)> {
+    let mut by_name = BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return by_name;
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        let (Ok(name), Ok(stat)) = (
+            std::fs::read_to_string(path.join("comm")),
+            std::fs::read_to_string(path.join("schedstat")),
+        ) else {
+            continue;
+        };
+        let mut fields = stat
+            .split_whitespace()
+            .map(|v| v.parse::<u64>().unwrap_or(0));
+        let (run, wait) = (fields.next().unwrap_or(0), fields.next().unwrap_or(0));
+        let total: &mut (u64, u64) = by_name.entry(name.trim().to_string()).or_default();
+        total.0 += run;
+        total.1 += wait;
+    }
+    by_name
+}
+
+/// (busy, total) clock ticks of the whole machine, from the first line of /proc/stat.
+pub fn machine_ticks() -> anyhow::Result<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat.lines().next().context("empty /proc/stat")?;
+    // user nice system idle iowait irq softirq steal
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    ensure!(ticks.len() == 8, "unreadable /proc/stat");
+    let total: u64 = ticks.iter().sum();
+    Ok((total - ticks[3] - ticks[4], total))
+}
+
+pub fn nproc() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+pub fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}

@@ -1,0 +1,149 @@
+//! The server under load: the real `rezerve` binary, started as its own process on a free
+//! loopback port with a fresh data dir and default durability, and stopped when dropped.
+
+use super::{ADMIN_EMAIL, ARGON2_ITERATIONS, ARGON2_MEMORY_KIB, PASSWORD};
+use anyhow::{Context, bail, ensure};
+use reqwest::StatusCode;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The `rezerve` binary serving on a free loopback port from a fresh data dir; stopped on drop.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    /// The server's stderr (warnings and errors), kept after the run.
+    pub log: PathBuf,
+    _data: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start(target_dir: &Path) -> anyhow::Result<Server> {
+        // Under target/ rather than /tmp: /tmp may be a tmpfs, where an fsync costs nothing.
+        let data = tempfile::Builder::new()
+            .prefix("load-data-")
+            .tempdir_in(target_dir)?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let log = target_dir.join("load-server.log");
+        let configure = |command: &mut Command| {
+            for (key, _) in std::env::vars_os() {
+                if key.to_string_lossy().starts_with("REZERVE_") {
+                    command.env_remove(key);
+                }
+            }
+            command
+                // The data dir as cwd keeps a ./rezerve.toml in the repo from being read.
+                .current_dir(data.path())
+                .env("REZERVE_SERVER__LISTEN", &listen)
+                .env("REZERVE_STORAGE__DATA_DIR", data.path().join("data"))
+                .env("REZERVE_LOG__LEVEL", "warn")
+                .env("REZERVE_HOLDS__TTL_SECONDS", "600")
+                .env("REZERVE_AUTH__ARGON2_MEMORY_KIB", ARGON2_MEMORY_KIB)
+                .env("REZERVE_AUTH__ARGON2_ITERATIONS", ARGON2_ITERATIONS);
+        };
+        let binary = env!("CARGO_BIN_EXE_rezerve");
+
+        let mut add = Command::new(binary);
+        configure(&mut add);
+        let mut add = add
+            .args(["user", "add", "--email", ADMIN_EMAIL, "--role", "admin"])
+            .args(["--name", "Load Admin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .context("cannot run `rezerve user add`")?;
+        writeln!(add.stdin.take().context("piped stdin")?, "{PASSWORD}")?;
+        let added = add.wait()?;
+        ensure!(added.success(), "`rezerve user add` failed: {added}");
+
+        let mut serve = Command::new(binary);
+        configure(&mut serve);
+        let child = serve
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()
+            .context("cannot run `rezerve serve`")?;
+        let server = Server {
+            child,
+            base: format!("http://{listen}"),
+            log,
+            _data: data,
+        };
+        server.wait_until_healthy().await?;
+        Ok(server)
+    }
+
+    async fn wait_until_healthy(&self) -> anyhow::Result<()> {
+        let healthz = format!("{}/healthz", self.base);
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            self.ensure_alive()?;
+            if let Ok(answer) = http.get(&healthz).send().await
+                && answer.status() == StatusCode::OK
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("the server did not answer {healthz} within 30 s")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Fails with the log's tail if the server has exited.
+    pub fn ensure_alive(&self) -> anyhow::Result<()> {
+        let status = Path::new("/proc").join(self.pid().to_string()).join("stat");
+        let state = std::fs::read_to_string(status).unwrap_or_default();
+        let zombie_or_gone = state
+            .rsplit_once(')')
+            .is_none_or(|(_, rest)| rest.trim_start().starts_with('Z'));
+        if zombie_or_gone {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            bail!("the server exited; its log ends:\n{}", tail.join("\n"));
+        }
+        Ok(())
+    }
+
+    pub fn rss_kib(&self) -> anyhow::Result<u64> {
+        self.status_kib("VmRSS")
+    }
+
+    /// A `kB` line of /proc/<pid>/status, e.g. VmRSS or VmHWM.
+    pub fn status_kib(&self, field: &str) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .with_context(|| format!("no {field} in /proc/{}/status", self.pid()))
+    }
+}
+
+impl Drop for Server {
+    /// SIGTERM for a clean shutdown, SIGKILL if it is not done in ten seconds.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

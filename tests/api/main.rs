@@ -1,0 +1,13 @@
+//! Integration tests: the real app on 127.0.0.1:0 over real TCP, or the built binary spawned.
+//! One test binary (modules below) so it links once.
+
+mod helpers;
+
+mod accounts;
+mod bookings;
+mod catalog;
+mod cli;
+mod edge;
+mod holds;
+mod jobs;
+mod pricing;
