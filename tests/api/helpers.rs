@@ -476,7 +476,7 @@ impl SmtpSink {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
-                    "no port from the sink ({outcome:?}); is aiosmtpd installed (pip install aiosmtpd)?"
+                    "no port from the sink ({outcome:?}); is aiosmtpd installed (python3 -m pip install aiosmtpd)?"
                 ));
             }
         };
@@ -485,7 +485,9 @@ impl SmtpSink {
             Err(_) => {
                 let _ = child.kill();
                 let status = child.wait();
-                return Err(format!("the sink said {line:?} and exited {status:?}"));
+                return Err(format!(
+                    "the sink said {line:?} and exited {status:?}; is aiosmtpd installed (python3 -m pip install aiosmtpd)?"
+                ));
             }
         };
         assert!(port == 0 || got == port, "asked for port {port}, got {got}");

@@ -10,4 +10,5 @@ mod cli;
 mod edge;
 mod holds;
 mod jobs;
+mod notifications;
 mod pricing;
