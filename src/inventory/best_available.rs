@@ -69,14 +69,17 @@ fn rows(ix: &EventSeats, eligible: &dyn Fn(SeatNo) -> bool) -> Vec<Row> {
         .collect()
 }
 
+/// How good a window of seats is, lower first: (orphans it leaves, row, distance from the
+/// row's middle ×2).
+type Score = (u8, usize, i64);
+
 /// Picks `n` seats among the eligible ones, or `None` if fewer are free.
 fn pick(ix: &EventSeats, n: usize, eligible: &dyn Fn(SeatNo) -> bool) -> Option<Vec<SeatNo>> {
     if n == 0 {
         return Some(Vec::new());
     }
     let rows = rows(ix, eligible);
-    // (orphans, row, distance from the middle ×2) → window
-    let mut best: Option<((u8, usize, i64), &[SeatNo])> = None;
+    let mut best: Option<(Score, &[SeatNo])> = None;
     for (ri, row) in rows.iter().enumerate() {
         for run in &row.runs {
             if run.len() < n {

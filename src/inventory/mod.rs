@@ -31,6 +31,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Notify;
 
+/// What a hold takes: seats, and general-admission places per category index.
+type Taken = (Vec<SeatNo>, Vec<(u16, u32)>);
+
 /// Where a live hold lives in memory.
 #[derive(Debug, Clone)]
 struct LiveEntry {
@@ -127,11 +130,7 @@ impl Inventory {
                 last_prune_ms: AtomicI64::new(0),
             }),
         };
-        let indexes = inventory
-            .inner
-            .db
-            .read(|conn| loader::load_all(conn))
-            .await?;
+        let indexes = inventory.inner.db.read(loader::load_all).await?;
         {
             let mut events = inventory
                 .inner
@@ -427,7 +426,7 @@ impl Inventory {
         legs: &Range<u16>,
         now_ms: i64,
         ops: &mut Vec<Op>,
-    ) -> Result<(Vec<SeatNo>, Vec<(u16, u32)>), Error> {
+    ) -> Result<Taken, Error> {
         match selection {
             Selection::Seats(labels) => {
                 if ix.general_admission {
