@@ -12,7 +12,13 @@
 //!
 //! The generator shares the machine's cores with the server, so it stays lean: one pooled
 //! `reqwest::Client` per client count, request bodies and URLs built before the clock starts,
-//! and no per-request JSON work beyond reading a new hold's id.
+//! and no per-request JSON work beyond reading a new hold's id. Before each level it waits for
+//! the server to go idle, so background work left by the previous one is not billed to it.
+//!
+//! This file holds the phases and the level driver; `load/` holds the server process
+//! (`server.rs`), the events and accounts (`setup.rs`), the /proc readings (`proc_stats.rs`)
+//! and the table and JSON report (`report.rs`). `#[path]` keeps them out of Cargo's bench
+//! auto-discovery.
 
 #[path = "load/proc_stats.rs"]
 mod proc_stats;
@@ -61,9 +67,11 @@ const SETUP_CONCURRENCY: usize = 8;
 type Worker = fn(Session) -> Pin<Box<dyn Future<Output = Tally> + Send>>;
 
 /// A phase: its name, what one `ok` counts, and its client loop. Every phase runs at every
-/// client count, in this order. The next to join is "flows" (hold → POST /bookings → POST
-/// /bookings/{id}/payments with method `test`): one more client loop and one more line here.
-const PHASES: &[(&str, &str, Worker)] = &[("holds", "holds", |s| Box::pin(holds_client(s)))];
+/// client count, in this order.
+const PHASES: &[(&str, &str, Worker)] = &[
+    ("holds", "holds", |s| Box::pin(holds_client(s))),
+    ("flows", "flows", |s| Box::pin(flows_client(s))),
+];
 
 fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -111,7 +119,11 @@ async fn run() -> anyhow::Result<()> {
     let mut results = Vec::new();
     for &(phase, unit, worker) in PHASES {
         for &clients in &levels {
-            eprintln!("load: {phase} with {clients} clients for {seconds} s");
+            let settled = server.settle().await?;
+            eprintln!(
+                "load: {phase} with {clients} clients for {seconds} s (server idle after {:.1} s)",
+                settled.as_secs_f64()
+            );
             let level = run_level(&server, &target, clients, seconds, worker)
                 .await
                 .with_context(|| format!("{phase} with {clients} clients"))?;
@@ -291,6 +303,90 @@ async fn holds_client(mut s: Session) -> Tally {
     tally
 }
 
+/// The "flows" phase: a complete purchase — hold 1–2 random seats, book the hold, pay it with
+/// the test card — timed from the hold request to the payment's answer. Seats stay sold; a
+/// hold on a sold seat is a conflict and the client picks again.
+async fn flows_client(mut s: Session) -> Tally {
+    let mut tally = Tally::new();
+    let target = Arc::clone(&s.target);
+    let json = HeaderValue::from_static("application/json");
+    while Instant::now() < s.deadline {
+        let url = &target.hold_urls[s.rng.random_range(0..target.hold_urls.len())];
+        let body = target.selections[s.rng.random_range(0..target.selections.len())];
+        let started = Instant::now();
+        let hold = s
+            .http
+            .post(url.clone())
+            .header(AUTHORIZATION, s.auth.clone())
+            .header(CONTENT_TYPE, json.clone())
+            .body(body);
+        let hold_id = match exchange(hold).await {
+            Ok((StatusCode::CREATED, reply)) => match serde_json::from_slice::<Value>(&reply) {
+                Ok(v) => v["id"].as_str().unwrap_or_default().to_string(),
+                Err(_) => {
+                    tally.error("POST hold: 201 without a body".into());
+                    continue;
+                }
+            },
+            Ok((StatusCode::CONFLICT, _)) => {
+                tally.conflicts += 1;
+                continue;
+            }
+            Ok((status, reply)) => {
+                tally.error(problem("POST hold", status, &reply));
+                continue;
+            }
+            Err(e) => {
+                tally.error(format!("POST hold: {}", transport_failure(&e)));
+                continue;
+            }
+        };
+        let book = s
+            .http
+            .post(format!("{}/api/v1/bookings", target.base))
+            .header(AUTHORIZATION, s.auth.clone())
+            .header(CONTENT_TYPE, json.clone())
+            .body(format!(r#"{{"hold_id":"{hold_id}"}}"#));
+        let (booking_id, total) = match exchange(book).await {
+            Ok((StatusCode::CREATED, reply)) => match serde_json::from_slice::<Value>(&reply) {
+                Ok(v) => (
+                    v["id"].as_str().unwrap_or_default().to_string(),
+                    v["total"]["amount_minor"].as_i64().unwrap_or(0),
+                ),
+                Err(_) => {
+                    tally.error("POST booking: 201 without a body".into());
+                    continue;
+                }
+            },
+            Ok((status, reply)) => {
+                tally.error(problem("POST booking", status, &reply));
+                continue;
+            }
+            Err(e) => {
+                tally.error(format!("POST booking: {}", transport_failure(&e)));
+                continue;
+            }
+        };
+        let pay = s
+            .http
+            .post(format!(
+                "{}/api/v1/bookings/{booking_id}/payments",
+                target.base
+            ))
+            .header(AUTHORIZATION, s.auth.clone())
+            .header(CONTENT_TYPE, json.clone())
+            .body(format!(
+                r#"{{"method":"test","amount_minor":{total},"card_number":"4242424242424242"}}"#
+            ));
+        match exchange(pay).await {
+            Ok((StatusCode::CREATED, _)) => tally.record_ok(started.elapsed()),
+            Ok((status, reply)) => tally.error(problem("POST payment", status, &reply)),
+            Err(e) => tally.error(format!("POST payment: {}", transport_failure(&e))),
+        }
+    }
+    tally
+}
+
 /// Sends a request and reads the whole answer.
 async fn exchange(
     request: reqwest::RequestBuilder,
@@ -370,7 +466,9 @@ async fn run_level(
     let elapsed = started.elapsed();
     let per_second = clock_ticks_per_second() * elapsed.as_secs_f64();
     let machine_after = machine_ticks()?;
-    let written = written_bytes(server.pid())? - written_before;
+    let written_after = written_bytes(server.pid())?;
+    let discarded = written_after.1.saturating_sub(written_before.1);
+    let written = (written_after.0.saturating_sub(written_before.0)).saturating_sub(discarded);
     let machine_cores = (machine_after.0 - machine_before.0) as f64
         / (machine_after.1 - machine_before.1).max(1) as f64
         * nproc() as f64;
@@ -394,6 +492,7 @@ async fn run_level(
         machine_cores,
         server_threads,
         written,
+        discarded,
     })
 }
 

@@ -17,13 +17,18 @@ pub fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
     Ok(utime + stime)
 }
 
-/// Bytes a process has caused to be written to storage (`write_bytes` of /proc/<pid>/io).
-pub fn written_bytes(pid: u32) -> anyhow::Result<u64> {
+/// Bytes a process has caused to be written to storage, and bytes it dirtied but discarded
+/// before they reached the disk (temporary files deleted in time, such as SQLite's statement
+/// journals): `write_bytes` and `cancelled_write_bytes` of /proc/<pid>/io.
+pub fn written_bytes(pid: u32) -> anyhow::Result<(u64, u64)> {
     let io = std::fs::read_to_string(format!("/proc/{pid}/io"))?;
-    io.lines()
-        .find_map(|line| line.strip_prefix("write_bytes:"))
-        .and_then(|v| v.trim().parse().ok())
-        .context("no write_bytes in /proc/<pid>/io")
+    let field = |name: &str| {
+        io.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .with_context(|| format!("no {name} in /proc/{pid}/io"))
+    };
+    Ok((field("write_bytes")?, field("cancelled_write_bytes")?))
 }
 
 /// Run time and run-queue wait per thread name of a process, in nanoseconds, from

@@ -20,8 +20,10 @@ pub struct Level {
     /// Per server thread name, busiest first: cores running, and cores' worth of time spent
     /// runnable but waiting for a CPU (contention with the generator or anything else).
     pub server_threads: Vec<(String, f64, f64)>,
-    /// Bytes the server caused to be written to disk (both stores, logs included).
+    /// Bytes the server wrote to disk (both stores, logs included), net of `discarded`.
     pub written: u64,
+    /// Bytes written to temporary files that were deleted before reaching the disk.
+    pub discarded: u64,
 }
 
 impl Level {
@@ -52,6 +54,7 @@ impl Level {
             "server_cpu_cores": self.server_cores, "generator_cpu_cores": self.generator_cores,
             "machine_cpu_cores": self.machine_cores,
             "server_disk_write_bytes": self.written,
+            "server_discarded_write_bytes": self.discarded,
             "server_threads": self.server_threads.iter()
                 .map(|(name, run, wait)| json!({"name": name, "cpu_cores": run, "runqueue_cores": wait}))
                 .collect::<Vec<_>>(),
@@ -105,7 +108,9 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64) {
         );
     }
     println!();
-    println!("server disk writes, and threads: cores running (+ cores' worth waiting for a CPU):");
+    println!(
+        "server disk writes (+ temp-file writes discarded before reaching the disk), and threads: cores running (+ cores' worth waiting for a CPU):"
+    );
     for (phase, unit, level) in results {
         let busiest: Vec<String> = level
             .server_threads
@@ -115,9 +120,10 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64) {
             .collect();
         let seconds = level.elapsed.as_secs_f64();
         println!(
-            "  {phase} @ {:>3} clients: {:.1} MiB/s written ({:.1} KiB per {}); {}",
+            "  {phase} @ {:>3} clients: {:.1} MiB/s written (+{:.1}), {:.1} KiB per {}; {}",
             level.clients,
             level.written as f64 / seconds / 1048576.0,
+            level.discarded as f64 / seconds / 1048576.0,
             level.written as f64 / level.tally.ok.max(1) as f64 / 1024.0,
             unit.trim_end_matches('s'),
             busiest.join(", ")

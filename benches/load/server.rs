@@ -1,6 +1,7 @@
 //! The server under load: the real `rezerve` binary, started as its own process on a free
 //! loopback port with a fresh data dir and default durability, and stopped when dropped.
 
+use super::proc_stats::{clock_ticks_per_second, cpu_ticks};
 use super::{ADMIN_EMAIL, ARGON2_ITERATIONS, ARGON2_MEMORY_KIB, PASSWORD};
 use anyhow::{Context, bail, ensure};
 use reqwest::StatusCode;
@@ -92,6 +93,23 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         bail!("the server did not answer {healthz} within 30 s")
+    }
+
+    /// Waits until the server is idle (under 5% of a core for half a second, at most 60 s),
+    /// so work left behind by setup or the previous level (the outbox relay, pricing jobs)
+    /// is not billed to the next one. Returns how long that took.
+    pub async fn settle(&self) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let window = Duration::from_millis(500);
+        let ticks_per_window = clock_ticks_per_second() * window.as_secs_f64();
+        while started.elapsed() < Duration::from_secs(60) {
+            let before = cpu_ticks(self.pid())?;
+            tokio::time::sleep(window).await;
+            if ((cpu_ticks(self.pid())? - before) as f64) < 0.05 * ticks_per_window {
+                break;
+            }
+        }
+        Ok(started.elapsed())
     }
 
     pub fn pid(&self) -> u32 {

@@ -38,7 +38,8 @@ pub struct IssuedToken {
 #[derive(Clone)]
 pub struct Auth {
     db: Sqlite,
-    tokens: Tokens,
+    // Behind an Arc: every request clones the handle, and the keys inside are heap data.
+    tokens: Arc<Tokens>,
     hasher: Arc<PasswordHasherConfig>,
     clock: SharedClock,
     access: Arc<RwLock<HashMap<String, CachedAccess>>>,
@@ -61,7 +62,7 @@ impl Auth {
     ) -> Auth {
         Auth {
             db,
-            tokens,
+            tokens: Arc::new(tokens),
             hasher: Arc::new(hasher),
             clock,
             access: Arc::new(RwLock::new(HashMap::new())),

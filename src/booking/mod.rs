@@ -38,7 +38,7 @@ pub struct Bookings {
     inventory: Inventory,
     clock: SharedClock,
     providers: Providers,
-    signer: TicketSigner,
+    signer: Arc<TicketSigner>,
     webhook_secret: Arc<Vec<u8>>,
     /// Callbacks for one payment settle it in turn, never side by side.
     settling: settle_lock::SettleLocks,
@@ -188,7 +188,7 @@ impl Bookings {
             inventory,
             clock,
             providers,
-            signer,
+            signer: Arc::new(signer),
             webhook_secret: Arc::new(webhook_secret),
             settling: settle_lock::SettleLocks::default(),
         }
