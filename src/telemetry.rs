@@ -62,7 +62,9 @@ pub fn metrics_handle() -> PrometheusHandle {
                 // Batch sizes are counts, not seconds.
                 .set_buckets_for_metric(
                     Matcher::Suffix("_batch_size".into()),
-                    &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0],
+                    &[
+                        1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+                    ],
                 )
                 .expect("static bucket list is non-empty")
                 .build_recorder();

@@ -229,9 +229,15 @@ impl Catalog {
                 view.from.as_deref(),
                 view.to.as_deref(),
             )?;
+            // The current (dynamic) price a new hold would quote, not the base price.
+            let prices: BTreeMap<String, i64> =
+                inventory.prices(&view.event_id).into_iter().collect();
             for seat in &mut view.seats {
                 if let Some(status) = live.get(&seat.label) {
                     seat.status = *status;
+                }
+                if let Some(&price) = prices.get(&seat.category) {
+                    seat.price.amount_minor = price;
                 }
             }
         }

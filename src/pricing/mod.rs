@@ -137,17 +137,17 @@ impl Pricing {
         };
         let now_ms = self.now_ms();
         let id = event_id.to_string();
-        let inventory = self.inventory.clone();
         let cause = cause.to_string();
-        self.db
+        let (changed, quotes) = self
+            .db
             .write(move |conn| {
                 let Some(event) = crate::catalog::repo::event_by_id(conn, &id)? else {
-                    return Ok(0);
+                    return Ok((0, Vec::new()));
                 };
                 let rule = repo::effective_rule(conn, &id, &event.category)?;
                 let current = repo::current(conn, &id)?;
                 if current.values().any(|&(_, stored)| stored > seq) {
-                    return Ok(0); // a newer state is priced already
+                    return Ok((0, Vec::new())); // a newer state is priced already
                 }
                 let factors = factors(conn, &rule, &id, event.starts_at, &counts, now_ms)?;
                 let bases: BTreeMap<String, i64> = crate::catalog::repo::categories(conn, &id)?
@@ -155,6 +155,7 @@ impl Pricing {
                     .map(|c| (c.category, c.base_minor))
                     .collect();
                 let mut changed = Vec::new();
+                let mut quotes = Vec::with_capacity(counts.len());
                 for (category, a) in &counts {
                     let input = Input {
                         category: category.clone(),
@@ -164,6 +165,7 @@ impl Pricing {
                     };
                     let new = curve::price(&rule, input.base_minor, input.sold, input.capacity, factors);
                     let old = current.get(category).map(|&(p, _)| p);
+                    quotes.push((category.clone(), new));
                     if old == Some(new) {
                         continue;
                     }
@@ -193,14 +195,18 @@ impl Pricing {
                         format!("event:{id}"),
                         now_ms,
                     )?;
-                    // New holds quote the new prices; live holds keep theirs.
-                    for (category, price) in &changed {
-                        inventory.set_price(&id, category, *price);
-                    }
                 }
-                Ok(changed.len())
+                Ok((changed.len(), quotes))
             })
-            .await
+            .await?;
+        // Only once committed, so nobody sees a price its history does not explain yet.
+        // New holds quote these prices; live holds keep theirs. Every category is set, not
+        // only those that moved: an admin's base-price edit sets the live quote to the new
+        // base until this job reprices it, even when the stored price stands.
+        for (category, price) in &quotes {
+            self.inventory.set_price(event_id, category, *price);
+        }
+        Ok(changed)
     }
 
     /// Recomputes every upcoming event (time factors move prices without seat changes).
