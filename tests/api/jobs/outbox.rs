@@ -131,7 +131,11 @@ async fn registering_a_user_enqueues_exactly_one_user_created_job() {
     // The welcome email's handler may already be running it; it never ran twice.
     let status = ours[0]["status"].as_str().unwrap_or_default();
     assert!(["queued", "running", "done"].contains(&status), "{status}");
-    assert!(ours[0]["attempts"].as_i64().is_some_and(|a| a <= 1), "{:?}", ours[0]);
+    assert!(
+        ours[0]["attempts"].as_i64().is_some_and(|a| a <= 1),
+        "{:?}",
+        ours[0]
+    );
     crate::holds::assert_check_ok(&app, &admin).await;
 }
 
