@@ -739,6 +739,9 @@ impl Inventory {
                 continue;
             };
             let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            if !ix.hold_expired(entry.key, now_ms) {
+                continue; // extended after it was found due: the expiry index has its new time
+            }
             let ops = self.end_locked(&mut ix, entry.key, Ending::Expired, now_ms, None);
             if ops.is_empty() {
                 self.inner
