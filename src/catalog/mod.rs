@@ -488,39 +488,15 @@ fn undo_live_capacity(inventory: &Inventory, event_id: &str, applied: &[(String,
     }
 }
 
-/// Finds the stop indices of a segment; `None` when no segment was asked for.
+/// The stop names of the segment `from`/`to` picks; `None` when no segment was asked for.
 fn resolve_segment(
     stops: &[repo::StopRow],
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<Option<(String, String)>, Error> {
-    if from.is_none() && to.is_none() {
-        return Ok(None);
-    }
-    if stops.len() < 2 {
-        return Err(Error::invalid(
-            "from",
-            "only travel events have stops to choose a segment from",
-        ));
-    }
-    let find = |field: &str, name: Option<&str>, default: usize| -> Result<usize, Error> {
-        match name {
-            None => Ok(default),
-            Some(n) => stops
-                .iter()
-                .position(|s| s.name.eq_ignore_ascii_case(n.trim()))
-                .ok_or_else(|| Error::invalid(field, format!("`{n}` is not a stop of this event"))),
-        }
-    };
-    let from_idx = find("from", from, 0)?;
-    let to_idx = find("to", to, stops.len() - 1)?;
-    if from_idx >= to_idx {
-        return Err(Error::invalid("to", "must be a stop after `from`"));
-    }
-    Ok(Some((
-        stops[from_idx].name.clone(),
-        stops[to_idx].name.clone(),
-    )))
+    let names: Vec<&str> = stops.iter().map(|s| s.name.as_str()).collect();
+    Ok(model::find_segment(&names, from, to)?
+        .map(|(a, b)| (stops[a].name.clone(), stops[b].name.clone())))
 }
 
 fn apply_patch(

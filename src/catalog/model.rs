@@ -268,3 +268,38 @@ pub struct SeatsView {
 pub fn at(seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
+
+/// The stop indices `from`..`to` name on a route (case-insensitive; either end defaults to
+/// the origin or the destination), or `None` when neither is given. The one place that
+/// decides what a segment is, for the catalog's seat view and the inventory's holds.
+pub fn find_segment<S: AsRef<str>>(
+    stops: &[S],
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Option<(usize, usize)>, crate::error::Error> {
+    use crate::error::Error;
+    if from.is_none() && to.is_none() {
+        return Ok(None);
+    }
+    if stops.len() < 2 {
+        return Err(Error::invalid(
+            "from",
+            "only travel events have stops to choose a segment from",
+        ));
+    }
+    let find = |field: &str, name: Option<&str>, default: usize| -> Result<usize, Error> {
+        match name {
+            None => Ok(default),
+            Some(n) => stops
+                .iter()
+                .position(|s| s.as_ref().eq_ignore_ascii_case(n.trim()))
+                .ok_or_else(|| Error::invalid(field, format!("`{n}` is not a stop of this event"))),
+        }
+    };
+    let from_idx = find("from", from, 0)?;
+    let to_idx = find("to", to, stops.len() - 1)?;
+    if from_idx >= to_idx {
+        return Err(Error::invalid("to", "must be a stop after `from`"));
+    }
+    Ok(Some((from_idx, to_idx)))
+}

@@ -318,33 +318,12 @@ impl Inventory {
 
     /// Resolves `from`/`to` stop names into a leg range.
     fn legs(ix: &EventSeats, from: Option<&str>, to: Option<&str>) -> Result<Range<u16>, Error> {
-        if from.is_none() && to.is_none() {
-            return Ok(ix.all_legs());
-        }
-        if ix.stops.len() < 2 {
-            return Err(Error::invalid(
-                "from",
-                "only travel events have stops to choose a segment from",
-            ));
-        }
-        let find = |field: &str, name: Option<&str>, default: usize| -> Result<usize, Error> {
-            match name {
-                None => Ok(default),
-                Some(n) => ix
-                    .stops
-                    .iter()
-                    .position(|s| s.eq_ignore_ascii_case(n.trim()))
-                    .ok_or_else(|| {
-                        Error::invalid(field, format!("`{n}` is not a stop of this event"))
-                    }),
-            }
-        };
-        let from = find("from", from, 0)?;
-        let to = find("to", to, ix.stops.len() - 1)?;
-        if from >= to {
-            return Err(Error::invalid("to", "must be a stop after `from`"));
-        }
-        Ok(from as u16..to as u16)
+        Ok(
+            match crate::catalog::model::find_segment(&ix.stops, from, to)? {
+                Some((a, b)) => a as u16..b as u16,
+                None => ix.all_legs(),
+            },
+        )
     }
 
     /// Holds seats for `caller`: all requested seats on every leg of the segment, or none.
