@@ -3,12 +3,15 @@
 //! `idempotency_conflict`. The work runs in its own task, so a client that disconnects
 //! mid-request cannot leave a payment half-done or a key stuck "in progress".
 
+use super::extract::{RawJson, parse_json};
 use crate::error::Error;
 use crate::payment::idempotency::{self, Begin, MAX_KEY_LEN};
 use crate::store::Sqlite;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use std::future::Future;
 
 /// The header clients send.
@@ -115,4 +118,34 @@ fn replay(status: u16, body: String) -> Response {
         .headers_mut()
         .insert(REPLAYED, HeaderValue::from_static("true"));
     response
+}
+
+/// A JSON body that may carry an `Idempotency-Key`: the parsed value, and the path and exact
+/// bytes the key's request hash covers. A malformed key or body is refused before any work.
+pub struct Idempotent<T> {
+    pub key: Option<String>,
+    pub path: String,
+    pub body: Bytes,
+    pub value: T,
+}
+
+impl<S, T> FromRequest<S> for Idempotent<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let key = key(req.headers())?;
+        let path = req.uri().path().to_string();
+        let RawJson(body) = RawJson::from_request(req, state).await?;
+        let value = parse_json(&body)?;
+        Ok(Idempotent {
+            key,
+            path,
+            body,
+            value,
+        })
+    }
 }

@@ -6,16 +6,14 @@ use crate::booking::saga::{PayRequest, PaymentOutcome};
 use crate::booking::state::BookingStatus;
 use crate::booking::{BookRequest, BookingView, Bookings, TicketView};
 use crate::error::{Error, Validator};
-use crate::http::extract::{
-    AdminOnly, ApiJson, ApiPath, ApiQuery, Authenticated, RawJson, StaffOnly, parse_json,
-};
-use crate::http::idempotency;
+use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery, Authenticated, StaffOnly};
+use crate::http::idempotency::{self, Idempotent};
 use crate::http::problem::Problem;
 use crate::http::state::Ops;
 use crate::pagination::{Page, PageRequest};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -32,29 +30,26 @@ pub async fn create(
     State(bookings): State<Bookings>,
     State(ops): State<Ops>,
     Authenticated(caller): Authenticated,
-    headers: HeaderMap,
-    RawJson(body): RawJson,
+    request: Idempotent<BookRequest>,
 ) -> Response {
-    let key = match idempotency::key(&headers) {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    let request: BookRequest = match parse_json(&body) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
     let now_ms = bookings.now_ms();
     let owner = caller.user_id.clone();
+    let Idempotent {
+        key,
+        path,
+        body,
+        value,
+    } = request;
     idempotency::run(
         &ops.sqlite,
         &owner,
         key,
         "POST",
-        "/api/v1/bookings",
+        &path,
         &body,
         now_ms,
         async move {
-            match bookings.book(&caller, request).await {
+            match bookings.book(&caller, value).await {
                 Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
                 Err(e) => e.into_response(),
             }
@@ -143,20 +138,16 @@ pub async fn pay(
     State(ops): State<Ops>,
     Authenticated(caller): Authenticated,
     ApiPath(id): ApiPath<String>,
-    headers: HeaderMap,
-    RawJson(body): RawJson,
+    request: Idempotent<PayRequest>,
 ) -> Response {
-    let key = match idempotency::key(&headers) {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    let request: PayRequest = match parse_json(&body) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
     let now_ms = bookings.now_ms();
     let owner = caller.user_id.clone();
-    let path = format!("/api/v1/bookings/{id}/payments");
+    let Idempotent {
+        key,
+        path,
+        body,
+        value,
+    } = request;
     idempotency::run(
         &ops.sqlite,
         &owner,
@@ -166,7 +157,7 @@ pub async fn pay(
         &body,
         now_ms,
         async move {
-            match bookings.pay(&caller, &id, request).await {
+            match bookings.pay(&caller, &id, value).await {
                 Ok((status, outcome)) => (
                     StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
                     Json(outcome),

@@ -2,31 +2,57 @@
 
 use crate::error::Error;
 use crate::http::extract::{ApiJson, ApiPath, Authenticated};
+use crate::http::idempotency::{self, Idempotent};
 use crate::http::problem::Problem;
+use crate::http::state::Ops;
 use crate::inventory::Inventory;
 use crate::inventory::hold::{HoldRequest, HoldView};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 /// Holds seats: by label, or by quantity and category (best available, or general
-/// admission). All or nothing; the quoted prices hold until `expires_at`.
-#[utoipa::path(post, path = "/api/v1/events/{id}/holds", tag = "holds", params(("id" = String, Path)),
+/// admission). All or nothing; the quoted prices hold until `expires_at`. Accepts
+/// `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/events/{id}/holds", tag = "holds", params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "replays the first response to the same request")),
     request_body = HoldRequest, security(("bearer" = [])),
     responses((status = 201, body = HoldView),
               (status = 409, description = "seat_unavailable: names the seats that were taken; nothing is held", body = Problem),
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(inventory): State<Inventory>,
+    State(ops): State<Ops>,
     Authenticated(caller): Authenticated,
     ApiPath(event_id): ApiPath<String>,
-    ApiJson(request): ApiJson<HoldRequest>,
-) -> Result<(StatusCode, Json<HoldView>), Error> {
-    Ok((
-        StatusCode::CREATED,
-        Json(inventory.hold(&caller, &event_id, request).await?),
-    ))
+    request: Idempotent<HoldRequest>,
+) -> Response {
+    let now_ms = inventory.clock_ms();
+    let owner = caller.user_id.clone();
+    let Idempotent {
+        key,
+        path,
+        body,
+        value,
+    } = request;
+    idempotency::run(
+        &ops.sqlite,
+        &owner,
+        key,
+        "POST",
+        &path,
+        &body,
+        now_ms,
+        async move {
+            match inventory.hold(&caller, &event_id, value).await {
+                Ok(hold) => (StatusCode::CREATED, Json(hold)).into_response(),
+                Err(e) => e.into_response(),
+            }
+        },
+    )
+    .await
 }
 
 /// A live hold (its holder, or staff); 404 once expired or released.

@@ -286,3 +286,40 @@ async fn history_items(app: &TestApp, token: &str, event: &str) -> Vec<Value> {
     reply.assert_status(200);
     reply.body["items"].as_array().cloned().unwrap_or_default()
 }
+
+#[tokio::test]
+async fn an_idempotency_key_replays_a_hold_instead_of_taking_seats_twice() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let event = app.create_concert(&admin, 1, 4).await;
+    let alice = app.customer("alice").await;
+    let path = format!("/api/v1/events/{event}/holds");
+    let key = [("Idempotency-Key", "hold-once")];
+
+    let first = app
+        .post_with(&path, Some(&alice), &key, json!({"seats": ["A-1"]}))
+        .await;
+    first.assert_status(201);
+    // A retry of the same request (a kiosk whose answer was lost) gets the same hold back,
+    // not a 409 for its own seat.
+    let again = app
+        .post_with(&path, Some(&alice), &key, json!({"seats": ["A-1"]}))
+        .await;
+    again.assert_status(201);
+    assert_eq!(again.body["id"], first.body["id"]);
+    // The same key for another request is refused, and takes nothing.
+    app.post_with(&path, Some(&alice), &key, json!({"seats": ["A-2"]}))
+        .await
+        .assert_problem(409, "idempotency_conflict");
+    let seats = app
+        .get(&format!("/api/v1/events/{event}/seats"), None)
+        .await;
+    let held: Vec<&str> = seats.body["seats"]
+        .as_array()
+        .expect("seats")
+        .iter()
+        .filter(|s| s["status"] == "held")
+        .filter_map(|s| s["label"].as_str())
+        .collect();
+    assert_eq!(held, ["A-1"]);
+}
