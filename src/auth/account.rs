@@ -132,6 +132,14 @@ pub fn normalize_phone(field: &str, raw: Option<&str>, v: &mut Validator) -> Opt
     Some(format!("{plus}{digits}"))
 }
 
+/// A display name for an account created without one: the email's local part.
+pub fn name_from_email(email: &str) -> String {
+    email
+        .split_once('@')
+        .map_or(email, |(local, _)| local)
+        .to_string()
+}
+
 /// Validated fields of a new account.
 pub struct ValidAccount {
     pub email: String,
@@ -180,6 +188,13 @@ mod tests {
             normalize_email("e", bad, &mut v);
             assert!(!v.is_clean(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn a_missing_name_is_the_emails_local_part() {
+        assert_eq!(name_from_email("priya@example.com"), "priya");
+        assert_eq!(name_from_email("no-at-sign"), "no-at-sign");
+        assert_eq!(name_from_email("a@b@c"), "a");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! management. Knows nothing of HTTP: the `http` extractors call [`Auth::verify`].
 
 pub mod account;
+pub mod first_admin;
 pub mod password;
 pub mod repo;
 pub mod role;
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use token::Tokens;
 
-pub use role::{Caller, Role};
+pub use role::{Caller, Role, UnknownRole};
 
 /// How long a cached (token version, disabled) pair is trusted before it is read again.
 /// Changes made by this process apply at once; changes made by another process (the CLI)
@@ -77,7 +78,9 @@ impl Auth {
             &input.name,
             input.phone.as_deref(),
         )?;
-        let row = self.insert_account(account, Role::Customer).await?;
+        let row = self
+            .insert_account(account, Role::Customer, |_| Ok(()))
+            .await?;
         let issued = self.issue(&row)?;
         Ok((row.into(), issued))
     }
@@ -90,14 +93,23 @@ impl Auth {
             &input.name,
             input.phone.as_deref(),
         )?;
-        Ok(self.insert_account(account, input.role).await?.into())
+        Ok(self
+            .insert_account(account, input.role, |_| Ok(()))
+            .await?
+            .into())
     }
 
-    async fn insert_account(
+    /// Hashes the password and inserts the account with its welcome job. `precondition`
+    /// runs in the insert's transaction, so a rule it checks still holds when the row lands.
+    async fn insert_account<P>(
         &self,
         account: account::ValidAccount,
         role: Role,
-    ) -> Result<UserRow, Error> {
+        precondition: P,
+    ) -> Result<UserRow, Error>
+    where
+        P: FnOnce(&rusqlite::Connection) -> Result<(), Error> + Send + 'static,
+    {
         let hasher = Arc::clone(&self.hasher);
         let password = account.password;
         let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
@@ -120,6 +132,7 @@ impl Auth {
         let now_ms = (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
         self.db
             .write(move |conn| {
+                precondition(conn)?;
                 repo::insert(conn, &insert)?;
                 // The welcome email's job commits with the account, or neither does.
                 let payload = serde_json::json!({"user_id": insert.id, "email": insert.email, "name": insert.name});

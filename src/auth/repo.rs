@@ -30,12 +30,8 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
         email: row.get(1)?,
         name: row.get(2)?,
         phone: row.get(3)?,
-        role: Role::parse(&role).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                4,
-                rusqlite::types::Type::Text,
-                "unknown role".into(),
-            )
+        role: role.parse::<Role>().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
         })?,
         password_hash: row.get(5)?,
         disabled: row.get(6)?,
@@ -162,6 +158,16 @@ pub fn update(conn: &Connection, user: &UserRow) -> Result<(), Error> {
     })
     .map_err(unique_violation)?;
     Ok(())
+}
+
+/// The oldest admin account, enabled or not (ids are time-ordered).
+pub fn first_admin(conn: &Connection) -> Result<Option<UserRow>, Error> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM users WHERE role = 'admin' ORDER BY id LIMIT 1"
+        ))?
+        .query_row([], from_row)
+        .optional()?)
 }
 
 /// How many enabled admins exist.

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use serde::{Deserialize, Serialize};
+use std::str::FromStr;
 
 /// What an account may do. Ordered: each role may do everything the one before it may.
 #[derive(
@@ -36,14 +37,23 @@ impl Role {
             Role::Admin => "admin",
         }
     }
+}
 
-    /// Parses a stored or typed role name.
-    pub fn parse(s: &str) -> Option<Role> {
+/// A name that is not one of the roles; its message tells the user which names are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a role; use customer, staff or admin")]
+pub struct UnknownRole(pub String);
+
+/// Parses a stored or typed role name (the names [`Role::as_str`] writes).
+impl FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Role, UnknownRole> {
         match s {
-            "customer" => Some(Role::Customer),
-            "staff" => Some(Role::Staff),
-            "admin" => Some(Role::Admin),
-            _ => None,
+            "customer" => Ok(Role::Customer),
+            "staff" => Ok(Role::Staff),
+            "admin" => Ok(Role::Admin),
+            other => Err(UnknownRole(other.to_string())),
         }
     }
 }
@@ -75,5 +85,23 @@ impl Caller {
     /// Staff and admins act on anyone's resources; customers only on their own.
     pub fn may_see_all(&self) -> bool {
         self.role >= Role::Staff
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_round_trip_and_strangers_are_named() {
+        for role in [Role::Customer, Role::Staff, Role::Admin] {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        let err = "Admin".parse::<Role>().unwrap_err();
+        assert_eq!(err, UnknownRole("Admin".into()));
+        assert_eq!(
+            err.to_string(),
+            "`Admin` is not a role; use customer, staff or admin"
+        );
     }
 }

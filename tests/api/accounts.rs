@@ -809,6 +809,44 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
 
 /// Applies `patch` to a customer and checks their old token stops working while a fresh
 /// login (with `password`) works.
+#[tokio::test]
+async fn racing_first_admins_make_one_and_the_rest_are_told_why() {
+    let app = TestApp::spawn().await;
+    let core = rezerve::app::Core::open(app.config.clone(), std::sync::Arc::new(app.clock.clone()))
+        .await
+        .expect("core opens beside the server");
+    assert!(core.auth.existing_admin().await.expect("asked").is_none());
+    let attempts = (0..4).map(|i| {
+        let auth = core.auth.clone();
+        tokio::spawn(async move {
+            auth.create_first_admin(&format!("boss{i}@example.test"), PASSWORD, "Boss")
+                .await
+        })
+    });
+    let mut winners = Vec::new();
+    for attempt in attempts.collect::<Vec<_>>() {
+        match attempt.await.expect("joined") {
+            Ok(user) => winners.push(user.email),
+            Err(rezerve::Error::Conflict { code, .. }) => assert_eq!(code, "admin_exists"),
+            Err(other) => panic!("unexpected error {other:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let admin = core
+        .auth
+        .existing_admin()
+        .await
+        .expect("asked")
+        .expect("one admin");
+    assert_eq!(admin.email, winners[0]);
+    core.close().await;
+    // The winner is a real admin.
+    let token = app.login(&winners[0], PASSWORD).await;
+    app.get("/api/v1/users", Some(&token))
+        .await
+        .assert_status(200);
+}
+
 async fn assert_patch_revokes(patch: Value, password: &str, role_after: &str) {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;

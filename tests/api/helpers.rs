@@ -228,7 +228,7 @@ impl TestApp {
                 password: "correct horse battery".into(),
                 name: name.into(),
                 phone: None,
-                role: rezerve::auth::Role::parse(role).expect("role"),
+                role: role.parse::<rezerve::auth::Role>().expect("role"),
             })
             .await
             .expect("account created");
