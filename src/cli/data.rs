@@ -6,12 +6,15 @@ use anyhow::bail;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Applies pending schema migrations and says what it did.
+/// Applies pending schema migrations and says what it did; refused while the data dir is
+/// in use by another process.
 pub(super) async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
     let path = crate::store::sqlite_path(&config.storage.data_dir);
     let dir = config.storage.data_dir.clone();
     let applied = tokio::task::spawn_blocking(move || -> Result<_, crate::Error> {
         crate::store::ensure_data_dir(&dir)?;
+        // A running server holds the lock: changing the schema under it is refused.
+        let _lock = crate::store::DataDirLock::acquire(&dir)?;
         let mut conn = rusqlite::Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;

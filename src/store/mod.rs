@@ -64,8 +64,9 @@ pub fn redb_path(dir: &Path) -> PathBuf {
 /// An exclusive lock on a data dir, held for as long as the value lives.
 ///
 /// redb allows one process per file and the seat index lives in the serving process's memory,
-/// so everything that owns holds (serve, seed) takes this lock; commands that only read or
-/// touch accounts work through SQLite, which coordinates processes itself.
+/// so everything that owns holds (serve, seed) takes this lock, and so do the commands that
+/// change the data dir under a server (migrate, restore); commands that only read or touch
+/// accounts work through SQLite, which coordinates processes itself.
 #[derive(Debug)]
 pub struct DataDirLock {
     _file: File,

@@ -691,6 +691,26 @@ fn migrate_applies_pending_migrations_once() {
     assert!(!second.stdout.contains("applied "), "{}", second.stdout);
 }
 
+#[tokio::test]
+async fn migrate_is_refused_while_the_data_dir_is_served() {
+    let work = Workdir::new();
+    let mut server = work.cmd(&["serve"]).serve().await;
+    let refused = work.run(&["migrate"]);
+    refused
+        .assert_code(1)
+        .assert_stderr("another rezerve process is using")
+        .assert_stderr("stop `rezerve serve` first");
+    assert!(!refused.stdout.contains("schema"), "{}", refused.stdout);
+    // The server never noticed: it still answers.
+    server.get("/readyz", None).await.assert_status(200);
+    assert!(server.terminate().success());
+
+    // Once the server has stopped, the same command works.
+    work.run(&["migrate"])
+        .assert_success()
+        .assert_stdout("schema is up to date");
+}
+
 #[test]
 fn migrate_upgrades_an_old_database_and_keeps_its_data() {
     let work = Workdir::new();
