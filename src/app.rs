@@ -63,7 +63,14 @@ impl Core {
             &config.auth.issuer,
             config.auth.token_ttl_seconds,
         );
-        let auth = Auth::new(sqlite.clone(), tokens, hasher, Arc::clone(&clock));
+        let auth = Auth::new(
+            sqlite.clone(),
+            tokens,
+            hasher,
+            Arc::clone(&clock),
+            crate::auth::throttle::LoginLimits::from_config(&config.auth),
+            config.console.clone(),
+        );
         let secrets_kept = secrets.clone();
         let catalog = Catalog::new(sqlite.clone(), Arc::clone(&clock));
         Ok(Core {
@@ -242,6 +249,14 @@ impl App {
                 inventory: self.inventory.clone(),
                 metrics: metrics.clone(),
             },
+            console: crate::http::admin::ConsoleEdge {
+                secure_cookies: false,
+            },
+            dashboard: crate::dashboard::Dashboard::new(
+                self.core.sqlite.clone(),
+                self.core.catalog.clone(),
+                Arc::clone(&self.core.clock),
+            ),
         };
         let router = crate::http::router(state, &self.core.config.server);
 
@@ -289,12 +304,15 @@ impl App {
             tracing::info!(%addr, data_dir = %self.core.config.storage.data_dir.display(), "serving");
         }
         let stop = self.stop.clone();
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stop.cancel();
-            })
-            .await;
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<crate::http::listener::PeerAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stop.cancel();
+        })
+        .await;
         self.stop.cancel();
         self.tasks.close();
         self.tasks.wait().await;

@@ -27,6 +27,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub auth: AuthConfig,
     pub holds: HoldsConfig,
+    pub console: ConsoleConfig,
     pub mail: MailConfig,
     pub payments: PaymentsConfig,
     pub log: LogConfig,
@@ -84,6 +85,14 @@ pub struct AuthConfig {
     pub argon2_iterations: u32,
     /// Argon2id lanes.
     pub argon2_parallelism: u32,
+    /// Failed logins (API or console) an account may have within the window before further
+    /// attempts on it are refused until the oldest failure leaves the window.
+    pub login_max_failures_per_account: u32,
+    /// Failed logins one client address may have within the window (many accounts tried
+    /// from one place).
+    pub login_max_failures_per_address: u32,
+    /// The sliding window the two limits above count failures in.
+    pub login_failure_window_seconds: u64,
 }
 
 impl Default for AuthConfig {
@@ -94,6 +103,9 @@ impl Default for AuthConfig {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_parallelism: 1,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_address: 20,
+            login_failure_window_seconds: 900,
         }
     }
 }
@@ -113,6 +125,25 @@ impl Default for HoldsConfig {
         Self {
             ttl_seconds: 600,
             max_lifetime_seconds: 1800,
+        }
+    }
+}
+
+/// The staff console under `/admin`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// A console session ends this long after sign-in, however busy it is.
+    pub session_ttl_seconds: u64,
+    /// A console session ends after this long without a request.
+    pub session_idle_seconds: u64,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl_seconds: 12 * 3600,
+            session_idle_seconds: 3600,
         }
     }
 }
@@ -329,6 +360,32 @@ impl Config {
         }
         if self.auth.argon2_iterations == 0 {
             return invalid("auth.argon2_iterations", "must be at least 1");
+        }
+        if self.auth.login_max_failures_per_account == 0 {
+            return invalid("auth.login_max_failures_per_account", "must be at least 1");
+        }
+        if self.auth.login_max_failures_per_address == 0 {
+            return invalid("auth.login_max_failures_per_address", "must be at least 1");
+        }
+        if !(1..=24 * 3600).contains(&self.auth.login_failure_window_seconds) {
+            return invalid(
+                "auth.login_failure_window_seconds",
+                "must be between 1 and 86400 (a day)",
+            );
+        }
+        if !(60..=30 * 24 * 3600).contains(&self.console.session_ttl_seconds) {
+            return invalid(
+                "console.session_ttl_seconds",
+                "must be between 60 and 2592000 (30 days)",
+            );
+        }
+        if self.console.session_idle_seconds < 60
+            || self.console.session_idle_seconds > self.console.session_ttl_seconds
+        {
+            return invalid(
+                "console.session_idle_seconds",
+                "must be at least 60 and at most console.session_ttl_seconds",
+            );
         }
         if self.holds.ttl_seconds == 0 {
             return invalid("holds.ttl_seconds", "must be at least 1");

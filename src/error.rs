@@ -39,6 +39,9 @@ pub enum Error {
     /// The account exists but has been disabled by an administrator.
     #[error("this account is disabled")]
     AccountDisabled,
+    /// Too many failed logins for this account or from this address; try again later.
+    #[error("too many failed sign-in attempts; try again in {}", wait_words(*.retry_after_seconds))]
+    TooManyAttempts { retry_after_seconds: u64 },
     /// The caller is known but their role may not do this.
     #[error("your role may not do this")]
     Forbidden,
@@ -83,6 +86,18 @@ fn seat_detail(seats: &[String]) -> String {
         "not enough seats are free to satisfy the request".to_string()
     } else {
         format!("these seats are not available: {}", seats.join(", "))
+    }
+}
+
+/// A wait in words a person at a till reads at a glance: "40 seconds", "15 minutes".
+pub fn wait_words(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "1 second".to_string(),
+        2..=90 => format!("{seconds} seconds"),
+        _ => {
+            let minutes = seconds.div_ceil(60);
+            format!("{minutes} minutes")
+        }
     }
 }
 

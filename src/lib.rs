@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod http;
 pub mod ids;

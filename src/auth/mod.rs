@@ -2,13 +2,17 @@
 //! management. Knows nothing of HTTP: the `http` extractors call [`Auth::verify`].
 
 pub mod account;
+pub mod console_repo;
 pub mod first_admin;
 pub mod password;
 pub mod repo;
 pub mod role;
+pub mod session;
+pub mod throttle;
 pub mod token;
 
 use crate::clock::SharedClock;
+use crate::config::ConsoleConfig;
 use crate::error::{Error, Validator};
 use crate::pagination::{Page, PageRequest};
 use crate::store::Sqlite;
@@ -16,8 +20,10 @@ use account::{NewUser, Registration, User, UserPatch, validate_account};
 use password::PasswordHasherConfig;
 use repo::{UserFilter, UserRow};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+use throttle::{LoginLimits, LoginThrottle};
 use time::OffsetDateTime;
 use token::Tokens;
 
@@ -44,6 +50,8 @@ pub struct Auth {
     hasher: Arc<PasswordHasherConfig>,
     clock: SharedClock,
     access: Arc<RwLock<HashMap<String, CachedAccess>>>,
+    throttle: Arc<LoginThrottle>,
+    console: ConsoleConfig,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +68,8 @@ impl Auth {
         tokens: Tokens,
         hasher: PasswordHasherConfig,
         clock: SharedClock,
+        limits: LoginLimits,
+        console: ConsoleConfig,
     ) -> Auth {
         Auth {
             db,
@@ -67,6 +77,8 @@ impl Auth {
             hasher: Arc::new(hasher),
             clock,
             access: Arc::new(RwLock::new(HashMap::new())),
+            throttle: Arc::new(LoginThrottle::new(limits)),
+            console,
         }
     }
 
@@ -154,10 +166,32 @@ impl Auth {
     }
 
     /// Checks an email and password. An unknown email costs the same hashing work and gets
-    /// the same answer as a wrong password.
-    pub async fn login(&self, email: &str, password: &str) -> Result<(User, IssuedToken), Error> {
+    /// the same answer as a wrong password. Throttled per account and per `client` address
+    /// (see [`throttle`]): the API's login and the console's share this one path.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(User, IssuedToken), Error> {
         let email = email.trim().to_lowercase();
-        let lookup = email.clone();
+        let started = self.clock.now().unix_timestamp();
+        self.throttle.check(&email, client, started)?;
+        let outcome = self.check_password(&email, password).await;
+        match &outcome {
+            Err(Error::InvalidCredentials) => self.throttle.record_failure(&email, client, started),
+            Ok(_) | Err(Error::AccountDisabled) => self.throttle.record_success(&email),
+            Err(_) => {}
+        }
+        outcome
+    }
+
+    async fn check_password(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<(User, IssuedToken), Error> {
+        let lookup = email.to_string();
         let row = self
             .db
             .read(move |conn| repo::by_email(conn, &lookup))
@@ -348,6 +382,7 @@ impl Auth {
                 }
                 if revoke {
                     row.token_version += 1;
+                    console_repo::delete_for_user(conn, &row.id)?;
                 }
                 row.updated_at = now;
                 repo::update(conn, &row)?;

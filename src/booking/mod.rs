@@ -12,6 +12,7 @@ pub mod repo;
 pub mod saga;
 pub mod settle_lock;
 pub mod state;
+pub mod summary_repo;
 pub mod tickets;
 
 use crate::auth::Caller;

@@ -4,9 +4,11 @@
 //! Every route is registered through `utoipa_axum`'s `routes!`, so the OpenAPI document is
 //! generated from the same list the router serves: a route cannot exist undocumented.
 
+pub mod admin;
 pub mod api;
 pub mod extract;
 pub mod idempotency;
+pub mod listener;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
@@ -140,6 +142,7 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
                 .config(SwaggerConfig::default().validator_url("none")),
         )
         .merge(pages::routes())
+        .merge(admin::routes())
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::middleware::map_response(middleware::problem_for_bare_errors))

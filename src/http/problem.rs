@@ -68,6 +68,7 @@ impl Error {
             Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Error::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),
+            Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Error::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::Conflict { code, .. } => (StatusCode::CONFLICT, code),
@@ -98,6 +99,12 @@ impl IntoResponse for Error {
             }
             other => other.to_string(),
         };
+        let retry_after = match &self {
+            Error::TooManyAttempts {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
         let mut problem = Problem::new(status, code, detail);
         match self {
             Error::Validation(errors) => problem.errors = errors,
@@ -105,6 +112,11 @@ impl IntoResponse for Error {
             _ => {}
         }
         let mut response = problem.into_response();
+        if let Some(seconds) = retry_after
+            && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         if code == "unauthorized" {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

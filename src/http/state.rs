@@ -4,6 +4,8 @@
 use crate::auth::Auth;
 use crate::booking::Bookings;
 use crate::catalog::Catalog;
+use crate::dashboard::Dashboard;
+use crate::http::admin::ConsoleEdge;
 use crate::inventory::Inventory;
 use crate::jobs::Jobs;
 use crate::notify::Notifier;
@@ -23,6 +25,8 @@ pub struct AppState {
     pub notifier: Notifier,
     pub jobs: Jobs,
     pub ops: Ops,
+    pub console: ConsoleEdge,
+    pub dashboard: Dashboard,
 }
 
 /// What the operational endpoints look at.

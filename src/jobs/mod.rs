@@ -5,6 +5,7 @@
 
 pub mod kind;
 pub mod queue;
+pub mod summary_repo;
 pub mod worker;
 
 use crate::clock::SharedClock;

@@ -4,6 +4,7 @@
 pub mod idempotency;
 pub mod provider;
 pub mod repo;
+pub mod summary_repo;
 pub mod webhook;
 
 use crate::error::Error;

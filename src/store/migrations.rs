@@ -24,6 +24,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_notifications",
         include_str!("migrations/0006_notifications.sql"),
     ),
+    (
+        "0007_console_sessions",
+        include_str!("migrations/0007_console_sessions.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

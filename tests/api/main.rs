@@ -7,6 +7,7 @@ mod accounts;
 mod bookings;
 mod catalog;
 mod cli;
+mod console;
 mod edge;
 mod holds;
 mod jobs;

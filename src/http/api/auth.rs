@@ -4,6 +4,7 @@ use crate::auth::Auth;
 use crate::auth::account::{Registration, User};
 use crate::error::Error;
 use crate::http::extract::{ApiJson, Authenticated};
+use crate::http::listener::ClientAddr;
 use crate::http::problem::Problem;
 use axum::Json;
 use axum::extract::State;
@@ -46,15 +47,20 @@ pub async fn register(
     ))
 }
 
-/// Sign in; a wrong password and an unknown email get the same answer.
+/// Sign in; a wrong password and an unknown email get the same answer. Failed attempts are
+/// throttled per account and per client address (shared with the console's sign-in).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
     responses((status = 200, body = Session), (status = 401, description = "invalid_credentials", body = Problem),
-              (status = 403, description = "account_disabled", body = Problem)))]
+              (status = 403, description = "account_disabled", body = Problem),
+              (status = 429, description = "too_many_attempts; Retry-After says how many seconds to wait", body = Problem)))]
 pub async fn login(
     State(auth): State<Auth>,
+    client: ClientAddr,
     ApiJson(input): ApiJson<Login>,
 ) -> Result<Json<Session>, Error> {
-    let (user, issued) = auth.login(&input.email, &input.password).await?;
+    let (user, issued) = auth
+        .login(&input.email, &input.password, client.ip())
+        .await?;
     Ok(Json(Session {
         user,
         token: issued.token,

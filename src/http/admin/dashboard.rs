@@ -1,0 +1,214 @@
+//! `GET /admin/`: the dashboard (staff and admins). Figures from [`crate::dashboard`].
+
+use super::render::{Chrome, PageError, page};
+use super::session::StaffSession;
+use crate::dashboard::{Dashboard, DashboardFigures, EventLine};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use time::macros::format_description;
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+pub struct DashboardPage {
+    pub chrome: Chrome,
+    pub generated: String,
+    pub sections: Vec<EventSection>,
+    pub events_today: usize,
+    pub events_listed: usize,
+    pub more_events: bool,
+    pub takings: Vec<TakingsRow>,
+    pub takings_totals: Vec<String>,
+    pub refunds: Vec<String>,
+    pub checkins: i64,
+    pub warnings: Vec<String>,
+}
+
+/// Today's events, or the coming ones.
+pub struct EventSection {
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub empty: &'static str,
+    pub rows: Vec<EventRow>,
+}
+
+/// One event as the table shows it.
+pub struct EventRow {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub when: String,
+    pub place: String,
+    pub sold: u64,
+    pub held: u64,
+    pub free: u64,
+    pub blocked: u64,
+    pub total: u64,
+    /// Widths on a 0–1000 scale for the fill bar's SVG (attributes, so the CSP needs no
+    /// inline styles).
+    pub sold_w: u64,
+    pub held_w: u64,
+    pub fill_pct: u64,
+}
+
+/// One payment method's takings.
+pub struct TakingsRow {
+    pub method: String,
+    pub payments: i64,
+    pub amount: String,
+}
+
+/// An amount for people: `INR 1,299.00`.
+pub fn money(minor: i64, currency: &str) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{currency} {sign}{grouped}.{:02}", abs % 100)
+}
+
+fn event_row(line: &EventLine) -> EventRow {
+    let e = &line.event;
+    let a = &e.availability;
+    let place = match (&e.venue, &e.origin, &e.destination) {
+        (Some(v), _, _) => v.name.clone(),
+        (None, Some(o), Some(d)) => format!("{o} → {d}"),
+        _ => String::new(),
+    };
+    let when = if line.today {
+        e.starts_at.format(format_description!("[hour]:[minute]"))
+    } else {
+        e.starts_at.format(format_description!(
+            "[weekday repr:short] [day] [month repr:short] [hour]:[minute]"
+        ))
+    }
+    .unwrap_or_default();
+    let scale = |n: u64| (n * 1000).checked_div(a.total).unwrap_or(0);
+    EventRow {
+        id: e.id.clone(),
+        name: e.name.clone(),
+        kind: e.category.as_str(),
+        when,
+        place,
+        sold: a.sold,
+        held: a.held,
+        free: a.available,
+        blocked: a.blocked,
+        total: a.total,
+        sold_w: scale(a.sold),
+        held_w: scale(a.held),
+        fill_pct: ((a.sold + a.held) * 100).checked_div(a.total).unwrap_or(0),
+    }
+}
+
+/// Builds the page from the figures (also what the bench renders).
+pub fn build(chrome: Chrome, figures: &DashboardFigures) -> DashboardPage {
+    let (today, upcoming): (Vec<_>, Vec<_>) = figures.events.iter().partition(|l| l.today);
+    let mut totals: Vec<(String, i64)> = Vec::new();
+    for t in &figures.takings {
+        match totals.iter_mut().find(|(c, _)| *c == t.currency) {
+            Some((_, sum)) => *sum += t.amount_minor,
+            None => totals.push((t.currency.clone(), t.amount_minor)),
+        }
+    }
+    let w = &figures.warnings;
+    let mut warnings = Vec::new();
+    if w.dead_jobs > 0 {
+        warnings.push(format!(
+            "{} background job(s) ran out of attempts and wait for a person (rezerve jobs dead).",
+            w.dead_jobs
+        ));
+    }
+    if w.emails_dead > 0 {
+        warnings.push(format!(
+            "{} email(s) could not be delivered after every attempt.",
+            w.emails_dead
+        ));
+    }
+    if w.emails_failing > 0 {
+        warnings.push(format!(
+            "{} email(s) are failing and will be tried again.",
+            w.emails_failing
+        ));
+    }
+    if w.payments_pending_past_ttl > 0 {
+        warnings.push(format!(
+            "{} payment(s) are still pending after their booking's time to pay ended.",
+            w.payments_pending_past_ttl
+        ));
+    }
+    DashboardPage {
+        chrome,
+        generated: figures
+            .generated_at
+            .format(format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .unwrap_or_default(),
+        events_today: today.len(),
+        events_listed: figures.events.len(),
+        sections: vec![
+            EventSection {
+                id: "events-today",
+                heading: "Today",
+                empty: "No events today.",
+                rows: today.into_iter().map(event_row).collect(),
+            },
+            EventSection {
+                id: "events-upcoming",
+                heading: "Upcoming",
+                empty: "No events coming up.",
+                rows: upcoming.into_iter().map(event_row).collect(),
+            },
+        ],
+        more_events: figures.more_events,
+        takings: figures
+            .takings
+            .iter()
+            .map(|t| TakingsRow {
+                method: t.method.clone(),
+                payments: t.payments,
+                amount: money(t.amount_minor, &t.currency),
+            })
+            .collect(),
+        takings_totals: totals.iter().map(|(c, m)| money(*m, c)).collect(),
+        refunds: figures
+            .refunds
+            .iter()
+            .map(|(c, n, m)| format!("{n} refund(s), {}", money(*m, c)))
+            .collect(),
+        checkins: figures.checkins_today,
+        warnings,
+    }
+}
+
+/// `GET /admin/`.
+pub async fn show(
+    StaffSession(session): StaffSession,
+    State(dashboard): State<Dashboard>,
+) -> Result<Response, PageError> {
+    let figures = dashboard.figures().await?;
+    Ok(page(&build(
+        Chrome::signed_in(&session, "Dashboard", "/admin/"),
+        &figures,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn money_is_grouped_with_two_decimals() {
+        assert_eq!(money(129900, "INR"), "INR 1,299.00");
+        assert_eq!(money(5, "EUR"), "EUR 0.05");
+        assert_eq!(money(123456789, "USD"), "USD 1,234,567.89");
+        assert_eq!(money(-250, "USD"), "USD -2.50");
+    }
+}

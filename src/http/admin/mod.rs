@@ -1,0 +1,99 @@
+//! The staff console under `/admin`: server-rendered askama pages, no SPA, no CDN; every core
+//! flow works with JavaScript off.
+//!
+//! # Conventions every console page follows
+//! - **One file per page** in `http/admin/`, one template in `templates/admin/` that
+//!   `{% extends "admin/layout.html" %}` and fills `{% block content %}`. Register the routes
+//!   in [`routes`] through [`page_route`] (so a wrong method is a 405 *page*), and add the
+//!   page to [`nav::NAV`] with the least role that may see it.
+//! - **Who may see it is a type**: take [`StaffSession`] or [`AdminSession`] as the first
+//!   extractor. No session → a redirect to `/admin/login?next=…` (never a JSON 401); a role
+//!   below the page's → a 403 page.
+//! - **The layout**: the page's template struct has a `chrome: Chrome` field built with
+//!   [`Chrome::signed_in`]`(&session, title, nav_href)`; render with [`render::page`] (or
+//!   `page_with_status` to show a form again with 422 and its errors).
+//! - **Every change is a POST** taking [`CsrfForm<T>`] (it checks `Sec-Fetch-Site`/`Origin`
+//!   and the session's token in the hidden `csrf` field; `T` must not deny unknown fields).
+//!   Every form carries `<input type="hidden" name="csrf" value="{{ chrome.csrf }}">`.
+//!   Nothing changes on GET. After a change, redirect (303) to the page that shows it.
+//! - **Errors** are `Result<_, PageError>`: `?` on a domain `Error` gives an HTML page with
+//!   the API's status and stable code. Bad form input re-renders the form with the field
+//!   messages and writes nothing.
+//! - **Handlers are thin**: figures come from domain functions (e.g. [`crate::dashboard`]);
+//!   no SQL here.
+//! - **Pages must work at 360 px** (tables inside `<div class="scroll">`), by keyboard, and
+//!   never carry information in colour alone.
+
+pub mod assets;
+pub mod csrf;
+pub mod dashboard;
+pub mod login;
+pub mod nav;
+pub mod render;
+pub mod session;
+
+use super::state::AppState;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, any, get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use csrf::CsrfForm;
+pub use render::{Chrome, PageError};
+pub use session::{AdminSession, StaffSession};
+
+/// What the console's edge knows about how this server runs.
+#[derive(Clone, Debug, Default)]
+pub struct ConsoleEdge {
+    /// The server runs TLS, so session cookies are `Secure`.
+    pub secure_cookies: bool,
+}
+
+/// A console route whose other methods answer with a 405 page.
+pub fn page_route(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.fallback(method_not_allowed)
+}
+
+/// Pages may only load what this server serves, and never inside another site's frame.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The console's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(|| async { Redirect::permanent("/admin/") }))
+        .route("/admin/", page_route(get(dashboard::show)))
+        .route(
+            "/admin/login",
+            page_route(get(login::show).post(login::submit)),
+        )
+        .route("/admin/logout", page_route(post(login::logout)))
+        .route("/admin/assets/{file}", page_route(get(assets::asset)))
+        .route("/admin/{*rest}", any(not_found))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
+async fn not_found() -> Response {
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is no such page in the console.",
+    )
+    .into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    PageError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This page does not take that kind of request.",
+    )
+    .into_response()
+}

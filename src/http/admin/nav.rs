@@ -1,0 +1,27 @@
+//! The console's one navigation. A new page adds its entry here, with the least role that
+//! may see it; the layout shows each person only the entries their role allows.
+
+use crate::auth::Role;
+
+/// An entry of the navigation.
+#[derive(Debug, Clone, Copy)]
+pub struct NavEntry {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub least: Role,
+}
+
+/// Every console page that has a place in the navigation, in order.
+pub const NAV: &[NavEntry] = &[NavEntry {
+    href: "/admin/",
+    label: "Dashboard",
+    least: Role::Staff,
+}];
+
+/// An entry as the layout draws it.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}

@@ -1,0 +1,132 @@
+//! Every console page × anonymous / customer / staff / admin. A page added to the console
+//! adds its row to `PAGES`: who may see it, and the text that proves it rendered.
+
+use super::{Console, PASSWORD};
+use crate::helpers::TestApp;
+
+/// Who may see a page. (`Admin` is for the admin-only pages that follow: users, jobs.)
+#[allow(dead_code)]
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+enum Least {
+    Staff,
+    Admin,
+}
+
+/// (path, least role, text the page shows)
+const PAGES: &[(&str, Least, &str)] = &[("/admin/", Least::Staff, "<h1>Dashboard</h1>")];
+
+#[tokio::test]
+async fn every_page_for_every_role() {
+    let app = TestApp::spawn().await;
+    let anonymous = Console::anonymous(&app);
+    // A customer has no console session: the sign-in refuses them, and their API token is
+    // no key to the console either.
+    let customer_token = app.customer("cara").await;
+    let mut customer = Console::anonymous(&app);
+    customer
+        .sign_in("cara@example.test", PASSWORD)
+        .await
+        .assert_html(401);
+    let staff = Console::signed_in(&app, "sam", "staff").await;
+    let admin = Console::signed_in(&app, "ada", "admin").await;
+
+    for (path, least, marker) in PAGES {
+        for who in [&anonymous, &customer] {
+            let page = who.get(path).await;
+            page.assert_redirect_to_login();
+            assert!(!page.text.contains(marker));
+        }
+        let bearer = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .get(format!("{}{path}", app.base_url))
+            .bearer_auth(&customer_token)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(bearer.status().as_u16(), 303, "{path}: never a JSON 401");
+
+        let page = staff.get(path).await;
+        if *least <= Least::Staff {
+            page.assert_html(200);
+            assert!(page.text.contains(marker), "{path} for staff");
+        } else {
+            page.assert_html(403);
+            assert_eq!(page.error_code().as_deref(), Some("forbidden"));
+            assert!(!page.text.contains(marker));
+        }
+        let page = admin.get(path).await;
+        page.assert_html(200);
+        assert!(page.text.contains(marker), "{path} for admin");
+        // Pages are never cached and never framed.
+        assert_eq!(page.headers["cache-control"], "no-store");
+        assert_eq!(page.headers["x-frame-options"], "DENY");
+        assert!(
+            page.headers["content-security-policy"]
+                .to_str()
+                .expect("csp")
+                .contains("frame-ancestors 'none'")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_sign_in_page_is_open_to_everyone() {
+    let app = TestApp::spawn().await;
+    let page = Console::anonymous(&app).get("/admin/login").await;
+    page.assert_html(200);
+    for label in ["<label for=\"email\">", "<label for=\"password\">"] {
+        assert!(page.text.contains(label), "{label}");
+    }
+    assert_eq!(
+        Console::anonymous(&app).get("/admin").await.location(),
+        "/admin/"
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_and_wrong_methods_are_html_pages_with_codes() {
+    let app = TestApp::spawn().await;
+    let staff = Console::signed_in(&app, "sam", "staff").await;
+    let page = staff.get("/admin/no-such-page").await;
+    page.assert_html(404);
+    assert_eq!(page.error_code().as_deref(), Some("not_found"));
+    let response = reqwest::Client::new()
+        .put(format!("{}/admin/login", app.base_url))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 405);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/html")
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("method_not_allowed")
+    );
+    // The API keeps answering in JSON.
+    app.get("/api/v1/nothing-here", None)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn the_navigation_shows_each_role_its_pages() {
+    let app = TestApp::spawn().await;
+    let staff = Console::signed_in(&app, "sam", "staff").await;
+    let page = staff.get("/admin/").await;
+    assert!(
+        page.text.contains("aria-current=\"page\">Dashboard"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Sign out"));
+    assert!(page.text.contains("<span class=\"role\">staff</span>"));
+}
