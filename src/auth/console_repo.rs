@@ -57,7 +57,7 @@ pub fn live(conn: &Connection, id_hash: &str) -> Result<Option<SessionRow>, Erro
                 user_id: r.get(0)?,
                 email: r.get(1)?,
                 name: r.get(2)?,
-                role: Role::parse(&role).unwrap_or(Role::Customer),
+                role: role.parse().unwrap_or(Role::Customer),
                 csrf_token: r.get(4)?,
                 last_seen_at: r.get(5)?,
                 expires_at: r.get(6)?,
