@@ -10,6 +10,7 @@ use crate::auth::token::Tokens;
 use crate::booking::Bookings;
 use crate::booking::tickets::TicketSigner;
 use crate::catalog::Catalog;
+use crate::catalog::live::LiveSeats;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::error::Error;
@@ -42,22 +43,57 @@ pub struct Core {
     pub secrets: Secrets,
 }
 
-impl Core {
-    /// Creates the data dir and secrets if needed, opens SQLite (applying migrations) and
-    /// builds the domain handles.
-    pub async fn open(config: Config, clock: SharedClock) -> Result<Core, Error> {
+/// The stores every process opens first: SQLite (migrated), the secrets, the password
+/// hasher. Kept apart from [`Core`] so the server can open its live index over SQLite
+/// before it builds the domain handles, in one pass.
+pub struct OpenedStores {
+    sqlite: Sqlite,
+    secrets: Secrets,
+    hasher: PasswordHasherConfig,
+}
+
+impl OpenedStores {
+    /// Creates the data dir and secrets if needed and opens SQLite, applying migrations.
+    pub async fn open(config: &Config) -> Result<OpenedStores, Error> {
         let data_dir = config.storage.data_dir.clone();
         let auth_config = config.auth.clone();
         let prepared = config.clone();
-        let (sqlite, secrets, hasher) = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             store::ensure_data_dir(&data_dir)?;
             let secrets = Secrets::load_or_create(&prepared)?;
             let sqlite = Sqlite::open(&store::sqlite_path(&data_dir))?;
             let hasher = PasswordHasherConfig::new(&auth_config)?;
-            Ok::<_, Error>((sqlite, secrets, hasher))
+            Ok::<_, Error>(OpenedStores {
+                sqlite,
+                secrets,
+                hasher,
+            })
         })
         .await
-        .map_err(Error::internal)??;
+        .map_err(Error::internal)?
+    }
+}
+
+impl Core {
+    /// Creates the data dir and secrets if needed, opens SQLite (applying migrations) and
+    /// builds the domain handles, with no live seat index (CLI processes).
+    pub async fn open(config: Config, clock: SharedClock) -> Result<Core, Error> {
+        let stores = OpenedStores::open(&config).await?;
+        Ok(Core::assemble(config, clock, stores, None))
+    }
+
+    /// Builds the domain handles over opened stores; `live` is the server's seat index.
+    pub fn assemble(
+        config: Config,
+        clock: SharedClock,
+        stores: OpenedStores,
+        live: Option<Arc<dyn LiveSeats>>,
+    ) -> Core {
+        let OpenedStores {
+            sqlite,
+            secrets,
+            hasher,
+        } = stores;
         let tokens = Tokens::new(
             &secrets.token_key,
             &config.auth.issuer,
@@ -71,16 +107,15 @@ impl Core {
             crate::auth::throttle::LoginLimits::from_config(&config.auth),
             config.console.clone(),
         );
-        let secrets_kept = secrets.clone();
-        let catalog = Catalog::new(sqlite.clone(), Arc::clone(&clock));
-        Ok(Core {
+        let catalog = Catalog::new(sqlite.clone(), Arc::clone(&clock), live);
+        Core {
             config,
             clock,
             sqlite,
             auth,
             catalog,
-            secrets: secrets_kept,
-        })
+            secrets,
+        }
     }
 
     /// The notifier for `[mail]` (the CLI's `mail` verbs use it without a server).
@@ -129,21 +164,22 @@ impl App {
         })
         .await
         .map_err(Error::internal)??;
-        let mut core = Core::open(config, clock).await?;
-        let redb_path = store::redb_path(&core.config.storage.data_dir);
+        let stores = OpenedStores::open(&config).await?;
+        let redb_path = store::redb_path(&config.storage.data_dir);
         let holds = tokio::task::spawn_blocking(move || HoldDb::open(&redb_path))
             .await
             .map_err(Error::internal)??;
         // Rebuilds every seat index and releases holds that expired while we were down,
         // before anything is served.
         let inventory = Inventory::open(
-            core.sqlite.clone(),
+            stores.sqlite.clone(),
             holds.clone(),
-            Arc::clone(&core.clock),
-            &core.config.holds,
+            Arc::clone(&clock),
+            &config.holds,
         )
         .await?;
-        core.catalog = core.catalog.clone().with_inventory(inventory.clone());
+        let live: Arc<dyn LiveSeats> = Arc::new(inventory.clone());
+        let core = Core::assemble(config, clock, stores, Some(live));
         let bookings = Bookings::new(
             core.sqlite.clone(),
             inventory.clone(),

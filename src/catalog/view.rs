@@ -1,0 +1,239 @@
+//! Reading events: one event, a page of them, the seats of one; stored counts replaced by
+//! the live index's where there is one.
+
+use super::Catalog;
+use super::model;
+use super::model::Availability;
+use super::model::CategoryView;
+use super::model::EventCategory;
+use super::model::EventStatus;
+use super::model::EventView;
+use super::model::SeatStatus;
+use super::model::SeatView;
+use super::model::SeatsView;
+use super::model::StopView;
+use super::model::VenueSummary;
+use super::model::at;
+use super::repo;
+use super::repo::EventFilter;
+use super::repo::EventRow;
+use crate::error::Error;
+use crate::money::Money;
+use crate::pagination::Page;
+use crate::pagination::PageRequest;
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+
+impl Catalog {
+    /// Replaces stored counts with the live index's (held and expired seats included).
+    pub(super) fn with_live_counts(&self, mut view: EventView) -> EventView {
+        let Some(counts) = self.live.as_ref().and_then(|i| i.availability(&view.id)) else {
+            return view;
+        };
+        let prices = self
+            .live
+            .as_ref()
+            .map(|i| i.prices(&view.id))
+            .unwrap_or_default();
+        let mut total = Availability::default();
+        for category in &mut view.categories {
+            if let Some((_, live)) = counts.iter().find(|(name, _)| *name == category.category) {
+                category.availability = *live;
+            }
+            if let Some((_, price)) = prices.iter().find(|(name, _)| *name == category.category) {
+                category.price = Money::new(*price, &view.currency);
+                view.prices
+                    .insert(category.category.clone(), category.price.clone());
+            }
+            total.add(&category.availability);
+        }
+        view.availability = total;
+        view
+    }
+
+    /// One event with its prices and availability.
+    pub async fn get_event(&self, id: &str) -> Result<EventView, Error> {
+        if !crate::ids::looks_like("evt", id) {
+            return Err(Error::NotFound("event"));
+        }
+        let id = id.to_string();
+        let view = self.db.read(move |conn| event_view(conn, &id)).await?;
+        Ok(self.with_live_counts(view))
+    }
+
+    /// A page of events by start time.
+    pub async fn list_events(
+        &self,
+        filter: EventFilter,
+        page: PageRequest,
+    ) -> Result<Page<EventView>, Error> {
+        let request = page.clone();
+        let views = self
+            .db
+            .read(move |conn| {
+                repo::list_events(conn, &filter, &request)?
+                    .into_iter()
+                    .map(|row| build_view(conn, row))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
+        Ok(Page::from_rows(views, &page, |e| {
+            vec![e.starts_at.unix_timestamp().to_string(), e.id.clone()]
+        })
+        .map(|v| self.with_live_counts(v)))
+    }
+
+    /// Every seat of an event with its status; `from`/`to` pick a segment of a route.
+    pub async fn seats(
+        &self,
+        id: &str,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Result<SeatsView, Error> {
+        if !crate::ids::looks_like("evt", id) {
+            return Err(Error::NotFound("event"));
+        }
+        let id = id.to_string();
+        let mut view = self
+            .db
+            .read(move |conn| {
+                let event = repo::event_by_id(conn, &id)?.ok_or(Error::NotFound("event"))?;
+                let stops = repo::stops(conn, &id)?;
+                let segment = resolve_segment(&stops, from.as_deref(), to.as_deref())?;
+                let prices: BTreeMap<String, i64> = repo::categories(conn, &id)?
+                    .into_iter()
+                    .map(|c| (c.category, c.base_minor))
+                    .collect();
+                let seats = repo::seats(conn, &id)?
+                    .into_iter()
+                    .map(|s| SeatView {
+                        status: if s.blocked_reason.is_some() {
+                            SeatStatus::Blocked
+                        } else {
+                            SeatStatus::Available
+                        },
+                        price: Money::new(
+                            prices.get(&s.category).copied().unwrap_or(0),
+                            &event.currency,
+                        ),
+                        label: s.label,
+                        section: s.section,
+                        row: s.row,
+                        number: s.number as u32,
+                        category: s.category,
+                        flags: s.flags,
+                        blocked_reason: s.blocked_reason,
+                    })
+                    .collect();
+                Ok(SeatsView {
+                    event_id: id,
+                    from: segment.as_ref().map(|s| s.0.clone()),
+                    to: segment.map(|s| s.1),
+                    seats,
+                })
+            })
+            .await?;
+        if let Some(live) = &self.live {
+            let statuses =
+                live.seat_statuses(&view.event_id, view.from.as_deref(), view.to.as_deref())?;
+            // The current (dynamic) price a new hold would quote, not the base price.
+            let prices: BTreeMap<String, i64> = live.prices(&view.event_id).into_iter().collect();
+            for seat in &mut view.seats {
+                if let Some(status) = statuses.get(&seat.label) {
+                    seat.status = *status;
+                }
+                if let Some(&price) = prices.get(&seat.category) {
+                    seat.price.amount_minor = price;
+                }
+            }
+        }
+        Ok(view)
+    }
+}
+
+/// The stop names of the segment `from`/`to` picks; `None` when no segment was asked for.
+fn resolve_segment(
+    stops: &[repo::StopRow],
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Option<(String, String)>, Error> {
+    let names: Vec<&str> = stops.iter().map(|s| s.name.as_str()).collect();
+    Ok(model::find_segment(&names, from, to)?
+        .map(|(a, b)| (stops[a].name.clone(), stops[b].name.clone())))
+}
+
+/// The full view of one event, read inside the caller's transaction.
+pub fn event_view(conn: &Connection, id: &str) -> Result<EventView, Error> {
+    let row = repo::event_by_id(conn, id)?.ok_or(Error::NotFound("event"))?;
+    build_view(conn, row)
+}
+
+fn build_view(conn: &Connection, row: EventRow) -> Result<EventView, Error> {
+    let category = EventCategory::parse(&row.category)
+        .ok_or_else(|| Error::internal("unknown stored category"))?;
+    let stops: Vec<StopView> = repo::stops(conn, &row.id)?
+        .into_iter()
+        .map(|s| StopView {
+            index: s.idx as u32,
+            name: s.name,
+            arrives_at: s.arrives_at.map(at),
+            departs_at: s.departs_at.map(at),
+        })
+        .collect();
+    let mut total = Availability::default();
+    let mut prices = BTreeMap::new();
+    let categories: Vec<CategoryView> = repo::categories(conn, &row.id)?
+        .into_iter()
+        .map(|c| {
+            let places = c.capacity.unwrap_or(c.seats).max(0) as u64;
+            let blocked = c.blocked.max(0) as u64;
+            let availability = Availability {
+                total: places,
+                available: places - blocked.min(places),
+                held: 0,
+                sold: 0,
+                blocked,
+            };
+            total.add(&availability);
+            let price = Money::new(c.base_minor, &row.currency);
+            prices.insert(c.category.clone(), price.clone());
+            CategoryView {
+                category: c.category,
+                base_price: price.clone(),
+                price,
+                availability,
+            }
+        })
+        .collect();
+    let travel = category.is_travel();
+    Ok(EventView {
+        venue: (!travel).then(|| VenueSummary {
+            id: row.venue_id.clone(),
+            name: row.venue_name.clone().unwrap_or_default(),
+        }),
+        origin: travel
+            .then(|| stops.first().map(|s| s.name.clone()))
+            .flatten(),
+        destination: travel
+            .then(|| stops.last().map(|s| s.name.clone()))
+            .flatten(),
+        departs_at: travel.then(|| at(row.starts_at)),
+        arrives_at: if travel { row.ends_at.map(at) } else { None },
+        id: row.id,
+        name: row.name,
+        description: row.description,
+        category,
+        status: EventStatus::parse(&row.status),
+        starts_at: at(row.starts_at),
+        ends_at: row.ends_at.map(at),
+        stops,
+        timezone: row.timezone,
+        general_admission: row.general_admission,
+        currency: row.currency,
+        prices,
+        categories,
+        availability: total,
+        created_at: at(row.created_at),
+        updated_at: at(row.updated_at),
+    })
+}

@@ -1,0 +1,56 @@
+//! What the live index says of an event: counts per category, each seat's status and the
+//! prices new holds are quoted, for the catalog's views, pricing and the relay.
+
+use super::Inventory;
+use super::seat_index::SeatNo;
+use crate::catalog::model::Availability;
+use crate::catalog::model::SeatStatus;
+use crate::error::Error;
+use std::collections::HashMap;
+
+impl Inventory {
+    /// Counts per category for an event, in the catalog's category order.
+    pub fn availability(&self, event_id: &str) -> Option<Vec<(String, Availability)>> {
+        let event = self.event(event_id).ok()?;
+        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let counts = ix.availability(self.now_ms());
+        Some(
+            ix.categories
+                .iter()
+                .map(|c| c.name.clone())
+                .zip(counts)
+                .collect(),
+        )
+    }
+
+    /// Each seat's status over a segment (stop names), by label.
+    pub fn seat_statuses(
+        &self,
+        event_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<HashMap<String, SeatStatus>, Error> {
+        let event = self.event(event_id)?;
+        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let legs = Self::legs(&ix, from, to)?;
+        let now_ms = self.now_ms();
+        Ok(ix
+            .seats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.label.clone(), ix.status(i as SeatNo, &legs, now_ms)))
+            .collect())
+    }
+
+    /// The price new holds are quoted per category, in the catalog's order.
+    pub fn prices(&self, event_id: &str) -> Vec<(String, i64)> {
+        let Ok(event) = self.event(event_id) else {
+            return Vec::new();
+        };
+        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        ix.categories
+            .iter()
+            .map(|c| (c.name.clone(), c.price_minor))
+            .collect()
+    }
+}

@@ -1,0 +1,122 @@
+//! Health and verification: whether the hold store still commits, and the live index checked
+//! against the stores.
+
+use super::Inventory;
+use super::invariants;
+use crate::error::Error;
+use std::collections::HashMap;
+
+impl Inventory {
+    /// Whether the hold store still accepts changes.
+    pub fn is_healthy(&self) -> bool {
+        !self.inner.store.is_poisoned()
+    }
+
+    /// Every (event, seat label, leg) in two live holds at once — must be empty.
+    pub fn double_holds(&self) -> Vec<(String, String, u16)> {
+        let events: Vec<_> = self
+            .inner
+            .events
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let mut doubles = Vec::new();
+        for event in events {
+            let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            for (seat, leg) in ix.double_holds() {
+                doubles.push((
+                    ix.event_id.clone(),
+                    ix.seats[seat as usize].label.clone(),
+                    leg,
+                ));
+            }
+        }
+        doubles
+    }
+
+    /// Checks the live index against the stores and the hold invariants. A difference must
+    /// survive a second look a moment later, so a hold committing mid-check is not reported.
+    pub async fn verify(&self) -> Result<Vec<crate::store::check::Finding>, Error> {
+        let (first, expected_problems) = self.differences_once().await?;
+        let mut lasting = Vec::new();
+        if !first.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            let (second, _) = self.differences_once().await?;
+            lasting = first.into_iter().filter(|d| second.contains(d)).collect();
+        }
+        let mut findings = invariants::findings(&expected_problems);
+        findings.push(crate::store::check::Finding::from_problems(
+            "no seat-leg in two live holds (in memory)",
+            self.double_holds()
+                .into_iter()
+                .map(|(event, seat, leg)| format!("{event} {seat} leg {leg}"))
+                .collect(),
+        ));
+        findings.push(crate::store::check::Finding::from_problems(
+            "the seat index equals the stores",
+            lasting,
+        ));
+        Ok(findings)
+    }
+
+    async fn differences_once(&self) -> Result<(Vec<String>, invariants::Expected), Error> {
+        let store = self.inner.store.clone();
+        let live = tokio::task::spawn_blocking(move || store.live_holds())
+            .await
+            .map_err(Error::internal)??;
+        let expected = self
+            .inner
+            .db
+            .read(move |conn| invariants::expected(conn, &live))
+            .await?;
+        let ids: HashMap<u64, String> = self
+            .inner
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|e| (e.key, e.record.id.clone()))
+            .collect();
+        let events: Vec<_> = self
+            .inner
+            .events
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let mut differences = Vec::new();
+        for event in &events {
+            let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            differences.extend(invariants::differences(&ix, &ids, &expected));
+        }
+        let indexed: Vec<String> = self
+            .inner
+            .events
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        for id in expected.indexes.keys() {
+            if !indexed.contains(id) {
+                differences.push(format!(
+                    "event {id} is in the database but not in the index"
+                ));
+            }
+        }
+        Ok((differences, expected))
+    }
+
+    /// Whether the hold store knows a hold, live or ended.
+    pub async fn hold_known(&self, id: &str) -> bool {
+        let store = self.inner.store.clone();
+        let id = id.to_string();
+        matches!(
+            tokio::task::spawn_blocking(move || store.get(&id)).await,
+            Ok(Ok(Some(_)))
+        )
+    }
+}
