@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod listener;
 pub mod middleware;
+pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod problem;
@@ -25,8 +26,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
@@ -35,50 +35,9 @@ pub use state::Ops;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Rezerve API",
-        description = "Seat booking and dynamic pricing. Errors are RFC 9457 problem+json with a stable `code`; money is integer minor units with an ISO 4217 currency; times are RFC 3339 UTC.",
-    ),
-    modifiers(&BearerToken),
-    tags(
-        (name = "auth", description = "Sign up, sign in"),
-        (name = "users", description = "Account management (admin)"),
-        (name = "events", description = "The catalog"),
-        (name = "venues", description = "Reusable seat maps (admin)"),
-        (name = "holds", description = "Seat selection with a time limit"),
-        (name = "jobs", description = "The durable job queue (admin)"),
-        (name = "bookings", description = "The booking saga: book, pay, cancel"),
-        (name = "payments", description = "Payments, refunds and gateway callbacks"),
-        (name = "tickets", description = "Ticket codes and check-in"),
-        (name = "pricing", description = "Dynamic prices, their rules and history"),
-        (name = "notifications", description = "The email log (admin)"),
-        (name = "operations", description = "Health and metrics"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerToken;
-
-impl Modify for BearerToken {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
-
 /// The documented routes and the OpenAPI document generated from them.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(api::auth::register))
         .routes(routes!(api::auth::login))
         .routes(routes!(api::auth::me))
@@ -137,7 +96,7 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
         .merge(api)
         .merge(
             SwaggerUi::new("/api/docs")
-                .url("/api/openapi.json", openapi)
+                .external_url_unchecked("/api/openapi.json", openapi::finish(&openapi))
                 // Swagger UI would otherwise send the document's URL to validator.swagger.io.
                 .config(SwaggerConfig::default().validator_url("none")),
         )

@@ -7,14 +7,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations",
+#[utoipa::path(get, path = "/healthz", operation_id = "check_health", tag = "operations",
     responses((status = 200, description = "the process is up", body = String)))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Storage is open and writable.
-#[utoipa::path(get, path = "/readyz", tag = "operations",
+#[utoipa::path(get, path = "/readyz", operation_id = "check_readiness", tag = "operations",
     responses((status = 200, description = "ready to serve", body = String),
               (status = 503, description = "a store is not writable", body = Problem)))]
 pub async fn readyz(State(ops): State<Ops>) -> Response {
@@ -57,7 +57,7 @@ pub async fn readyz(State(ops): State<Ops>) -> Response {
 }
 
 /// Prometheus text format.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(get, path = "/metrics", operation_id = "get_metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format", body = String)))]
 pub async fn metrics(State(ops): State<Ops>) -> Response {
     (

@@ -8,6 +8,7 @@ mod bookings;
 mod catalog;
 mod cli;
 mod console;
+mod contract;
 mod edge;
 mod holds;
 mod jobs;

@@ -19,7 +19,7 @@ pub struct CheckReport {
 }
 
 /// Runs every invariant check against the live server.
-#[utoipa::path(get, path = "/api/v1/admin/check", tag = "operations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/check", operation_id = "run_admin_check", tag = "operations", security(("bearer" = ["admin"])),
     responses((status = 200, body = CheckReport), (status = 403, body = Problem)))]
 pub async fn check(State(ops): State<Ops>, _admin: AdminOnly) -> Result<Json<CheckReport>, Error> {
     let mut checks = ops

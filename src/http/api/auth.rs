@@ -29,7 +29,7 @@ pub struct Login {
 }
 
 /// Sign up as a customer (a `role` in the body is ignored) and get a token.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = Registration,
+#[utoipa::path(post, path = "/api/v1/auth/register", operation_id = "register", tag = "auth", request_body = Registration,
     responses((status = 201, body = Session), (status = 409, description = "email_taken or phone_taken", body = Problem),
               (status = 422, body = Problem)))]
 pub async fn register(
@@ -49,7 +49,7 @@ pub async fn register(
 
 /// Sign in; a wrong password and an unknown email get the same answer. Failed attempts are
 /// throttled per account and per client address (shared with the console's sign-in).
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
+#[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth", request_body = Login,
     responses((status = 200, body = Session), (status = 401, description = "invalid_credentials", body = Problem),
               (status = 403, description = "account_disabled", body = Problem),
               (status = 429, description = "too_many_attempts; Retry-After says how many seconds to wait", body = Problem)))]
@@ -69,7 +69,7 @@ pub async fn login(
 }
 
 /// The signed-in account.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/auth/me", operation_id = "get_current_user", tag = "auth", security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = User), (status = 401, body = Problem)))]
 pub async fn me(
     State(auth): State<Auth>,

@@ -21,7 +21,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// Books a live hold: a `pending_payment` booking with the hold's price snapshot, expiring
 /// with the hold. Accepts `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/bookings", tag = "bookings", request_body = BookRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/bookings", operation_id = "create_booking", tag = "bookings", request_body = BookRequest, security(("bearer" = ["customer", "staff", "admin"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "replays the first response to the same request")),
     responses((status = 201, body = BookingView), (status = 404, body = Problem),
               (status = 409, description = "hold_expired, hold_already_booked, idempotency_conflict", body = Problem),
@@ -89,7 +89,7 @@ fn parse_time_ms(field: &str, value: Option<&str>, v: &mut Validator) -> Option<
 }
 
 /// Bookings, newest first: a customer's own; anyone's for staff and admins.
-#[utoipa::path(get, path = "/api/v1/bookings", tag = "bookings", params(BookingQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/bookings", operation_id = "list_bookings", tag = "bookings", params(BookingQuery), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = Page<BookingView>), (status = 422, body = Problem)))]
 pub async fn list(
     State(bookings): State<Bookings>,
@@ -113,7 +113,7 @@ pub async fn list(
 }
 
 /// One booking (its owner, staff, admins; 404 for anyone else).
-#[utoipa::path(get, path = "/api/v1/bookings/{id}", tag = "bookings", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/bookings/{id}", operation_id = "get_booking", tag = "bookings", params(("id" = String, Path)), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = BookingView), (status = 404, body = Problem)))]
 pub async fn get(
     State(bookings): State<Bookings>,
@@ -126,9 +126,9 @@ pub async fn get(
 /// Pays a booking: 201 confirmed (tickets issued), 202 pending (a gateway will call back),
 /// 402 `payment_declined` (booking failed, seats released), 504 `payment_timeout`. The
 /// amount must equal the total (422). Accepts `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/payments", tag = "bookings", params(("id" = String, Path),
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/payments", operation_id = "pay_booking", tag = "bookings", params(("id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "replays the first response to the same request")),
-    request_body = PayRequest, security(("bearer" = [])),
+    request_body = PayRequest, security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 201, body = PaymentOutcome), (status = 202, body = PaymentOutcome),
               (status = 402, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "already_paid, booking_expired, booking_not_payable, payment_in_progress, idempotency_conflict", body = Problem),
@@ -171,7 +171,7 @@ pub async fn pay(
 }
 
 /// Cancels a booking (owner or admin): a paid one is refunded and its seats go back on sale.
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", operation_id = "cancel_booking", tag = "bookings", params(("id" = String, Path)), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = BookingView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, description = "booking_not_cancellable", body = Problem)))]
 pub async fn cancel(
@@ -183,7 +183,7 @@ pub async fn cancel(
 }
 
 /// One ticket per seat (and segment), each with its signed code.
-#[utoipa::path(get, path = "/api/v1/bookings/{id}/tickets", tag = "bookings", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/bookings/{id}/tickets", operation_id = "list_booking_tickets", tag = "bookings", params(("id" = String, Path)), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = Vec<TicketView>), (status = 404, body = Problem)))]
 pub async fn tickets(
     State(bookings): State<Bookings>,
@@ -194,7 +194,7 @@ pub async fn tickets(
 }
 
 /// Admits a ticket at the door, once.
-#[utoipa::path(post, path = "/api/v1/checkins", tag = "tickets", request_body = CheckinRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/checkins", operation_id = "check_in_ticket", tag = "tickets", request_body = CheckinRequest, security(("bearer" = ["staff", "admin"])),
     responses((status = 200, body = Admitted),
               (status = 409, description = "already_checked_in, ticket_void, wrong_event", body = Problem),
               (status = 422, description = "ticket_invalid: forged or garbled", body = Problem)))]
@@ -218,7 +218,7 @@ pub struct PublicKey {
 }
 
 /// The public key door scanners verify ticket codes with, offline.
-#[utoipa::path(get, path = "/api/v1/tickets/public-key", tag = "tickets",
+#[utoipa::path(get, path = "/api/v1/tickets/public-key", operation_id = "get_ticket_public_key", tag = "tickets",
     responses((status = 200, body = PublicKey)))]
 pub async fn public_key(State(bookings): State<Bookings>) -> Json<PublicKey> {
     Json(PublicKey {
@@ -236,7 +236,7 @@ pub struct EventCancelled {
 }
 
 /// Cancels an event: every booking cancelled and refunded, every holder notified.
-#[utoipa::path(post, path = "/api/v1/events/{id}/cancel", tag = "events", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/events/{id}/cancel", operation_id = "cancel_event", tag = "events", params(("id" = String, Path)), security(("bearer" = ["admin"])),
     responses((status = 200, body = EventCancelled), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn cancel_event(
     State(bookings): State<Bookings>,

@@ -52,7 +52,7 @@ fn non_empty(s: Option<String>) -> Option<String> {
 }
 
 /// Events by start time, each with availability counts and current prices per category.
-#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventQuery),
+#[utoipa::path(get, path = "/api/v1/events", operation_id = "list_events", tag = "events", params(EventQuery),
     responses((status = 200, body = Page<EventView>), (status = 422, body = Problem)))]
 pub async fn list(
     State(catalog): State<Catalog>,
@@ -75,7 +75,7 @@ pub async fn list(
 }
 
 /// One event with current prices and availability.
-#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/events/{id}", operation_id = "get_event", tag = "events", params(("id" = String, Path)),
     responses((status = 200, body = EventView), (status = 404, body = Problem)))]
 pub async fn get(
     State(catalog): State<Catalog>,
@@ -85,7 +85,7 @@ pub async fn get(
 }
 
 /// Creates an event with its seat map (or a venue's) and base prices per category.
-#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = CreateEvent, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/events", operation_id = "create_event", tag = "events", request_body = CreateEvent, security(("bearer" = ["admin"])),
     responses((status = 201, body = EventView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(catalog): State<Catalog>,
@@ -99,8 +99,8 @@ pub async fn create(
 }
 
 /// Edits an event: name, description, times, base prices, general-admission capacity.
-#[utoipa::path(patch, path = "/api/v1/events/{id}", tag = "events", params(("id" = String, Path)),
-    request_body = EventPatch, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/events/{id}", operation_id = "update_event", tag = "events", params(("id" = String, Path)),
+    request_body = EventPatch, security(("bearer" = ["admin"])),
     responses((status = 200, body = EventView), (status = 404, body = Problem),
               (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
@@ -113,8 +113,8 @@ pub async fn update(
 }
 
 /// Deletes an event while nothing is held or sold (cancel it otherwise).
-#[utoipa::path(delete, path = "/api/v1/events/{id}", tag = "events", params(("id" = String, Path)),
-    security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/events/{id}", operation_id = "delete_event", tag = "events", params(("id" = String, Path)),
+    security(("bearer" = ["admin"])),
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn delete(
     State(catalog): State<Catalog>,
@@ -136,7 +136,7 @@ pub struct SegmentQuery {
 }
 
 /// Every seat with its status and current price.
-#[utoipa::path(get, path = "/api/v1/events/{id}/seats", tag = "events",
+#[utoipa::path(get, path = "/api/v1/events/{id}/seats", operation_id = "get_seat_map", tag = "events",
     params(("id" = String, Path), SegmentQuery),
     responses((status = 200, body = SeatsView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn seats(
@@ -165,8 +165,8 @@ pub struct UnblockSeats {
 }
 
 /// Takes seats off sale with a reason (broken seat, camera position, house seats).
-#[utoipa::path(post, path = "/api/v1/events/{id}/seats/block", tag = "events", params(("id" = String, Path)),
-    request_body = BlockSeats, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/events/{id}/seats/block", operation_id = "block_seats", tag = "events", params(("id" = String, Path)),
+    request_body = BlockSeats, security(("bearer" = ["admin"])),
     responses((status = 200, description = "the seats now", body = SeatsView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn block(
     State(catalog): State<Catalog>,
@@ -182,8 +182,8 @@ pub async fn block(
 }
 
 /// Puts blocked seats back on sale.
-#[utoipa::path(post, path = "/api/v1/events/{id}/seats/unblock", tag = "events", params(("id" = String, Path)),
-    request_body = UnblockSeats, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/events/{id}/seats/unblock", operation_id = "unblock_seats", tag = "events", params(("id" = String, Path)),
+    request_body = UnblockSeats, security(("bearer" = ["admin"])),
     responses((status = 200, description = "the seats now", body = SeatsView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn unblock(
     State(catalog): State<Catalog>,

@@ -16,9 +16,9 @@ use serde::Deserialize;
 /// Holds seats: by label, or by quantity and category (best available, or general
 /// admission). All or nothing; the quoted prices hold until `expires_at`. Accepts
 /// `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/events/{id}/holds", tag = "holds", params(("id" = String, Path),
+#[utoipa::path(post, path = "/api/v1/events/{id}/holds", operation_id = "create_hold", tag = "holds", params(("id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "replays the first response to the same request")),
-    request_body = HoldRequest, security(("bearer" = [])),
+    request_body = HoldRequest, security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 201, body = HoldView),
               (status = 409, description = "seat_unavailable: names the seats that were taken; nothing is held", body = Problem),
               (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -56,7 +56,7 @@ pub async fn create(
 }
 
 /// A live hold (its holder, or staff); 404 once expired or released.
-#[utoipa::path(get, path = "/api/v1/holds/{id}", tag = "holds", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/holds/{id}", operation_id = "get_hold", tag = "holds", params(("id" = String, Path)), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = HoldView), (status = 404, body = Problem)))]
 pub async fn get(
     State(inventory): State<Inventory>,
@@ -74,8 +74,8 @@ pub struct Extend {
 }
 
 /// Pushes a hold's expiry further, up to its maximum lifetime.
-#[utoipa::path(post, path = "/api/v1/holds/{id}/extend", tag = "holds", params(("id" = String, Path)),
-    request_body = Extend, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/holds/{id}/extend", operation_id = "extend_hold", tag = "holds", params(("id" = String, Path)),
+    request_body = Extend, security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = HoldView), (status = 404, body = Problem),
               (status = 409, description = "hold_expired or hold_lifetime_exceeded", body = Problem)))]
 pub async fn extend(
@@ -88,7 +88,7 @@ pub async fn extend(
 }
 
 /// Releases a hold now; its seats are available at once.
-#[utoipa::path(delete, path = "/api/v1/holds/{id}", tag = "holds", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/holds/{id}", operation_id = "release_hold", tag = "holds", params(("id" = String, Path)), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn release(
     State(inventory): State<Inventory>,

@@ -21,7 +21,7 @@ pub struct JobQuery {
 }
 
 /// Jobs, newest first.
-#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/jobs", operation_id = "list_jobs", tag = "jobs", params(JobQuery), security(("bearer" = ["admin"])),
     responses((status = 200, body = Page<JobRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(jobs): State<Jobs>,
@@ -53,7 +53,7 @@ pub async fn list(
 }
 
 /// One job.
-#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", operation_id = "get_job", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = ["admin"])),
     responses((status = 200, body = JobRow), (status = 404, body = Problem)))]
 pub async fn get(
     State(jobs): State<Jobs>,
@@ -64,7 +64,7 @@ pub async fn get(
 }
 
 /// Queues a dead job again with fresh attempts.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", operation_id = "retry_job", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = ["admin"])),
     responses((status = 200, body = JobRow), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn retry(
     State(jobs): State<Jobs>,

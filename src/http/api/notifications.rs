@@ -28,7 +28,7 @@ pub struct NotificationQuery {
 }
 
 /// Emails, newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/notifications", operation_id = "list_notifications", tag = "notifications", params(NotificationQuery), security(("bearer" = ["admin"])),
     responses((status = 200, body = Page<NotificationRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(notifier): State<Notifier>,
@@ -54,8 +54,8 @@ pub async fn list(
 }
 
 /// Sends a failed or dead email again; a sent one is 409 `already_sent`.
-#[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", tag = "notifications", params(("id" = String, Path)),
-    security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", operation_id = "retry_notification", tag = "notifications", params(("id" = String, Path)),
+    security(("bearer" = ["admin"])),
     responses((status = 200, body = NotificationRow), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn retry(
     State(notifier): State<Notifier>,

@@ -26,7 +26,7 @@ pub struct PaymentQuery {
 }
 
 /// Payments (with their refunds), newest first: a customer's own; all for staff.
-#[utoipa::path(get, path = "/api/v1/payments", tag = "payments", params(PaymentQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/payments", operation_id = "list_payments", tag = "payments", params(PaymentQuery), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = Page<PaymentRow>), (status = 422, body = Problem)))]
 pub async fn list(
     State(bookings): State<Bookings>,
@@ -51,7 +51,7 @@ pub async fn list(
 }
 
 /// One payment.
-#[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "payments", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/payments/{id}", operation_id = "get_payment", tag = "payments", params(("id" = String, Path)), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = PaymentRow), (status = 404, body = Problem)))]
 pub async fn get(
     State(bookings): State<Bookings>,
@@ -64,7 +64,7 @@ pub async fn get(
 /// A gateway's callback: `{event_id, payment_id, status: "succeeded"|"declined", reason?}`
 /// signed with `Rezerve-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. A bad or stale
 /// signature is 401 and changes nothing; the same callback twice changes nothing again.
-#[utoipa::path(post, path = "/api/v1/payments/webhooks/{provider}", tag = "payments", params(("provider" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/payments/webhooks/{provider}", operation_id = "receive_payment_webhook", tag = "payments", params(("provider" = String, Path)),
     responses((status = 200, body = WebhookResult), (status = 401, description = "invalid_signature", body = Problem),
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn webhook(

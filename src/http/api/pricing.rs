@@ -21,7 +21,7 @@ pub struct HistoryQuery {
 
 /// Current price per category, the range it moves in (floor, cap), the next step up and
 /// at what occupancy it comes, and the price history (newest first).
-#[utoipa::path(get, path = "/api/v1/events/{id}/prices", tag = "pricing", params(("id" = String, Path), HistoryQuery),
+#[utoipa::path(get, path = "/api/v1/events/{id}/prices", operation_id = "get_event_prices", tag = "pricing", params(("id" = String, Path), HistoryQuery),
     responses((status = 200, body = PricesView), (status = 404, body = Problem)))]
 pub async fn prices(
     State(pricing): State<Pricing>,
@@ -33,7 +33,7 @@ pub async fn prices(
 }
 
 /// The rules per event category.
-#[utoipa::path(get, path = "/api/v1/pricing/rules", tag = "pricing", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/pricing/rules", operation_id = "get_pricing_rules", tag = "pricing", security(("bearer" = ["admin"])),
     responses((status = 200, body = BTreeMap<String, Rule>), (status = 403, body = Problem)))]
 pub async fn rules(
     State(pricing): State<Pricing>,
@@ -44,7 +44,7 @@ pub async fn rules(
 
 /// Replaces the rules of the categories given (`{"concert": {...}}`); affected events are
 /// repriced. A cap below the floor, negative factors or unknown categories are 422.
-#[utoipa::path(put, path = "/api/v1/pricing/rules", tag = "pricing", request_body = BTreeMap<String, Rule>, security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/pricing/rules", operation_id = "replace_pricing_rules", tag = "pricing", request_body = BTreeMap<String, Rule>, security(("bearer" = ["admin"])),
     responses((status = 200, body = BTreeMap<String, Rule>), (status = 422, body = Problem)))]
 pub async fn put_rules(
     State(pricing): State<Pricing>,
@@ -55,8 +55,8 @@ pub async fn put_rules(
 }
 
 /// Gives one event its own rule.
-#[utoipa::path(put, path = "/api/v1/events/{id}/pricing", tag = "pricing", params(("id" = String, Path)),
-    request_body = Rule, security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/events/{id}/pricing", operation_id = "set_event_pricing_rule", tag = "pricing", params(("id" = String, Path)),
+    request_body = Rule, security(("bearer" = ["admin"])),
     responses((status = 200, body = PricesView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn put_event_rule(
     State(pricing): State<Pricing>,
@@ -68,8 +68,8 @@ pub async fn put_event_rule(
 }
 
 /// Removes an event's own rule: its category's applies again.
-#[utoipa::path(delete, path = "/api/v1/events/{id}/pricing", tag = "pricing", params(("id" = String, Path)),
-    security(("bearer" = [])), responses((status = 200, body = PricesView), (status = 404, body = Problem)))]
+#[utoipa::path(delete, path = "/api/v1/events/{id}/pricing", operation_id = "delete_event_pricing_rule", tag = "pricing", params(("id" = String, Path)),
+    security(("bearer" = ["admin"])), responses((status = 200, body = PricesView), (status = 404, body = Problem)))]
 pub async fn delete_event_rule(
     State(pricing): State<Pricing>,
     _admin: AdminOnly,
@@ -101,7 +101,7 @@ pub struct Preview {
 }
 
 /// A category's rule as points (occupancy → price) for a base price, for drawing.
-#[utoipa::path(get, path = "/api/v1/pricing/preview", tag = "pricing", params(PreviewQuery),
+#[utoipa::path(get, path = "/api/v1/pricing/preview", operation_id = "preview_pricing_rule", tag = "pricing", params(PreviewQuery),
     responses((status = 200, body = Preview), (status = 422, body = Problem)))]
 pub async fn preview(
     State(pricing): State<Pricing>,

@@ -19,8 +19,8 @@ pub struct HistoryQuery {
 }
 
 /// Every status change of one seat, oldest first: when, from, to, by which hold or booking.
-#[utoipa::path(get, path = "/api/v1/events/{id}/seats/{label}/history", tag = "events",
-    params(("id" = String, Path), ("label" = String, Path), HistoryQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/events/{id}/seats/{label}/history", operation_id = "get_seat_history", tag = "events",
+    params(("id" = String, Path), ("label" = String, Path), HistoryQuery), security(("bearer" = ["staff", "admin"])),
     responses((status = 200, body = Page<SeatHistoryEntry>), (status = 404, body = Problem)))]
 pub async fn history(
     State(catalog): State<Catalog>,

@@ -25,7 +25,7 @@ pub struct UserQuery {
 }
 
 /// Accounts, oldest first.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "list_users", tag = "users", params(UserQuery), security(("bearer" = ["admin"])),
     responses((status = 200, body = Page<User>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list(
     State(auth): State<Auth>,
@@ -41,7 +41,7 @@ pub async fn list(
 }
 
 /// Creates an account of any role.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "users", request_body = NewUser, security(("bearer" = ["admin"])),
     responses((status = 201, body = User), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(auth): State<Auth>,
@@ -52,7 +52,7 @@ pub async fn create(
 }
 
 /// One account.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "get_user", tag = "users", params(("id" = String, Path)), security(("bearer" = ["admin"])),
     responses((status = 200, body = User), (status = 404, body = Problem)))]
 pub async fn get(
     State(auth): State<Auth>,
@@ -64,8 +64,8 @@ pub async fn get(
 
 /// Changes name, phone, role, password or disabled; role changes, disabling and new
 /// passwords sign the account out everywhere.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
-    request_body = UserPatch, security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "update_user", tag = "users", params(("id" = String, Path)),
+    request_body = UserPatch, security(("bearer" = ["admin"])),
     responses((status = 200, body = User), (status = 404, body = Problem),
               (status = 409, description = "last_admin", body = Problem), (status = 422, body = Problem)))]
 pub async fn update(

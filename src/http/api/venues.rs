@@ -20,7 +20,7 @@ pub struct VenueQuery {
 }
 
 /// Venues, oldest first.
-#[utoipa::path(get, path = "/api/v1/venues", tag = "venues", params(VenueQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/venues", operation_id = "list_venues", tag = "venues", params(VenueQuery), security(("bearer" = ["admin"])),
     responses((status = 200, body = Page<VenueView>), (status = 403, body = Problem)))]
 pub async fn list(
     State(catalog): State<Catalog>,
@@ -32,7 +32,7 @@ pub async fn list(
 }
 
 /// Creates a venue with a seat map or general-admission capacity.
-#[utoipa::path(post, path = "/api/v1/venues", tag = "venues", request_body = CreateVenue, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/venues", operation_id = "create_venue", tag = "venues", request_body = CreateVenue, security(("bearer" = ["admin"])),
     responses((status = 201, body = VenueView), (status = 422, body = Problem)))]
 pub async fn create(
     State(catalog): State<Catalog>,
@@ -46,7 +46,7 @@ pub async fn create(
 }
 
 /// One venue with its seat map.
-#[utoipa::path(get, path = "/api/v1/venues/{id}", tag = "venues", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/venues/{id}", operation_id = "get_venue", tag = "venues", params(("id" = String, Path)), security(("bearer" = ["admin"])),
     responses((status = 200, body = VenueView), (status = 404, body = Problem)))]
 pub async fn get(
     State(catalog): State<Catalog>,

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Checks the served OpenAPI document the way a client generator would see it.
+
+    python3 tests/kiosk/validate.py http://127.0.0.1:8080/api/openapi.json   (or a file)
+
+Fails (exit 1, one line per finding) unless the document is valid OpenAPI 3.1
+(openapi-spec-validator), every operationId is unique and reads as a method name
+(`list_events`, `pay_booking`), and every error response is application/problem+json.
+"""
+
+import json
+import re
+import sys
+import urllib.request
+
+from openapi_spec_validator import validate
+
+METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+OPERATION_ID = re.compile(r"^[a-z]+(_[a-z]+)*$")
+
+
+def load(source):
+    if source.startswith(("http://", "https://")):
+        with urllib.request.urlopen(source, timeout=30) as response:
+            return json.load(response)
+    with open(source, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def findings(doc):
+    try:
+        validate(doc)
+    except Exception as e:  # the validator raises one of several error types
+        yield f"not valid OpenAPI: {str(e).splitlines()[0]}"
+    if not str(doc.get("openapi", "")).startswith("3.1"):
+        yield f"openapi is {doc.get('openapi')!r}, not 3.1.x"
+    seen = {}
+    for path, item in doc.get("paths", {}).items():
+        for method, op in item.items():
+            if method not in METHODS:
+                continue
+            where = f"{method.upper()} {path}"
+            op_id = op.get("operationId")
+            if not op_id:
+                yield f"{where}: no operationId"
+            elif not OPERATION_ID.match(op_id):
+                yield f"{where}: operationId {op_id!r} is not snake_case"
+            elif op_id in seen:
+                yield f"{where}: operationId {op_id!r} also names {seen[op_id]}"
+            else:
+                seen[op_id] = where
+            for status, response in op.get("responses", {}).items():
+                if not response.get("description"):
+                    yield f"{where} {status}: no description"
+                if status[0] in "45" and list(response.get("content", {})) != [
+                    "application/problem+json"
+                ]:
+                    yield f"{where} {status}: error body is not application/problem+json"
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    problems = list(findings(load(sys.argv[1])))
+    for p in problems:
+        print(p)
+    if problems:
+        sys.exit(1)
+    print("the OpenAPI document is valid")
+
+
+if __name__ == "__main__":
+    main()
