@@ -144,6 +144,7 @@ pub struct App {
     pricing: Pricing,
     notifier: Notifier,
     jobs: Jobs,
+    tls: Option<crate::tls::TlsSetup>,
     stop: CancellationToken,
     tasks: TaskTracker,
     _lock: DataDirLock,
@@ -165,6 +166,11 @@ impl App {
         .await
         .map_err(Error::internal)??;
         let stores = OpenedStores::open(&config).await?;
+        // A bad certificate stops start-up here, before anything is served.
+        let tls_config = config.clone();
+        let tls = tokio::task::spawn_blocking(move || crate::tls::load(&tls_config))
+            .await
+            .map_err(Error::internal)??;
         let redb_path = store::redb_path(&config.storage.data_dir);
         let holds = tokio::task::spawn_blocking(move || HoldDb::open(&redb_path))
             .await
@@ -220,6 +226,7 @@ impl App {
             pricing,
             notifier,
             jobs,
+            tls,
             stop: CancellationToken::new(),
             tasks: TaskTracker::new(),
             _lock: lock,
@@ -244,6 +251,12 @@ impl App {
     /// Dynamic pricing.
     pub fn pricing(&self) -> &Pricing {
         &self.pricing
+    }
+
+    /// How this app speaks TLS, if it does (its certificate's fingerprint for `serve` to
+    /// print).
+    pub fn tls(&self) -> Option<&crate::tls::TlsSetup> {
+        self.tls.as_ref()
     }
 
     /// The job queue; register handlers before `serve`.
@@ -286,7 +299,7 @@ impl App {
                 metrics: metrics.clone(),
             },
             console: crate::http::admin::ConsoleEdge {
-                secure_cookies: false,
+                secure_cookies: self.tls.is_some(),
             },
             dashboard: crate::dashboard::Dashboard::new(
                 self.core.sqlite.clone(),
@@ -339,6 +352,11 @@ impl App {
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, data_dir = %self.core.config.storage.data_dir.display(), "serving");
         }
+        let listener = match &self.tls {
+            Some(tls) => crate::http::listener::ServeListener::tls(listener, tls.acceptor.clone())
+                .map_err(|e| Error::internal(format!("cannot serve TLS: {e}")))?,
+            None => crate::http::listener::ServeListener::Plain(listener),
+        };
         let stop = self.stop.clone();
         let served = axum::serve(
             listener,

@@ -43,6 +43,25 @@ pub struct ServerConfig {
     pub request_timeout_seconds: u64,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// `off` (plain HTTP) or `self-signed` (a certificate generated once into the data dir).
+    pub tls: TlsMode,
+    /// A PEM certificate chain; with `tls_key`, serves TLS with the operator's certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `tls_cert`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// Whether and how the server speaks TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// Plain HTTP, unless `tls_cert`/`tls_key` are set.
+    #[default]
+    Off,
+    /// A self-signed certificate for this box's hostnames, generated into the data dir.
+    SelfSigned,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +70,9 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             request_timeout_seconds: 30,
             max_body_bytes: 1024 * 1024,
+            tls: TlsMode::Off,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -336,6 +358,21 @@ impl Config {
         }
         if self.server.max_body_bytes < 1024 {
             return invalid("server.max_body_bytes", "must be at least 1024");
+        }
+        match (&self.server.tls_cert, &self.server.tls_key) {
+            (Some(_), None) => {
+                return invalid("server.tls_key", "is required with server.tls_cert");
+            }
+            (None, Some(_)) => {
+                return invalid("server.tls_cert", "is required with server.tls_key");
+            }
+            (Some(_), Some(_)) if self.server.tls == TlsMode::SelfSigned => {
+                return invalid(
+                    "server.tls",
+                    "choose either \"self-signed\" or server.tls_cert/server.tls_key, not both",
+                );
+            }
+            _ => {}
         }
         if self.storage.data_dir.as_os_str().is_empty() {
             return invalid("storage.data_dir", "must not be empty");

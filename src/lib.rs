@@ -34,6 +34,7 @@ pub mod seed;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 
 pub use app::App;
 pub use config::Config;

@@ -8,6 +8,7 @@ pub mod password;
 pub mod repo;
 pub mod role;
 pub mod session;
+pub mod setup;
 pub mod throttle;
 pub mod token;
 
@@ -52,6 +53,7 @@ pub struct Auth {
     access: Arc<RwLock<HashMap<String, CachedAccess>>>,
     throttle: Arc<LoginThrottle>,
     console: ConsoleConfig,
+    setup: Arc<std::sync::Mutex<Option<setup::SetupToken>>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +81,7 @@ impl Auth {
             access: Arc::new(RwLock::new(HashMap::new())),
             throttle: Arc::new(LoginThrottle::new(limits)),
             console,
+            setup: Arc::new(std::sync::Mutex::new(None)),
         }
     }
 

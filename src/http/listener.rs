@@ -1,5 +1,8 @@
 //! What `serve` listens with, and who is on the other end of a request.
 //!
+//! [`ServeListener`] is plain TCP or TLS over it. TLS handshakes run in their own tasks (with
+//! a time limit), so one slow or silent client never stalls the accept loop.
+//!
 //! The peer address reaches handlers as axum `ConnectInfo<PeerAddr>`; [`ClientAddr`] reads
 //! it without failing when a router is driven some other way (benches, `oneshot`), so the
 //! login throttle and the first-run check degrade to "unknown client" rather than a 500.
@@ -10,7 +13,96 @@ use axum::http::request::Parts;
 use axum::serve::IncomingStream;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use tokio::net::TcpListener;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_rustls::server::TlsStream;
+use tokio_util::either::Either;
+
+/// A client that has not finished its TLS handshake by then is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Finished handshakes waiting for the server to take them.
+const READY_QUEUE: usize = 64;
+
+/// The socket `serve` accepts on: plain, or TLS over TCP.
+pub enum ServeListener {
+    Plain(TcpListener),
+    Tls {
+        local: SocketAddr,
+        ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    },
+}
+
+impl ServeListener {
+    /// Serves TLS on `listener`: accepts in a task of its own that ends with the listener.
+    pub fn tls(
+        listener: TcpListener,
+        acceptor: tokio_rustls::TlsAcceptor,
+    ) -> std::io::Result<Self> {
+        let local = listener.local_addr()?;
+        let (tx, ready) = mpsc::channel(READY_QUEUE);
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    () = tx.closed() => break,
+                    accepted = listener.accept() => accepted,
+                };
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "cannot accept a connection");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            let _ = tx.send((tls, peer)).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                });
+            }
+        });
+        Ok(ServeListener::Tls { local, ready })
+    }
+}
+
+impl axum::serve::Listener for ServeListener {
+    type Io = Either<TcpStream, TlsStream<TcpStream>>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, SocketAddr) {
+        match self {
+            ServeListener::Plain(listener) => {
+                let (io, addr) = axum::serve::Listener::accept(listener).await;
+                (Either::Left(io), addr)
+            }
+            ServeListener::Tls { ready, .. } => match ready.recv().await {
+                Some((io, addr)) => (Either::Right(io), addr),
+                // The accept task only ends when this receiver is gone; never resolves.
+                None => std::future::pending().await,
+            },
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        match self {
+            ServeListener::Plain(listener) => listener.local_addr(),
+            ServeListener::Tls { local, .. } => Ok(*local),
+        }
+    }
+}
+
+impl Connected<IncomingStream<'_, ServeListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, ServeListener>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
 
 /// The remote address of a connection, as the router records it.
 #[derive(Debug, Clone, Copy)]

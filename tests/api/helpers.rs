@@ -21,6 +21,8 @@ pub struct TestApp {
     pub jobs: rezerve::jobs::Jobs,
     /// The served app's domain handles (its SQLite writer, for enqueueing beside it).
     pub core: rezerve::app::Core,
+    /// The first-run setup token `serve` would print (the data dir starts with no admin).
+    pub setup_token: Option<String>,
     stop: CancellationToken,
     server: Option<JoinHandle<Result<(), rezerve::Error>>>,
     pub data_dir: tempfile::TempDir,
@@ -122,6 +124,11 @@ impl TestApp {
             .await
             .expect("app builds");
         let (jobs, core) = (app.jobs().clone(), app.core().clone());
+        let setup_token = core
+            .auth
+            .open_first_run_setup()
+            .await
+            .expect("first-run check");
         let stop = CancellationToken::new();
         let server = tokio::spawn(app.serve(listener, stop.clone().cancelled_owned()));
         TestApp {
@@ -131,6 +138,7 @@ impl TestApp {
             config,
             jobs,
             core,
+            setup_token,
             stop,
             server: Some(server),
             data_dir,

@@ -43,7 +43,6 @@ fn safe_next(next: Option<&str>) -> String {
 
 /// `GET /admin/login`: the sign-in form, or straight on for someone signed in already.
 pub async fn show(
-    State(edge): State<ConsoleEdge>,
     State(auth): State<Auth>,
     client: ClientAddr,
     Query(query): Query<NextQuery>,
@@ -53,8 +52,15 @@ pub async fn show(
     if session::current(&mut parts, &auth).await?.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    let _ = (&edge, &client);
-    let setup_link = None;
+    // The link is a key to the first admin account: show it only to a browser on this
+    // machine (the operator who just started `serve`), never to the LAN.
+    let setup_link = if client.is_loopback() {
+        auth.pending_first_run_setup()
+            .await?
+            .map(|token| format!("/admin/setup?token={token}"))
+    } else {
+        None
+    };
     Ok(page(&LoginPage {
         chrome: Chrome::signed_out("Sign in"),
         email: String::new(),

@@ -31,6 +31,7 @@ pub mod login;
 pub mod nav;
 pub mod render;
 pub mod session;
+pub mod setup;
 
 use super::state::AppState;
 use axum::Router;
@@ -68,6 +69,10 @@ pub fn routes() -> Router<AppState> {
             page_route(get(login::show).post(login::submit)),
         )
         .route("/admin/logout", page_route(post(login::logout)))
+        .route(
+            "/admin/setup",
+            page_route(get(setup::show).post(setup::submit)),
+        )
         .route("/admin/assets/{file}", page_route(get(assets::asset)))
         .route("/admin/{*rest}", any(not_found))
         .layer(SetResponseHeaderLayer::if_not_present(

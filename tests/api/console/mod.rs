@@ -4,6 +4,7 @@
 
 mod assets;
 mod dashboard;
+mod first_run;
 mod forms;
 mod matrix;
 mod sessions;
