@@ -282,8 +282,6 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         let metrics = crate::telemetry::metrics_handle();
-        metrics::gauge!(crate::telemetry::PROCESS_START_TIME_SECONDS)
-            .set(time::OffsetDateTime::now_utc().unix_timestamp() as f64);
         let state = AppState {
             auth: self.core.auth.clone(),
             catalog: self.core.catalog.clone(),
@@ -297,6 +295,11 @@ impl App {
                 holds: self.holds.clone(),
                 inventory: self.inventory.clone(),
                 metrics: metrics.clone(),
+                gauges: crate::telemetry::gauges::Sources {
+                    jobs: self.jobs.clone(),
+                    inventory: self.inventory.clone(),
+                    data_dir: self.core.config.storage.data_dir.clone(),
+                },
             },
             console: crate::http::admin::ConsoleEdge {
                 secure_cookies: self.tls.is_some(),

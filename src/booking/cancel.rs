@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::jobs::{JobKind, queue};
 use crate::payment::repo::{insert_refund, succeeded_of};
 use crate::shutdown::CancellationToken;
+use crate::telemetry::record::{self, BookingOutcome};
 use rusqlite::Connection;
 use serde_json::json;
 use std::time::Duration;
@@ -115,6 +116,21 @@ fn cancel_in(
     }
 }
 
+impl Cancelled {
+    /// Counts the booking's end and its refund, once committed.
+    fn record(&self) {
+        let outcome = if self.was_sold {
+            BookingOutcome::Refunded
+        } else {
+            BookingOutcome::Cancelled
+        };
+        record::bookings_ended(outcome, 1);
+        if let Some(minor) = self.refund_minor {
+            record::refunded(minor, &self.booking.currency);
+        }
+    }
+}
+
 fn cancelled_payload(c: &Cancelled, reason: &str) -> serde_json::Value {
     json!({
         "booking_id": c.booking.id, "event_id": c.booking.event_id,
@@ -162,6 +178,7 @@ impl Bookings {
             })
             .await?;
         let (c, updated) = done;
+        c.record();
         self.give_back(&c).await?;
         tracing::info!(booking_id = %updated.id, status = updated.status.as_str(), "booking cancelled");
         Ok(view(&updated, &c.items))
@@ -230,6 +247,7 @@ impl Bookings {
                 Ok(done)
             })
             .await?;
+        cancelled.iter().for_each(Cancelled::record);
         for c in &cancelled {
             self.give_back(c).await?;
         }
@@ -257,6 +275,7 @@ impl Bookings {
                 Ok(expired)
             })
             .await?;
+        record::bookings_ended(BookingOutcome::Expired, expired.len());
         for hold_id in &expired {
             self.inventory.release_for_booking(hold_id).await?;
         }

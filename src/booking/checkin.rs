@@ -40,6 +40,12 @@ impl Bookings {
         caller: &Caller,
         request: CheckinRequest,
     ) -> Result<Admitted, Error> {
+        let answer = self.admit(caller, request).await;
+        crate::telemetry::record::check_in(&answer);
+        answer
+    }
+
+    async fn admit(&self, caller: &Caller, request: CheckinRequest) -> Result<Admitted, Error> {
         let claims = self.signer.verify(&request.code)?;
         if let Some(door) = &request.event_id
             && door != &claims.e

@@ -17,6 +17,7 @@ use crate::jobs::{JobKind, queue};
 use crate::payment::provider::{Charge, ChargeRequest, luhn_ok};
 use crate::payment::repo::{PaymentRow, insert_refund, settle};
 use crate::payment::webhook;
+use crate::telemetry::record::{self, BookingOutcome};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -263,6 +264,11 @@ impl Bookings {
         provider_ref: Option<String>,
     ) -> Result<(), Error> {
         let (payment, b, items) = self.payment_and_booking(payment_id).await?;
+        // Read before the sale ends the hold: the flow is timed from when it was taken.
+        let held_at_ms = self
+            .inventory
+            .live_hold(&b.hold_id)
+            .map(|h| h.created_at_ms);
         let now_ms = self.now_ms();
         let sold = match b.status {
             BookingStatus::PendingPayment if b.expires_at_ms > now_ms => {
@@ -284,12 +290,15 @@ impl Bookings {
                 let confirmed = self
                     .confirm(&payment, &b, &items, provider_ref.clone(), reason)
                     .await;
-                if let Err(e) = confirmed {
-                    // The booking changed under us (cancelled meanwhile) or the ticket index
-                    // refused a seat: give the seats back and the money too.
-                    tracing::warn!(booking_id = %b.id, error = %e, "confirmation refused; refunding");
-                    self.inventory.unsell(&lot(&b, &items));
-                    self.refund_late(&payment, &b, &items, provider_ref).await?;
+                match confirmed {
+                    Ok(()) => record_confirmed(&payment, &items, held_at_ms, self.now_ms()),
+                    Err(e) => {
+                        // The booking changed under us (cancelled meanwhile) or the ticket
+                        // index refused a seat: give the seats back and the money too.
+                        tracing::warn!(booking_id = %b.id, error = %e, "confirmation refused; refunding");
+                        self.inventory.unsell(&lot(&b, &items));
+                        self.refund_late(&payment, &b, &items, provider_ref).await?;
+                    }
                 }
                 Ok(())
             }
@@ -391,9 +400,10 @@ impl Bookings {
     ) -> Result<(), Error> {
         let now_ms = self.now_ms();
         let (payment_id, b, items) = (payment.id.clone(), b.clone(), items.to_vec());
-        self.db
+        let changed = self
+            .db
             .write(move |conn| {
-                settle(conn, &payment_id, "succeeded", None, now_ms)?;
+                let settled = settle(conn, &payment_id, "succeeded", None, now_ms)?;
                 conn.execute(
                     "UPDATE payments SET provider_ref = coalesce(?2, provider_ref) WHERE id = ?1",
                     rusqlite::params![payment_id, provider_ref],
@@ -401,15 +411,20 @@ impl Bookings {
                 let payment = crate::payment::repo::by_id(conn, &payment_id)?
                     .ok_or(Error::NotFound("payment"))?;
                 if payment.refund.is_some() {
-                    return Ok(());
+                    return Ok(LateRefund {
+                        settled,
+                        refund_minor: None,
+                        failed: false,
+                    });
                 }
                 let refund =
                     insert_refund(conn, &payment, "the seats were no longer available", now_ms)?;
                 let current = repo::by_id(conn, &b.id)?.ok_or(Error::NotFound("booking"))?;
-                if matches!(
+                let failed = matches!(
                     current.status,
                     BookingStatus::PendingPayment | BookingStatus::Expired
-                ) {
+                );
+                if failed {
                     repo::set_status(
                         conn,
                         &b.id,
@@ -431,9 +446,14 @@ impl Bookings {
                     &body,
                     now_ms,
                 )?;
-                Ok(())
+                Ok(LateRefund {
+                    settled,
+                    refund_minor: Some(refund.amount_minor),
+                    failed,
+                })
             })
             .await?;
+        changed.record(payment);
         tracing::warn!(payment_id = %payment.id, "payment refunded: seats no longer available");
         Ok(())
     }
@@ -445,18 +465,18 @@ impl Bookings {
         status: &'static str,
         reason: &str,
     ) -> Result<(), Error> {
-        let (_, b, items) = self.payment_and_booking(payment_id).await?;
+        let (payment, b, items) = self.payment_and_booking(payment_id).await?;
         let now_ms = self.now_ms();
         let (id, reason_owned, booking) = (payment_id.to_string(), reason.to_string(), b.clone());
-        let failed = self
+        let (settled, failed) = self
             .db
             .write(move |conn| {
                 if !settle(conn, &id, status, Some(&reason_owned), now_ms)? {
-                    return Ok(false);
+                    return Ok((false, false));
                 }
                 let current = repo::by_id(conn, &booking.id)?.ok_or(Error::NotFound("booking"))?;
                 if current.status != BookingStatus::PendingPayment {
-                    return Ok(false);
+                    return Ok((true, false));
                 }
                 repo::set_status(
                     conn,
@@ -477,10 +497,19 @@ impl Bookings {
                     &body,
                     now_ms,
                 )?;
-                Ok(true)
+                Ok((true, true))
             })
             .await?;
+        if settled {
+            record::payment_settled(
+                &payment.method,
+                status,
+                payment.amount_minor,
+                &payment.currency,
+            );
+        }
         if failed {
+            record::bookings_ended(BookingOutcome::Failed, 1);
             self.inventory.release_for_booking(&b.hold_id).await?;
             tracing::info!(booking_id = %b.id, reason, "payment failed; booking failed and seats released");
         }
@@ -490,6 +519,17 @@ impl Bookings {
     /// Applies a gateway's signed callback. Bad or stale signatures change nothing; the same
     /// callback twice changes nothing the second time.
     pub async fn webhook(
+        &self,
+        provider: &str,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> Result<WebhookResult, Error> {
+        let answer = self.take_callback(provider, signature, body).await;
+        crate::telemetry::record::webhook(&answer, |r| r.result.as_str());
+        answer
+    }
+
+    async fn take_callback(
         &self,
         provider: &str,
         signature: Option<&str>,
@@ -583,4 +623,46 @@ impl Bookings {
 
 fn provider_name() -> &'static str {
     "webhook"
+}
+
+/// What a late refund changed, for the metrics once it has committed.
+struct LateRefund {
+    /// The payment was settled as succeeded by this write (not before it).
+    settled: bool,
+    refund_minor: Option<i64>,
+    /// The booking failed by this write.
+    failed: bool,
+}
+
+impl LateRefund {
+    fn record(&self, payment: &PaymentRow) {
+        if self.settled {
+            record::payment_settled(
+                &payment.method,
+                "succeeded",
+                payment.amount_minor,
+                &payment.currency,
+            );
+        }
+        if let Some(minor) = self.refund_minor {
+            record::refunded(minor, &payment.currency);
+        }
+        if self.failed {
+            record::bookings_ended(BookingOutcome::Failed, 1);
+        }
+    }
+}
+
+/// A confirmed booking's payment, seats and flow time, once it has committed.
+fn record_confirmed(payment: &PaymentRow, items: &[ItemRow], held_at_ms: Option<i64>, now_ms: i64) {
+    record::payment_settled(
+        &payment.method,
+        "succeeded",
+        payment.amount_minor,
+        &payment.currency,
+    );
+    let seats = items.iter().map(|i| u64::from(i.quantity)).sum();
+    let flow = held_at_ms
+        .map(|at| std::time::Duration::from_millis(now_ms.saturating_sub(at).max(0) as u64));
+    record::booking_confirmed(seats, flow);
 }

@@ -56,10 +56,12 @@ pub async fn readyz(State(ops): State<Ops>) -> Response {
     }
 }
 
-/// Prometheus text format.
+/// Prometheus text format. Gauges read from the stores (queue depth, file sizes, disk)
+/// are refreshed first, so each scrape shows them as they are.
 #[utoipa::path(get, path = "/metrics", operation_id = "get_metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format", body = String)))]
 pub async fn metrics(State(ops): State<Ops>) -> Response {
+    crate::telemetry::gauges::refresh(&ops.gauges).await;
     (
         [(
             header::CONTENT_TYPE,

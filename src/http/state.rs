@@ -36,4 +36,6 @@ pub struct Ops {
     pub holds: HoldDb,
     pub inventory: Inventory,
     pub metrics: PrometheusHandle,
+    /// What the scrape reads its gauges from.
+    pub gauges: crate::telemetry::gauges::Sources,
 }

@@ -10,6 +10,7 @@ pub mod best_available;
 mod catalog_edits;
 mod counts;
 pub mod expiry;
+pub mod figures;
 pub mod hold;
 pub mod hold_store;
 pub mod invariants;

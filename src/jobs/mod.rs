@@ -3,6 +3,7 @@
 //! run idempotent handlers, retry with exponential backoff and park a job as dead after its
 //! last attempt. A kind with no handler yet simply waits in the table: nothing is dropped.
 
+pub mod depth;
 pub mod kind;
 pub mod queue;
 pub mod summary_repo;
@@ -144,6 +145,7 @@ impl Jobs {
         };
         let (id, kind) = (job.id, job.kind.clone());
         let span = tracing::info_span!("job", id, kind = %kind, attempt = job.attempts);
+        let started = std::time::Instant::now();
         let outcome = {
             let _entered = span.enter();
             tracing::debug!("running");
@@ -181,8 +183,7 @@ impl Jobs {
                 "queued"
             }
         };
-        metrics::counter!(crate::telemetry::JOBS_RUN_TOTAL, "kind" => kind.clone(), "status" => status)
-            .increment(1);
+        crate::telemetry::record::job_ran(&kind, status, started.elapsed());
         Ok(Some(Ran { id, kind, status }))
     }
 

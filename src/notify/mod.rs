@@ -393,6 +393,7 @@ impl Notifier {
             .write(move |conn| repo::record_attempt(conn, &id, status, error.as_deref(), now_ms))
             .await
             .map_err(|e| e.to_string())?;
+        crate::telemetry::record::email_attempt(&row.kind, status);
         outcome
     }
 

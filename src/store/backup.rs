@@ -90,7 +90,34 @@ pub fn backup(data_dir: &Path, out: &Path) -> Result<Manifest, Error> {
     if result.is_err() {
         let _ = fs::remove_file(&partial);
     }
-    result.map(|()| manifest)
+    result?;
+    record_last_backup(data_dir, out);
+    Ok(manifest)
+}
+
+/// Where the time of the last finished backup is kept, for the server's metrics: the
+/// backup runs in another process (the CLI), so the data dir is what they share.
+fn last_backup_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("last-backup")
+}
+
+/// Notes that a backup finished now. A failure here is logged and nothing more: the backup
+/// itself is good, only the "no backup for a day" alert may then fire early.
+fn record_last_backup(data_dir: &Path, out: &Path) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let note = format!("{now}\n{}\n", out.display());
+    let partial = last_backup_path(data_dir).with_extension("partial");
+    let written =
+        fs::write(&partial, note).and_then(|()| fs::rename(&partial, last_backup_path(data_dir)));
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "cannot record the backup's time for the metrics");
+    }
+}
+
+/// When the last backup of `data_dir` finished, in Unix seconds, if one ever did. Blocking.
+pub fn last_backup_at(data_dir: &Path) -> Option<i64> {
+    let note = fs::read_to_string(last_backup_path(data_dir)).ok()?;
+    note.lines().next()?.trim().parse().ok()
 }
 
 /// Restores `file` into `data_dir`, which must be stopped and, unless `force`, hold no

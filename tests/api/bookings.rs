@@ -5,7 +5,7 @@
 //!
 //! The fixtures below speak the bookings API; each submodule owns one capability.
 
-mod binary;
+pub(crate) mod binary;
 mod cancel;
 mod check;
 mod checkin;

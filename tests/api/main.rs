@@ -14,3 +14,4 @@ mod holds;
 mod jobs;
 mod notifications;
 mod pricing;
+mod telemetry;

@@ -146,8 +146,8 @@ pub async fn pay_keyed(
         .await
 }
 
-/// Buys `seats` on the real binary as `token`; returns the booking.
-pub async fn buy(server: &Server, token: &str, event: &str, seats: &[&str]) -> Value {
+/// Holds `seats` on the real binary as `token` and books them, unpaid; returns the booking.
+pub async fn book(server: &Server, token: &str, event: &str, seats: &[&str]) -> Value {
     let held = server
         .post(
             &format!("/api/v1/events/{event}/holds"),
@@ -164,12 +164,18 @@ pub async fn buy(server: &Server, token: &str, event: &str, seats: &[&str]) -> V
         )
         .await;
     booked.assert_status(201);
-    let id = text(&booked.body, "id");
+    booked.body
+}
+
+/// Buys `seats` on the real binary as `token`; returns the booking.
+pub async fn buy(server: &Server, token: &str, event: &str, seats: &[&str]) -> Value {
+    let booked = book(server, token, event, seats).await;
+    let id = text(&booked, "id");
     let paid = server
         .post(
             &format!("/api/v1/bookings/{id}/payments"),
             Some(token),
-            card(CARD_OK, total(&booked.body)),
+            card(CARD_OK, total(&booked)),
         )
         .await;
     paid.assert_status(201);

@@ -1,0 +1,157 @@
+//! Gauges read at scrape time: the queue's depth, store and disk sizes, the last backup,
+//! the seat index's size and the process's own figures. Reading them when Prometheus asks
+//! costs one grouped count and a few `stat` calls per scrape, and never shows a stale value.
+//!
+//! The `metrics` recorder is process-global, so in a process that runs several apps (the
+//! test suite) the last app scraped sets these; a deployed process runs one.
+
+use super::names::*;
+use crate::inventory::Inventory;
+use crate::jobs::{JobKind, Jobs};
+use metrics::gauge;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// What the scrape reads from.
+#[derive(Clone)]
+pub struct Sources {
+    pub jobs: Jobs,
+    pub inventory: Inventory,
+    pub data_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Sources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sources({})", self.data_dir.display())
+    }
+}
+
+/// Sets every scrape-time gauge. A source that cannot be read keeps its last value and is
+/// logged; the scrape itself still answers.
+pub async fn refresh(sources: &Sources) {
+    refresh_queue(&sources.jobs).await;
+    let size = sources.inventory.index_size();
+    gauge!(INVENTORY_INDEX_EVENTS).set(size.events as f64);
+    gauge!(INVENTORY_INDEX_SEATS).set(size.seats as f64);
+    let dir = sources.data_dir.clone();
+    if tokio::task::spawn_blocking(move || refresh_files(&dir))
+        .await
+        .is_err()
+    {
+        tracing::warn!("metrics: reading the data dir's figures failed");
+    }
+}
+
+/// Sets queued, running and dead per kind: every known kind, so one that drains to zero
+/// reads 0 rather than its last non-zero value.
+async fn refresh_queue(jobs: &Jobs) {
+    let depth = match jobs.depth().await {
+        Ok(depth) => depth,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot count jobs");
+            return;
+        }
+    };
+    let count = |kind: &str, status: &str| -> f64 {
+        depth
+            .iter()
+            .filter(|d| super::record::job_kind(&d.kind) == kind && d.status == status)
+            .map(|d| d.count as f64)
+            .sum()
+    };
+    let kinds = JobKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .chain(std::iter::once("other"));
+    for kind in kinds {
+        gauge!(JOBS_QUEUED, "kind" => kind).set(count(kind, "queued"));
+        gauge!(JOBS_RUNNING, "kind" => kind).set(count(kind, "running"));
+        gauge!(JOBS_DEAD, "kind" => kind).set(count(kind, "dead"));
+    }
+}
+
+/// File sizes, free disk, the last backup and the process. Blocking.
+fn refresh_files(dir: &Path) {
+    let size = |path: PathBuf| {
+        std::fs::metadata(path)
+            .map(|m| m.len() as f64)
+            .unwrap_or(0.0)
+    };
+    let db = crate::store::sqlite_path(dir);
+    gauge!(STORE_SQLITE_WAL_BYTES).set(size(wal_path(&db)));
+    gauge!(STORE_SQLITE_BYTES).set(size(db));
+    gauge!(STORE_HOLDS_BYTES).set(size(crate::store::redb_path(dir)));
+    match rustix::fs::statvfs(dir) {
+        Ok(fs) => {
+            gauge!(STORE_DISK_FREE_BYTES).set((fs.f_bavail * fs.f_frsize) as f64);
+            gauge!(STORE_DISK_SIZE_BYTES).set((fs.f_blocks * fs.f_frsize) as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot read free disk space"),
+    }
+    let backup = crate::store::backup::last_backup_at(dir).unwrap_or(0);
+    gauge!(STORE_LAST_BACKUP_TIMESTAMP_SECONDS).set(backup as f64);
+    refresh_process();
+}
+
+fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// The process collector's figures (memory, CPU, descriptors, threads, start time), then
+/// uptime and the memory limit it does not give.
+fn refresh_process() {
+    let collector = process_collector();
+    collector.collect();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
+    gauge!(PROCESS_UPTIME_SECONDS).set((now - started_at()).max(0.0));
+    if let Some(limit) = memory_limit() {
+        gauge!(PROCESS_MEMORY_LIMIT_BYTES).set(limit as f64);
+    }
+}
+
+/// The one process collector, described on first use.
+pub(super) fn process_collector() -> &'static metrics_process::Collector {
+    static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(|| {
+        let collector = metrics_process::Collector::new(PROCESS_PREFIX);
+        collector.describe();
+        collector
+    })
+}
+
+/// When this process started, Unix seconds: taken on first call (at start-up, from
+/// `metrics_handle`), which is close enough for an uptime counted in minutes and days.
+pub(super) fn started_at() -> f64 {
+    static STARTED: OnceLock<f64> = OnceLock::new();
+    *STARTED.get_or_init(|| time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9)
+}
+
+/// The cgroup v2 `memory.max` of this process (what systemd's `MemoryMax=` sets), else the
+/// machine's memory: the ceiling the "memory near the limit" alert compares against.
+fn memory_limit() -> Option<u64> {
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok();
+    let from_cgroup = cgroup
+        .as_deref()
+        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("0::")))
+        .and_then(|path| {
+            let file = Path::new("/sys/fs/cgroup")
+                .join(path.trim_start_matches('/'))
+                .join("memory.max");
+            std::fs::read_to_string(file).ok()
+        })
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let machine = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map(|kib| kib * 1024);
+    match (from_cgroup, machine) {
+        (Some(c), Some(m)) => Some(c.min(m)),
+        (c, m) => c.or(m),
+    }
+}

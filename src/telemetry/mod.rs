@@ -1,0 +1,71 @@
+//! Logs and metrics: the tracing subscriber, the Prometheus recorder, the name of every
+//! series ([`names`]), the typed functions the domains record through ([`record`]) and the
+//! gauges read at scrape time ([`gauges`]).
+//!
+//! Metric names follow `rezerve_<domain>_<what>_<unit>` and are declared in one place, so a
+//! dashboard author can read them all at once. Domain code never names a series itself: it
+//! calls one function of [`record`] after its change has committed.
+
+pub mod gauges;
+pub mod names;
+pub mod record;
+
+pub use names::*;
+
+use crate::config::{LogConfig, LogFormat};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+/// Installs the log subscriber once per process; later calls (tests) are no-ops.
+pub fn init_logging(config: &LogConfig) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let _ = match config.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Latency buckets for requests and jobs: sub-millisecond to a few seconds.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// Batch sizes are counts, not seconds.
+const BATCH_BUCKETS: [f64; 11] = [
+    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+];
+/// A customer picks seats, types a card number: seconds to the hold's time limit.
+const FLOW_BUCKETS: [f64; 11] = [
+    1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0,
+];
+
+/// The process's Prometheus recorder. The `metrics` facade is process-global by design, so
+/// every `App` in a process (tests start many) shares the one recorder installed first.
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&LATENCY_BUCKETS)
+                .expect("static bucket list is non-empty")
+                .set_buckets_for_metric(Matcher::Suffix("_batch_size".into()), &BATCH_BUCKETS)
+                .expect("static bucket list is non-empty")
+                .set_buckets_for_metric(Matcher::Full(BOOKING_FLOW_SECONDS.into()), &FLOW_BUCKETS)
+                .expect("static bucket list is non-empty")
+                .build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
+            }
+            gauges::started_at();
+            names::describe();
+            gauges::process_collector();
+            record::register_zeros();
+            handle
+        })
+        .clone()
+}

@@ -1,0 +1,215 @@
+//! Every series `/metrics` exports, named once: `rezerve_<domain>_<what>_<unit>`.
+//!
+//! A dashboard or alert author reads this file and nothing else; the dashboard test checks
+//! that every query names a series declared here. Labels are bounded sets (outcomes,
+//! reasons, kinds, currencies, route templates): event, booking or user ids never become
+//! label values, since each distinct value is a series Prometheus keeps forever. Per-event
+//! figures belong in the staff console.
+
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+
+// --- HTTP -----------------------------------------------------------------------------
+
+/// HTTP requests served, by method, route template and status.
+pub const HTTP_REQUESTS_TOTAL: &str = "rezerve_http_requests_total";
+/// HTTP request latency, by method and route template.
+pub const HTTP_REQUEST_DURATION_SECONDS: &str = "rezerve_http_request_duration_seconds";
+
+// --- Accounts and catalog ---------------------------------------------------------------
+
+/// Logins, by outcome (`ok`, `invalid`, `disabled`).
+pub const AUTH_LOGINS_TOTAL: &str = "rezerve_auth_logins_total";
+/// Accounts created, by role.
+pub const AUTH_USERS_CREATED_TOTAL: &str = "rezerve_auth_users_created_total";
+/// Events created, by category.
+pub const CATALOG_EVENTS_CREATED_TOTAL: &str = "rezerve_catalog_events_created_total";
+
+// --- Holds and the seat index -----------------------------------------------------------
+
+/// Seat holds created.
+pub const HOLDS_CREATED_TOTAL: &str = "rezerve_holds_created_total";
+/// Seat holds ended, by how (`released`, `expired`, `booked`).
+pub const HOLDS_ENDED_TOTAL: &str = "rezerve_holds_ended_total";
+/// Live seat holds.
+pub const HOLDS_ACTIVE: &str = "rezerve_holds_active";
+/// Holds refused because a seat was taken.
+pub const HOLDS_CONFLICTS_TOTAL: &str = "rezerve_holds_conflicts_total";
+/// Events whose seats the in-memory index holds.
+pub const INVENTORY_INDEX_EVENTS: &str = "rezerve_inventory_index_events";
+/// Seats (or, for general admission, categories) in the in-memory index.
+pub const INVENTORY_INDEX_SEATS: &str = "rezerve_inventory_index_seats";
+
+// --- Bookings, payments, check-in ------------------------------------------------------
+
+/// Bookings that reached an end state, by outcome (`confirmed`, `failed`, `expired`,
+/// `cancelled`, `refunded`).
+pub const BOOKING_OUTCOMES_TOTAL: &str = "rezerve_booking_outcomes_total";
+/// Seats and general-admission places sold (one per ticket issued).
+pub const BOOKING_SEATS_SOLD_TOTAL: &str = "rezerve_booking_seats_sold_total";
+/// From taking a hold to the booking's confirmation.
+pub const BOOKING_FLOW_SECONDS: &str = "rezerve_booking_flow_seconds";
+/// Money taken by succeeded payments, in minor units, by currency.
+pub const PAYMENT_REVENUE_MINOR_TOTAL: &str = "rezerve_payment_revenue_minor_total";
+/// Money refunded, in minor units, by currency.
+pub const PAYMENT_REFUNDS_MINOR_TOTAL: &str = "rezerve_payment_refunds_minor_total";
+/// Payments settled, by method and outcome (`succeeded`, `declined`, `failed`).
+pub const PAYMENT_OUTCOMES_TOTAL: &str = "rezerve_payment_outcomes_total";
+/// Gateway callbacks, by outcome (`applied`, `duplicate`, `already_settled`,
+/// `bad_signature`, `invalid`, `unknown_payment`, `error`).
+pub const PAYMENT_WEBHOOKS_TOTAL: &str = "rezerve_payment_webhooks_total";
+/// Tickets admitted at the door.
+pub const CHECKIN_ADMITTED_TOTAL: &str = "rezerve_checkin_admitted_total";
+/// Scans refused at the door, by reason (`invalid_code`, `wrong_event`, `ticket_void`,
+/// `already_checked_in`, `error`).
+pub const CHECKIN_REFUSED_TOTAL: &str = "rezerve_checkin_refused_total";
+
+// --- Pricing, email, jobs ---------------------------------------------------------------
+
+/// Category prices that moved.
+pub const PRICING_CHANGES_TOTAL: &str = "rezerve_pricing_changes_total";
+/// Email delivery attempts, by kind and outcome (`sent`, `failed` — will retry — `dead`).
+pub const NOTIFY_EMAILS_TOTAL: &str = "rezerve_notify_emails_total";
+/// Jobs run, by kind and resulting status (`done`, `queued`, `dead`).
+pub const JOBS_RUN_TOTAL: &str = "rezerve_jobs_run_total";
+/// How long a job's handler ran, by kind.
+pub const JOBS_RUN_SECONDS: &str = "rezerve_jobs_run_seconds";
+/// Jobs waiting in the queue, by kind (read from the jobs table at each scrape).
+pub const JOBS_QUEUED: &str = "rezerve_jobs_queued";
+/// Jobs a worker is running, by kind.
+pub const JOBS_RUNNING: &str = "rezerve_jobs_running";
+/// Jobs parked after their last attempt, by kind: someone must look at them.
+pub const JOBS_DEAD: &str = "rezerve_jobs_dead";
+
+// --- Stores -----------------------------------------------------------------------------
+
+/// How many writes one SQLite transaction carried (group commit at work).
+pub const SQLITE_BATCH_SIZE: &str = "rezerve_store_sqlite_batch_size";
+/// How many changes one hold-store commit carried.
+pub const HOLDS_BATCH_SIZE: &str = "rezerve_store_holds_batch_size";
+/// The SQLite database file.
+pub const STORE_SQLITE_BYTES: &str = "rezerve_store_sqlite_bytes";
+/// The SQLite write-ahead log (checkpoints shrink it back).
+pub const STORE_SQLITE_WAL_BYTES: &str = "rezerve_store_sqlite_wal_bytes";
+/// The redb hold store file.
+pub const STORE_HOLDS_BYTES: &str = "rezerve_store_holds_bytes";
+/// Space left for the data dir's file system (what an unprivileged process may use).
+pub const STORE_DISK_FREE_BYTES: &str = "rezerve_store_disk_free_bytes";
+/// Size of the data dir's file system.
+pub const STORE_DISK_SIZE_BYTES: &str = "rezerve_store_disk_size_bytes";
+/// When `rezerve backup` last finished a backup of this data dir, Unix seconds; 0 if never.
+pub const STORE_LAST_BACKUP_TIMESTAMP_SECONDS: &str = "rezerve_store_last_backup_timestamp_seconds";
+
+// --- The process ------------------------------------------------------------------------
+
+/// The prefix the process collector puts before the standard `process_*` names.
+pub const PROCESS_PREFIX: &str = "rezerve_";
+/// CPU time used, user and system (from the process collector).
+pub const PROCESS_CPU_SECONDS_TOTAL: &str = "rezerve_process_cpu_seconds_total";
+/// Resident memory (from the process collector).
+pub const PROCESS_RESIDENT_MEMORY_BYTES: &str = "rezerve_process_resident_memory_bytes";
+/// Virtual memory (from the process collector).
+pub const PROCESS_VIRTUAL_MEMORY_BYTES: &str = "rezerve_process_virtual_memory_bytes";
+/// The address-space limit (from the process collector).
+pub const PROCESS_VIRTUAL_MEMORY_MAX_BYTES: &str = "rezerve_process_virtual_memory_max_bytes";
+/// Open file descriptors (from the process collector).
+pub const PROCESS_OPEN_FDS: &str = "rezerve_process_open_fds";
+/// The file-descriptor limit (from the process collector).
+pub const PROCESS_MAX_FDS: &str = "rezerve_process_max_fds";
+/// Threads (from the process collector).
+pub const PROCESS_THREADS: &str = "rezerve_process_threads";
+/// When the process started, Unix seconds (from the process collector).
+pub const PROCESS_START_TIME_SECONDS: &str = "rezerve_process_start_time_seconds";
+/// Seconds since the process started.
+pub const PROCESS_UPTIME_SECONDS: &str = "rezerve_process_uptime_seconds";
+/// The memory the process may use: its cgroup's `memory.max` (systemd's `MemoryMax=`) or,
+/// without one, the machine's memory.
+pub const PROCESS_MEMORY_LIMIT_BYTES: &str = "rezerve_process_memory_limit_bytes";
+
+/// Gives every series its help text and unit (`promtool check metrics` wants help on all).
+pub fn describe() {
+    describe_counter!(HTTP_REQUESTS_TOTAL, "HTTP requests served");
+    describe_histogram!(
+        HTTP_REQUEST_DURATION_SECONDS,
+        Unit::Seconds,
+        "HTTP request latency"
+    );
+    describe_counter!(AUTH_LOGINS_TOTAL, "Login attempts by outcome");
+    describe_counter!(AUTH_USERS_CREATED_TOTAL, "Accounts created by role");
+    describe_counter!(CATALOG_EVENTS_CREATED_TOTAL, "Events created by category");
+
+    describe_counter!(HOLDS_CREATED_TOTAL, "Seat holds created");
+    describe_counter!(HOLDS_ENDED_TOTAL, "Seat holds ended, by how");
+    describe_gauge!(HOLDS_ACTIVE, "Live seat holds");
+    describe_counter!(
+        HOLDS_CONFLICTS_TOTAL,
+        "Holds refused because a seat was taken"
+    );
+    describe_gauge!(INVENTORY_INDEX_EVENTS, "Events in the in-memory seat index");
+    describe_gauge!(INVENTORY_INDEX_SEATS, "Seats in the in-memory seat index");
+
+    describe_counter!(BOOKING_OUTCOMES_TOTAL, "Bookings ended, by outcome");
+    describe_counter!(BOOKING_SEATS_SOLD_TOTAL, "Seats and places sold");
+    describe_histogram!(
+        BOOKING_FLOW_SECONDS,
+        Unit::Seconds,
+        "Time from hold to confirmed booking"
+    );
+    describe_counter!(
+        PAYMENT_REVENUE_MINOR_TOTAL,
+        "Money taken, minor units, by currency"
+    );
+    describe_counter!(
+        PAYMENT_REFUNDS_MINOR_TOTAL,
+        "Money refunded, minor units, by currency"
+    );
+    describe_counter!(
+        PAYMENT_OUTCOMES_TOTAL,
+        "Payments settled, by method and outcome"
+    );
+    describe_counter!(PAYMENT_WEBHOOKS_TOTAL, "Gateway callbacks, by outcome");
+    describe_counter!(CHECKIN_ADMITTED_TOTAL, "Tickets admitted at the door");
+    describe_counter!(CHECKIN_REFUSED_TOTAL, "Door scans refused, by reason");
+
+    describe_counter!(PRICING_CHANGES_TOTAL, "Category prices that moved");
+    describe_counter!(
+        NOTIFY_EMAILS_TOTAL,
+        "Email delivery attempts, by kind and outcome"
+    );
+    describe_counter!(JOBS_RUN_TOTAL, "Jobs run by kind and outcome");
+    describe_histogram!(JOBS_RUN_SECONDS, Unit::Seconds, "Job handler run time");
+    describe_gauge!(JOBS_QUEUED, "Jobs waiting, by kind");
+    describe_gauge!(JOBS_RUNNING, "Jobs running, by kind");
+    describe_gauge!(JOBS_DEAD, "Jobs dead after their last attempt, by kind");
+
+    describe_histogram!(SQLITE_BATCH_SIZE, "Writes per SQLite transaction");
+    describe_histogram!(HOLDS_BATCH_SIZE, "Changes per hold-store commit");
+    describe_gauge!(STORE_SQLITE_BYTES, Unit::Bytes, "SQLite database file size");
+    describe_gauge!(STORE_SQLITE_WAL_BYTES, Unit::Bytes, "SQLite WAL file size");
+    describe_gauge!(STORE_HOLDS_BYTES, Unit::Bytes, "Hold store file size");
+    describe_gauge!(
+        STORE_DISK_FREE_BYTES,
+        Unit::Bytes,
+        "Free space on the data dir's file system"
+    );
+    describe_gauge!(
+        STORE_DISK_SIZE_BYTES,
+        Unit::Bytes,
+        "Size of the data dir's file system"
+    );
+    describe_gauge!(
+        STORE_LAST_BACKUP_TIMESTAMP_SECONDS,
+        Unit::Seconds,
+        "When the last backup finished, Unix seconds (0: never)"
+    );
+
+    describe_gauge!(
+        PROCESS_UPTIME_SECONDS,
+        Unit::Seconds,
+        "Seconds since the process started"
+    );
+    describe_gauge!(
+        PROCESS_MEMORY_LIMIT_BYTES,
+        Unit::Bytes,
+        "Memory the process may use (cgroup limit or machine memory)"
+    );
+}

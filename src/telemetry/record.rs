@@ -1,0 +1,182 @@
+//! Typed recording functions: what the domains call, one line at each call site, once the
+//! change they report has committed (never from inside a transaction that may still roll
+//! back). Label values come from closed sets here, so a caller cannot mint new series.
+
+use super::names::*;
+use crate::error::Error;
+use crate::jobs::JobKind;
+use crate::notify::email::EmailKind;
+use metrics::{counter, histogram};
+use std::time::Duration;
+
+/// How a booking ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingOutcome {
+    Confirmed,
+    Failed,
+    Expired,
+    Cancelled,
+    Refunded,
+}
+
+impl BookingOutcome {
+    /// Every outcome, so each series exists (at 0) before the first booking ends.
+    pub const ALL: [BookingOutcome; 5] = [
+        BookingOutcome::Confirmed,
+        BookingOutcome::Failed,
+        BookingOutcome::Expired,
+        BookingOutcome::Cancelled,
+        BookingOutcome::Refunded,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            BookingOutcome::Confirmed => "confirmed",
+            BookingOutcome::Failed => "failed",
+            BookingOutcome::Expired => "expired",
+            BookingOutcome::Cancelled => "cancelled",
+            BookingOutcome::Refunded => "refunded",
+        }
+    }
+}
+
+/// `n` bookings ended this way.
+pub fn bookings_ended(outcome: BookingOutcome, n: usize) {
+    counter!(BOOKING_OUTCOMES_TOTAL, "outcome" => outcome.label()).increment(n as u64);
+}
+
+/// A booking was confirmed: `seats` sold, `flow` after its hold was taken (unknown when it
+/// was paid after the hold had gone).
+pub fn booking_confirmed(seats: u64, flow: Option<Duration>) {
+    bookings_ended(BookingOutcome::Confirmed, 1);
+    counter!(BOOKING_SEATS_SOLD_TOTAL).increment(seats);
+    if let Some(flow) = flow {
+        histogram!(BOOKING_FLOW_SECONDS).record(flow.as_secs_f64());
+    }
+}
+
+/// A payment settled. `outcome` is the stored status (`succeeded`, `declined`, `failed`);
+/// a succeeded one adds its amount to the revenue.
+pub fn payment_settled(method: &str, outcome: &str, amount_minor: i64, currency: &str) {
+    counter!(PAYMENT_OUTCOMES_TOTAL,
+        "method" => payment_method(method), "outcome" => payment_outcome(outcome))
+    .increment(1);
+    if outcome == "succeeded" {
+        counter!(PAYMENT_REVENUE_MINOR_TOTAL, "currency" => currency_label(currency))
+            .increment(amount_minor.max(0) as u64);
+    }
+}
+
+/// Money went back to a customer.
+pub fn refunded(amount_minor: i64, currency: &str) {
+    counter!(PAYMENT_REFUNDS_MINOR_TOTAL, "currency" => currency_label(currency))
+        .increment(amount_minor.max(0) as u64);
+}
+
+/// A gateway callback was answered: `Ok` with the saga's result, or the error it got.
+pub fn webhook<T>(result: &Result<T, Error>, applied: impl Fn(&T) -> &str) {
+    let outcome = match result {
+        Ok(answer) => match applied(answer) {
+            "applied" => "applied",
+            "duplicate" => "duplicate",
+            "already_settled" => "already_settled",
+            _ => "other",
+        },
+        Err(Error::InvalidSignature) => "bad_signature",
+        Err(Error::Validation(_) | Error::MalformedRequest(_)) => "invalid",
+        Err(Error::NotFound(_)) => "unknown_payment",
+        Err(_) => "error",
+    };
+    counter!(PAYMENT_WEBHOOKS_TOTAL, "outcome" => outcome).increment(1);
+}
+
+/// A door scan was answered.
+pub fn check_in<T>(result: &Result<T, Error>) {
+    let reason = match result {
+        Ok(_) => {
+            counter!(CHECKIN_ADMITTED_TOTAL).increment(1);
+            return;
+        }
+        Err(Error::TicketInvalid) => "invalid_code",
+        Err(Error::Conflict { code, .. })
+            if ["wrong_event", "ticket_void", "already_checked_in"].contains(code) =>
+        {
+            code
+        }
+        Err(_) => "error",
+    };
+    counter!(CHECKIN_REFUSED_TOTAL, "reason" => reason).increment(1);
+}
+
+/// `n` category prices moved.
+pub fn prices_changed(n: usize) {
+    if n > 0 {
+        counter!(PRICING_CHANGES_TOTAL).increment(n as u64);
+    }
+}
+
+/// One email delivery attempt: `outcome` is what the log now says (`sent`, `failed`,
+/// `dead`); `kind` is the email's kind as stored.
+pub fn email_attempt(kind: &str, outcome: &'static str) {
+    let kind = EmailKind::ALL
+        .iter()
+        .find(|k| k.as_str() == kind)
+        .map_or("other", |k| k.as_str());
+    counter!(NOTIFY_EMAILS_TOTAL, "kind" => kind, "outcome" => outcome).increment(1);
+}
+
+/// A worker ran a job of `kind` for `took`; it is now `status`.
+pub fn job_ran(kind: &str, status: &'static str, took: Duration) {
+    let kind = job_kind(kind);
+    counter!(JOBS_RUN_TOTAL, "kind" => kind, "status" => status).increment(1);
+    histogram!(JOBS_RUN_SECONDS, "kind" => kind).record(took.as_secs_f64());
+}
+
+/// A stored job kind as a label: one of [`JobKind::ALL`], or `other`.
+pub fn job_kind(kind: &str) -> &'static str {
+    JobKind::ALL
+        .iter()
+        .find(|k| k.as_str() == kind)
+        .map_or("other", |k| k.as_str())
+}
+
+/// Makes the outcome series exist at 0, so `rate()` and alerts see them from the first
+/// scrape rather than from the first booking.
+pub fn register_zeros() {
+    for outcome in BookingOutcome::ALL {
+        bookings_ended(outcome, 0);
+    }
+    counter!(BOOKING_SEATS_SOLD_TOTAL).increment(0);
+    counter!(CHECKIN_ADMITTED_TOTAL).increment(0);
+    counter!(PRICING_CHANGES_TOTAL).increment(0);
+}
+
+/// Methods are the built-in providers' names; anything else is folded so a label cannot
+/// grow.
+fn payment_method(method: &str) -> &'static str {
+    match method {
+        "test" => "test",
+        "cash" => "cash",
+        "webhook" => "webhook",
+        _ => "other",
+    }
+}
+
+fn payment_outcome(outcome: &str) -> &'static str {
+    match outcome {
+        "succeeded" => "succeeded",
+        "declined" => "declined",
+        "failed" => "failed",
+        _ => "other",
+    }
+}
+
+/// Currencies are validated ISO 4217 codes when events are created; this keeps the label
+/// bounded even if one were not.
+fn currency_label(currency: &str) -> String {
+    if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        currency.to_string()
+    } else {
+        "other".to_string()
+    }
+}
