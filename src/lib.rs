@@ -13,6 +13,7 @@
 //! executor: SQLite and redb work runs on the store's own threads or the blocking pool.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod booking;
 pub mod catalog;

@@ -45,7 +45,7 @@ pub(super) async fn check(config: Config) -> anyhow::Result<ExitCode> {
         bail!("no database at {}", path.display());
     }
     let dir = config.storage.data_dir.clone();
-    let findings = tokio::task::spawn_blocking(move || crate::store::check::run(&dir)).await??;
+    let findings = tokio::task::spawn_blocking(move || crate::audit::run_offline(&dir)).await??;
     let mut failed = false;
     for finding in &findings {
         match &finding.problem {

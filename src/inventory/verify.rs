@@ -109,14 +109,4 @@ impl Inventory {
         }
         Ok((differences, expected))
     }
-
-    /// Whether the hold store knows a hold, live or ended.
-    pub async fn hold_known(&self, id: &str) -> bool {
-        let store = self.inner.store.clone();
-        let id = id.to_string();
-        matches!(
-            tokio::task::spawn_blocking(move || store.get(&id)).await,
-            Ok(Ok(Some(_)))
-        )
-    }
 }

@@ -235,6 +235,14 @@ pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>, Error> {
         .collect::<Result<Vec<_>, _>>()?)
 }
 
+/// Every job's id, cause and status, for the audit.
+pub fn causes(conn: &Connection) -> Result<Vec<(i64, String, String)>, Error> {
+    Ok(conn
+        .prepare("SELECT id, cause, status FROM jobs")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

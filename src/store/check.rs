@@ -1,10 +1,9 @@
-//! `rezerve check`: SQLite's own integrity and foreign-key checks, the schema version, and
-//! each domain's invariants, read from a read-only connection so it is safe beside a running
-//! server.
+//! The result of a check, which the domains report their invariants in, and SQLite's own
+//! integrity and foreign-key checks with the schema version. Knows nothing of the domains:
+//! the audit (`crate::audit`) runs their checks.
 
 use crate::error::Error;
-use rusqlite::{Connection, OpenFlags};
-use std::path::Path;
+use rusqlite::Connection;
 
 /// The result of one check: `problem` is `None` when it passed.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -68,50 +67,4 @@ pub fn sqlite_findings(conn: &Connection) -> Result<(Vec<Finding>, bool), Error>
         },
     ));
     Ok((findings, version == latest))
-}
-
-/// Runs every check on a data dir. Blocking.
-///
-/// The hold store belongs to the serving process while it runs; then its checks are skipped
-/// here and made live by the server (`GET /api/v1/admin/check`).
-pub fn run(data_dir: &Path) -> Result<Vec<Finding>, Error> {
-    let path = super::sqlite_path(data_dir);
-    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let (mut findings, current) = sqlite_findings(&conn)?;
-    if !current {
-        return Ok(findings);
-    }
-    findings.extend(crate::catalog::invariants::check(&conn)?);
-    findings.extend(crate::booking::invariants::check(&conn)?);
-    let redb_path = super::redb_path(data_dir);
-    let lock = if redb_path.exists() {
-        super::DataDirLock::acquire(data_dir).ok()
-    } else {
-        None
-    };
-    match (redb_path.exists(), lock) {
-        (false, _) => {
-            match crate::inventory::invariants::expected(&conn, &[]) {
-                Ok(expected) => findings.extend(crate::inventory::invariants::findings(&expected)),
-                Err(e) => findings.push(Finding::from_problems("the seat index can be rebuilt", vec![e.to_string()])),
-            }
-            findings.push(crate::inventory::invariants::job_causes(&conn, &|_| false)?);
-        }
-        (true, Some(_lock)) => {
-            let holds = super::HoldDb::open(&redb_path)?;
-            let live = crate::inventory::hold_store::read_live_holds(&holds)?;
-            match crate::inventory::invariants::expected(&conn, &live) {
-                Ok(expected) => findings.extend(crate::inventory::invariants::findings(&expected)),
-                Err(e) => findings.push(Finding::from_problems("the seat index can be rebuilt", vec![e.to_string()])),
-            }
-            let exists = |id: &str| matches!(crate::inventory::hold_store::read_hold(&holds, id), Ok(Some(_)));
-            findings.push(crate::inventory::invariants::job_causes(&conn, &exists)?);
-        }
-        (true, None) => findings.push(Finding {
-            check: "hold store (skipped: `rezerve serve` has it; GET /api/v1/admin/check checks it live)",
-            problem: None,
-        }),
-    }
-    Ok(findings)
 }
