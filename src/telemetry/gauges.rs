@@ -52,12 +52,13 @@ async fn refresh_queue(jobs: &Jobs) {
             return;
         }
     };
+    // Summed as integers: an empty f64 sum is -0.0, which Prometheus prints as `-0`.
     let count = |kind: &str, status: &str| -> f64 {
         depth
             .iter()
             .filter(|d| super::record::job_kind(&d.kind) == kind && d.status == status)
-            .map(|d| d.count as f64)
-            .sum()
+            .map(|d| d.count)
+            .sum::<i64>() as f64
     };
     let kinds = JobKind::ALL
         .iter()
