@@ -32,6 +32,18 @@ pub struct ConsoleSession {
     pub expires_at: i64,
 }
 
+impl ConsoleSession {
+    /// The signed-in person as the domains know a caller: console pages call the same
+    /// domain functions as the API, with the same role checks.
+    pub fn caller(&self) -> super::Caller {
+        super::Caller {
+            user_id: self.user_id.clone(),
+            email: self.email.clone(),
+            role: self.role,
+        }
+    }
+}
+
 /// A new session and the secret that goes into its cookie (shown nowhere else).
 #[derive(Debug)]
 pub struct StartedSession {
