@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod bookings;
+mod browser;
 mod catalog;
 mod cli;
 mod console;

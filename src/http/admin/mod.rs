@@ -83,6 +83,13 @@ pub fn routes() -> Router<AppState> {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        // Under the site's `no-referrer`, browsers send `Origin: null` with a page's own form
+        // posts, which the CSRF check must refuse; `same-origin` lets them name this origin
+        // and still tells other sites nothing.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
 }
 
 async fn not_found() -> Response {
