@@ -372,6 +372,15 @@ impl Config {
                     "choose either \"self-signed\" or server.tls_cert/server.tls_key, not both",
                 );
             }
+            (Some(cert), Some(key)) => {
+                // Caught here, before the data dir is touched; what the files hold is
+                // checked when the server loads them (`tls::load`).
+                for (key, path) in [("server.tls_cert", cert), ("server.tls_key", key)] {
+                    if let Err(e) = std::fs::File::open(path) {
+                        return invalid(key, format!("cannot read {}: {e}", path.display()));
+                    }
+                }
+            }
             _ => {}
         }
         if self.storage.data_dir.as_os_str().is_empty() {

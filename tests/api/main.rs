@@ -16,3 +16,4 @@ mod jobs;
 mod notifications;
 mod pricing;
 mod telemetry;
+mod tls;
