@@ -232,6 +232,11 @@ impl Jobs {
             .await
     }
 
+    /// How many jobs there are of each kind in each status: `(kind, status, count)`.
+    pub async fn counts(&self) -> Result<Vec<(String, String, i64)>, Error> {
+        self.db.read(queue::counts).await
+    }
+
     /// One job.
     pub async fn get(&self, id: i64) -> Result<JobRow, Error> {
         self.db

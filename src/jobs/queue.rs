@@ -227,11 +227,14 @@ pub fn list(
     Ok(rows)
 }
 
-/// Job counts by status.
-pub fn counts(conn: &Connection) -> Result<Vec<(String, i64)>, Error> {
+/// Job counts by kind and status, done jobs included: `(kind, status, count)` ordered by
+/// kind. One scan of the `jobs_by_kind (kind, status)` index, which covers it.
+pub fn counts(conn: &Connection) -> Result<Vec<(String, String, i64)>, Error> {
     Ok(conn
-        .prepare_cached("SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .prepare_cached(
+            "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status ORDER BY kind, status",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<Vec<_>, _>>()?)
 }
 

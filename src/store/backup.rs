@@ -95,6 +95,19 @@ pub fn backup(data_dir: &Path, out: &Path) -> Result<Manifest, Error> {
     Ok(manifest)
 }
 
+/// A backup made to be sent somewhere else (the console's download): written to a scratch
+/// file in the data dir by [`backup`], opened, and unlinked at once, so the open handle is
+/// the only way to it and nothing is left behind however the sending ends. Returns the
+/// handle (at the start), its size and the manifest. Blocking.
+pub fn backup_to_stream(data_dir: &Path) -> Result<(fs::File, u64, Manifest), Error> {
+    let path = data_dir.join(format!(".download-{}.tar", crate::ids::new_id("tmp")));
+    let manifest = backup(data_dir, &path)?;
+    let opened = fs::File::open(&path).and_then(|f| Ok((f.metadata()?.len(), f)));
+    let _ = fs::remove_file(&path);
+    let (size, file) = opened.map_err(|e| io(&path.display().to_string(), e))?;
+    Ok((file, size, manifest))
+}
+
 /// Where the time of the last finished backup is kept, for the server's metrics: the
 /// backup runs in another process (the CLI), so the data dir is what they share.
 fn last_backup_path(data_dir: &Path) -> PathBuf {

@@ -27,11 +27,16 @@
 pub mod assets;
 pub mod csrf;
 pub mod dashboard;
+pub mod emails;
+pub mod jobs;
 pub mod login;
 pub mod nav;
 pub mod render;
 pub mod session;
 pub mod setup;
+pub mod system;
+pub mod user;
+pub mod users;
 
 use super::state::AppState;
 use axum::Router;
@@ -73,6 +78,27 @@ pub fn routes() -> Router<AppState> {
             "/admin/setup",
             page_route(get(setup::show).post(setup::submit)),
         )
+        .route("/admin/jobs", page_route(get(jobs::list)))
+        .route("/admin/jobs/{id}", page_route(get(jobs::show)))
+        .route("/admin/jobs/{id}/retry", page_route(post(jobs::retry)))
+        .route("/admin/emails", page_route(get(emails::list)))
+        .route("/admin/emails/{id}/retry", page_route(post(emails::retry)))
+        .route("/admin/users", page_route(get(users::list)))
+        .route(
+            "/admin/users/new",
+            page_route(get(users::new).post(users::create)),
+        )
+        .route("/admin/users/{id}", page_route(get(user::show)))
+        .route("/admin/users/{id}/role", page_route(post(user::set_role)))
+        .route("/admin/users/{id}/disable", page_route(post(user::disable)))
+        .route("/admin/users/{id}/enable", page_route(post(user::enable)))
+        .route(
+            "/admin/users/{id}/password",
+            page_route(post(user::reset_password)),
+        )
+        .route("/admin/system", page_route(get(system::show)))
+        .route("/admin/system/check", page_route(get(system::check)))
+        .route("/admin/system/backup", page_route(post(system::backup)))
         .route("/admin/assets/{file}", page_route(get(assets::asset)))
         .route("/admin/{*rest}", any(not_found))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -12,11 +12,33 @@ pub struct NavEntry {
 }
 
 /// Every console page that has a place in the navigation, in order.
-pub const NAV: &[NavEntry] = &[NavEntry {
-    href: "/admin/",
-    label: "Dashboard",
-    least: Role::Staff,
-}];
+pub const NAV: &[NavEntry] = &[
+    NavEntry {
+        href: "/admin/",
+        label: "Dashboard",
+        least: Role::Staff,
+    },
+    NavEntry {
+        href: "/admin/jobs",
+        label: "Jobs",
+        least: Role::Admin,
+    },
+    NavEntry {
+        href: "/admin/emails",
+        label: "Emails",
+        least: Role::Admin,
+    },
+    NavEntry {
+        href: "/admin/users",
+        label: "Users",
+        least: Role::Admin,
+    },
+    NavEntry {
+        href: "/admin/system",
+        label: "System",
+        least: Role::Admin,
+    },
+];
 
 /// An entry as the layout draws it.
 #[derive(Debug, Clone)]

@@ -198,3 +198,39 @@ impl IntoResponse for PageError {
         }
     }
 }
+
+/// A message at the top of a page: what just happened, or why it did not.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// `ok`, `warn` or `bad` (the CSS class; the text says it too, never the colour alone).
+    pub tone: &'static str,
+    pub text: String,
+}
+
+impl Notice {
+    /// Something went as asked.
+    pub fn ok(text: impl Into<String>) -> Notice {
+        Notice {
+            tone: "ok",
+            text: text.into(),
+        }
+    }
+
+    /// Something was refused, with the reason.
+    pub fn refused(text: impl Into<String>) -> Notice {
+        Notice {
+            tone: "bad",
+            text: text.into(),
+        }
+    }
+}
+
+/// A moment for people, in UTC and labelled as such: `2027-01-10 13:00:05 UTC`.
+pub fn utc_time_ms(unix_ms: i64) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}

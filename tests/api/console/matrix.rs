@@ -4,8 +4,7 @@
 use super::{Console, PASSWORD};
 use crate::helpers::TestApp;
 
-/// Who may see a page. (`Admin` is for the admin-only pages that follow: users, jobs.)
-#[allow(dead_code)]
+/// Who may see a page.
 #[derive(Clone, Copy, PartialEq, PartialOrd)]
 enum Least {
     Staff,
@@ -13,7 +12,21 @@ enum Least {
 }
 
 /// (path, least role, text the page shows)
-const PAGES: &[(&str, Least, &str)] = &[("/admin/", Least::Staff, "<h1>Dashboard</h1>")];
+const PAGES: &[(&str, Least, &str)] = &[
+    ("/admin/", Least::Staff, "<h1>Dashboard</h1>"),
+    ("/admin/jobs", Least::Admin, "<h1>Jobs</h1>"),
+    // The customer's sign-up made job 1, their welcome email.
+    (
+        "/admin/jobs/1",
+        Least::Admin,
+        "<h1>Job 1: user-created</h1>",
+    ),
+    ("/admin/emails", Least::Admin, "<h1>Emails</h1>"),
+    ("/admin/users", Least::Admin, "<h1>Users</h1>"),
+    ("/admin/users/new", Least::Admin, "<h1>Create a user</h1>"),
+    ("/admin/system", Least::Admin, "<h1>System</h1>"),
+    ("/admin/system/check", Least::Admin, "id=\"check-summary\""),
+];
 
 #[tokio::test]
 async fn every_page_for_every_role() {
@@ -132,4 +145,37 @@ async fn the_navigation_shows_each_role_its_pages() {
     );
     assert!(page.text.contains("Sign out"));
     assert!(page.text.contains("<span class=\"role\">staff</span>"));
+}
+
+#[tokio::test]
+async fn the_operations_pages_are_in_the_navigation_of_admins_only() {
+    let app = TestApp::spawn().await;
+    let staff = Console::signed_in(&app, "sam", "staff").await;
+    let admin = Console::signed_in(&app, "ada", "admin").await;
+    let links = [
+        "/admin/jobs\"",
+        "/admin/emails\"",
+        "/admin/users\"",
+        "/admin/system\"",
+    ];
+    let staff_page = staff.get("/admin/").await;
+    for link in links {
+        assert!(!staff_page.text.contains(link), "{link} shown to staff");
+    }
+    let admin_page = admin.get("/admin/users").await;
+    let at: Vec<usize> = links
+        .iter()
+        .map(|link| {
+            admin_page
+                .text
+                .find(&format!("href=\"{link}"))
+                .unwrap_or_else(|| panic!("{link} not in the admin's navigation"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "in nav order: {at:?}");
+    assert!(
+        admin_page
+            .text
+            .contains("href=\"/admin/users\" aria-current=\"page\">Users")
+    );
 }

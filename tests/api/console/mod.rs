@@ -4,11 +4,15 @@
 
 mod assets;
 mod dashboard;
+mod emails;
 mod first_run;
 mod forms;
+mod jobs;
 mod matrix;
 mod sessions;
+mod system;
 mod throttle;
+mod users;
 
 use crate::helpers::TestApp;
 use reqwest::StatusCode;
@@ -109,6 +113,19 @@ impl<'a> Console<'a> {
         console
     }
 
+    /// Signs an existing account in to the console with the usual test password.
+    pub async fn signed_in_as(app: &'a TestApp, email: &str) -> Console<'a> {
+        Console::signed_in_with(app, email, PASSWORD).await
+    }
+
+    /// Signs an existing account in to the console.
+    pub async fn signed_in_with(app: &'a TestApp, email: &str, password: &str) -> Console<'a> {
+        let mut console = Console::anonymous(app);
+        let page = console.sign_in(email, password).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "sign-in: {}", page.text);
+        console
+    }
+
     /// Posts the sign-in form; keeps the cookie it sets.
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         self.post_form("/admin/login", &[("email", email), ("password", password)])
@@ -161,6 +178,24 @@ impl<'a> Console<'a> {
             self.cookie = (!value.is_empty()).then_some(value);
         }
         page
+    }
+
+    /// Posts a form from the console's own origin and hands back the raw response (for
+    /// answers that are files, not pages).
+    pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.app.base_url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", &self.app.base_url)
+            .body(body);
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", format!("rezerve_console={cookie}"));
+        }
+        request.send().await.expect("request")
     }
 
     /// The CSRF token of this session, read from a page's sign-out form.
