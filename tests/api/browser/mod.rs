@@ -15,6 +15,7 @@
 //! `target/screenshots/`).
 
 mod forms;
+mod ops;
 mod sessions;
 
 use crate::helpers::TestApp;

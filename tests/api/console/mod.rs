@@ -7,7 +7,7 @@ mod dashboard;
 mod emails;
 mod first_run;
 mod forms;
-mod jobs;
+pub mod jobs;
 mod matrix;
 mod sessions;
 mod system;
