@@ -116,6 +116,21 @@ fn cancel_in(
     }
 }
 
+/// What cancelling an event would do right now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CancellationPreview {
+    /// Confirmed bookings: each is cancelled and its payment refunded.
+    pub paid_bookings: u64,
+    /// Seats or places those bookings bought.
+    pub places_sold: u64,
+    /// What would be refunded, per currency: (currency, minor units).
+    pub refunds: Vec<(String, i64)>,
+    /// Bookings waiting for payment: each is cancelled, nothing to refund.
+    pub unpaid_bookings: u64,
+    /// Seats or places held right now (by carts and unpaid bookings); all are released.
+    pub places_held: u64,
+}
+
 impl Cancelled {
     /// Counts the booking's end and its refund, once committed.
     fn record(&self) {
@@ -193,6 +208,37 @@ impl Bookings {
                 .await?;
         }
         Ok(())
+    }
+
+    /// What cancelling an event would do, for a person to confirm first: the paid bookings
+    /// it would refund (and how much), the unpaid ones it would cancel, the seats held now.
+    pub async fn cancellation_preview(&self, event_id: &str) -> Result<CancellationPreview, Error> {
+        if !crate::ids::looks_like("evt", event_id) {
+            return Err(Error::NotFound("event"));
+        }
+        let id = event_id.to_string();
+        let rows = self
+            .db
+            .read(move |conn| super::summary_repo::live_bookings_of_event(conn, &id))
+            .await?;
+        let mut preview = CancellationPreview::default();
+        for row in rows {
+            if row.status == BookingStatus::Confirmed.as_str() {
+                preview.paid_bookings += row.bookings as u64;
+                preview.places_sold += row.places as u64;
+                preview.refunds.push((row.currency, row.total_minor));
+            } else {
+                preview.unpaid_bookings += row.bookings as u64;
+            }
+        }
+        preview.places_held = self
+            .inventory
+            .availability(event_id)
+            .unwrap_or_default()
+            .iter()
+            .map(|(_, a)| a.held)
+            .sum();
+        Ok(preview)
     }
 
     /// Cancels an event: no more sales, every hold released, every booking cancelled and

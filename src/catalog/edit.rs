@@ -28,8 +28,39 @@ impl Catalog {
     pub async fn create_event(
         &self,
         caller: &Caller,
-        mut input: CreateEvent,
+        input: CreateEvent,
     ) -> Result<EventView, Error> {
+        let event = self.with_venue(input).await?.validate(self.clock.now())?;
+        let id = crate::ids::new_id("evt");
+        let now = self.clock.now().unix_timestamp();
+        let event_id = id.clone();
+        let category = event.category;
+        let view = self
+            .db
+            .write(move |conn| {
+                repo::insert_event(conn, &event_id, &event, now)?;
+                event_view(conn, &event_id)
+            })
+            .await?;
+        self.load_live(&id).await?;
+        metrics::counter!(crate::telemetry::CATALOG_EVENTS_CREATED_TOTAL, "category" => category.as_str())
+            .increment(1);
+        tracing::info!(event_id = %id, by = %caller.user_id, seats = view.availability.total, "event created");
+        Ok(self.with_live_counts(view))
+    }
+
+    /// Checks a new event against every rule [`Catalog::create_event`] applies, writing
+    /// nothing: a form that could not read some fields still learns what else is wrong.
+    pub async fn check_new_event(&self, input: CreateEvent) -> Result<(), Error> {
+        self.with_venue(input)
+            .await?
+            .validate(self.clock.now())
+            .map(|_| ())
+    }
+
+    /// Fills what a venue id supplies (seat map, name, time zone) unless the request sends
+    /// its own.
+    async fn with_venue(&self, mut input: CreateEvent) -> Result<CreateEvent, Error> {
         if let Some(venue_id) = input.venue.as_ref().and_then(|v| v.id.clone()) {
             let lookup = venue_id.clone();
             let venue = self
@@ -51,23 +82,7 @@ impl Catalog {
                 input.timezone = Some(venue.timezone.clone());
             }
         }
-        let event = input.validate(self.clock.now())?;
-        let id = crate::ids::new_id("evt");
-        let now = self.clock.now().unix_timestamp();
-        let event_id = id.clone();
-        let category = event.category;
-        let view = self
-            .db
-            .write(move |conn| {
-                repo::insert_event(conn, &event_id, &event, now)?;
-                event_view(conn, &event_id)
-            })
-            .await?;
-        self.load_live(&id).await?;
-        metrics::counter!(crate::telemetry::CATALOG_EVENTS_CREATED_TOTAL, "category" => category.as_str())
-            .increment(1);
-        tracing::info!(event_id = %id, by = %caller.user_id, seats = view.availability.total, "event created");
-        Ok(self.with_live_counts(view))
+        Ok(input)
     }
 
     /// Applies an admin's edit. Times stay in the future and in order; prices keep the

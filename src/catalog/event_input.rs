@@ -142,12 +142,14 @@ pub fn required_text(field: &str, raw: Option<&str>, max: usize, v: &mut Validat
     text
 }
 
-/// Accepts an IANA-style zone name such as `Asia/Kolkata` (shape only).
+/// Accepts a zone of the IANA database bundled in the binary, such as `Asia/Kolkata`: an
+/// event in a zone nobody can convert would show wrong local times everywhere.
 pub fn validate_timezone(field: &str, tz: &str, v: &mut Validator) {
     let ok = (1..=64).contains(&tz.len())
         && tz
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+        && jiff::tz::TimeZone::get(tz).is_ok();
     v.check(
         ok,
         field,

@@ -60,6 +60,14 @@ pub enum EventStatus {
 }
 
 impl EventStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Scheduled => "scheduled",
+            EventStatus::Cancelled => "cancelled",
+        }
+    }
+
     /// Parses a stored name.
     pub fn parse(s: &str) -> EventStatus {
         if s == "cancelled" {

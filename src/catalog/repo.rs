@@ -176,6 +176,8 @@ pub struct EventFilter {
     pub q: Option<String>,
     pub origin: Option<String>,
     pub destination: Option<String>,
+    /// `scheduled` or `cancelled`.
+    pub status: Option<String>,
 }
 
 /// A page of events by start time. `origin`/`destination` match any stop on the route, in
@@ -200,6 +202,7 @@ pub fn list_events(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {EVENT_COLUMNS} FROM events e
          WHERE (:category IS NULL OR e.category = :category)
+           AND (:status IS NULL OR e.status = :status)
            AND (:from IS NULL OR e.starts_at >= :from)
            AND (:to IS NULL OR e.starts_at < :to)
            AND (:q IS NULL OR e.name LIKE :q ESCAPE '\\' OR e.venue_name LIKE :q ESCAPE '\\'
@@ -217,7 +220,7 @@ pub fn list_events(
     let rows = stmt
         .query_map(
             named_params! {
-                ":category": f.category, ":from": f.from, ":to": f.to, ":q": q,
+                ":category": f.category, ":status": f.status, ":from": f.from, ":to": f.to, ":q": q,
                 ":origin": f.origin, ":destination": f.destination,
                 ":after_t": after_t, ":after_id": after_id, ":limit": page.fetch_limit(),
             },

@@ -20,7 +20,7 @@ pub const MAX_SEATS_PER_ROW: u32 = 1_000;
 pub const DEFAULT_CATEGORY: &str = "standard";
 
 /// A seat map as sent by an admin.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SeatMapInput {
     pub sections: Vec<SectionInput>,
 }

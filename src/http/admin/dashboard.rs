@@ -2,6 +2,7 @@
 
 use super::render::{Chrome, PageError, page};
 use super::session::StaffSession;
+use crate::catalog::model::Availability;
 use crate::dashboard::{Dashboard, DashboardFigures, EventLine};
 use askama::Template;
 use axum::extract::State;
@@ -44,11 +45,30 @@ pub struct EventRow {
     pub free: u64,
     pub blocked: u64,
     pub total: u64,
-    /// Widths on a 0–1000 scale for the fill bar's SVG (attributes, so the CSP needs no
-    /// inline styles).
+    pub fill: Fill,
+}
+
+/// A fill bar (`templates/admin/fill.html`): sold then held, out of every seat or place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fill {
+    /// Widths on a 0–1000 scale for the bar's SVG (attributes, so the CSP needs no inline
+    /// styles).
     pub sold_w: u64,
     pub held_w: u64,
-    pub fill_pct: u64,
+    /// Sold and held, in whole percent: the number beside the bar carries the information.
+    pub pct: u64,
+}
+
+impl Fill {
+    /// The bar for these counts.
+    pub fn of(a: &Availability) -> Fill {
+        let scale = |n: u64| (n * 1000).checked_div(a.total).unwrap_or(0);
+        Fill {
+            sold_w: scale(a.sold),
+            held_w: scale(a.held),
+            pct: ((a.sold + a.held) * 100).checked_div(a.total).unwrap_or(0),
+        }
+    }
 }
 
 /// One payment method's takings.
@@ -89,7 +109,6 @@ fn event_row(line: &EventLine) -> EventRow {
         ))
     }
     .unwrap_or_default();
-    let scale = |n: u64| (n * 1000).checked_div(a.total).unwrap_or(0);
     EventRow {
         id: e.id.clone(),
         name: e.name.clone(),
@@ -101,9 +120,7 @@ fn event_row(line: &EventLine) -> EventRow {
         free: a.available,
         blocked: a.blocked,
         total: a.total,
-        sold_w: scale(a.sold),
-        held_w: scale(a.held),
-        fill_pct: ((a.sold + a.held) * 100).checked_div(a.total).unwrap_or(0),
+        fill: Fill::of(a),
     }
 }
 

@@ -28,10 +28,21 @@ pub mod assets;
 pub mod csrf;
 pub mod dashboard;
 pub mod emails;
+pub mod event_cancel;
+pub mod event_delete;
+pub mod event_detail;
+pub mod event_edit;
+pub mod event_form;
+pub mod event_form_check;
+pub mod event_new;
+pub mod event_time;
+pub mod events;
+pub mod form_errors;
 pub mod jobs;
 pub mod login;
 pub mod nav;
 pub mod render;
+pub mod seat_builder;
 pub mod session;
 pub mod setup;
 pub mod system;
@@ -74,6 +85,24 @@ pub fn routes() -> Router<AppState> {
             page_route(get(login::show).post(login::submit)),
         )
         .route("/admin/logout", page_route(post(login::logout)))
+        .route("/admin/events", page_route(get(events::list)))
+        .route(
+            "/admin/events/new",
+            page_route(get(event_new::show).post(event_new::submit)),
+        )
+        .route("/admin/events/{id}", page_route(get(event_detail::show)))
+        .route(
+            "/admin/events/{id}/edit",
+            page_route(get(event_edit::show).post(event_edit::submit)),
+        )
+        .route(
+            "/admin/events/{id}/cancel",
+            page_route(get(event_cancel::show).post(event_cancel::submit)),
+        )
+        .route(
+            "/admin/events/{id}/delete",
+            page_route(get(event_delete::show).post(event_delete::submit)),
+        )
         .route(
             "/admin/setup",
             page_route(get(setup::show).post(setup::submit)),

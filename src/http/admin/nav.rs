@@ -19,6 +19,11 @@ pub const NAV: &[NavEntry] = &[
         least: Role::Staff,
     },
     NavEntry {
+        href: "/admin/events",
+        label: "Events",
+        least: Role::Staff,
+    },
+    NavEntry {
         href: "/admin/jobs",
         label: "Jobs",
         least: Role::Admin,

@@ -1,7 +1,7 @@
 //! `/api/v1/events`: the catalog for everyone, and its editing for admins.
 
 use crate::catalog::event_input::{CreateEvent, EventPatch};
-use crate::catalog::model::{EventCategory, EventView, SeatsView};
+use crate::catalog::model::{EventCategory, EventStatus, EventView, SeatsView};
 use crate::catalog::{Catalog, EventFilter};
 use crate::error::{Error, Validator};
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
@@ -19,6 +19,8 @@ use time::format_description::well_known::Rfc3339;
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
     pub category: Option<EventCategory>,
+    /// `scheduled` or `cancelled`.
+    pub status: Option<EventStatus>,
     /// Events starting (departing) at or after this RFC 3339 time.
     pub from: Option<String>,
     /// Events starting (departing) before this RFC 3339 time.
@@ -65,6 +67,7 @@ pub async fn list(
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 2)?;
     let filter = EventFilter {
         category: query.category.map(|c| c.as_str().to_string()),
+        status: query.status.map(|s| s.as_str().to_string()),
         from,
         to,
         q: non_empty(query.q),

@@ -11,9 +11,37 @@ enum Least {
     Admin,
 }
 
-/// (path, least role, text the page shows)
+/// (path, least role, text the page shows); `{id}` is an event the test creates.
 const PAGES: &[(&str, Least, &str)] = &[
     ("/admin/", Least::Staff, "<h1>Dashboard</h1>"),
+    ("/admin/events", Least::Staff, "<h1>Events</h1>"),
+    ("/admin/events/new", Least::Admin, "<h1>New event</h1>"),
+    (
+        "/admin/events/new?kind=travel",
+        Least::Admin,
+        "id=\"route\"",
+    ),
+    (
+        "/admin/events/new?kind=ga",
+        Least::Admin,
+        "Places and prices",
+    ),
+    ("/admin/events/{id}", Least::Staff, "id=\"event-name\""),
+    (
+        "/admin/events/{id}/edit",
+        Least::Admin,
+        "<h1>Edit event</h1>",
+    ),
+    (
+        "/admin/events/{id}/cancel",
+        Least::Admin,
+        "id=\"consequences\"",
+    ),
+    (
+        "/admin/events/{id}/delete",
+        Least::Admin,
+        "id=\"confirm-delete\"",
+    ),
     ("/admin/jobs", Least::Admin, "<h1>Jobs</h1>"),
     // The customer's sign-up made job 1, their welcome email.
     (
@@ -42,8 +70,11 @@ async fn every_page_for_every_role() {
         .assert_html(401);
     let staff = Console::signed_in(&app, "sam", "staff").await;
     let admin = Console::signed_in(&app, "ada", "admin").await;
+    let token = app.login("ada@example.test", PASSWORD).await;
+    let event = app.create_concert(&token, 2, 5).await;
 
     for (path, least, marker) in PAGES {
+        let path = &path.replace("{id}", &event);
         for who in [&anonymous, &customer] {
             let page = who.get(path).await;
             page.assert_redirect_to_login();

@@ -5,6 +5,7 @@
 mod assets;
 mod dashboard;
 mod emails;
+mod events;
 mod first_run;
 mod forms;
 pub mod jobs;
