@@ -10,6 +10,8 @@ pub mod checkin;
 pub mod invariants;
 pub mod repo;
 pub mod saga;
+pub mod seat_repo;
+mod seat_tickets;
 pub mod settle_lock;
 pub mod state;
 pub mod summary_repo;

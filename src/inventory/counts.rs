@@ -54,3 +54,42 @@ impl Inventory {
             .collect()
     }
 }
+
+/// A live hold on one seat, as the console's seat page shows it.
+#[derive(Debug, Clone)]
+pub struct SeatHolder {
+    pub hold_id: String,
+    /// The account that made the hold.
+    pub owner: String,
+    /// The stops the hold runs between (empty names on venue events).
+    pub from_stop: Option<String>,
+    pub to_stop: Option<String>,
+    pub expires_at_ms: i64,
+    /// How long it has left.
+    pub remaining_ms: i64,
+}
+
+impl Inventory {
+    /// The live (unexpired) holds on a seat, on any leg of the route.
+    pub fn seat_holders(&self, event_id: &str, label: &str) -> Result<Vec<SeatHolder>, Error> {
+        let event = self.event(event_id)?;
+        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let seat = ix.seat_no(label).ok_or(Error::NotFound("seat"))?;
+        let now_ms = self.now_ms();
+        let stop = |leg: u16| ix.stops.get(leg as usize).cloned();
+        Ok(ix
+            .holders(seat, &ix.all_legs())
+            .into_iter()
+            .filter(|key| !ix.hold_expired(*key, now_ms))
+            .filter_map(|key| ix.holds.get(&key))
+            .map(|h| SeatHolder {
+                hold_id: h.id.clone(),
+                owner: h.owner.clone(),
+                from_stop: stop(h.legs.start),
+                to_stop: stop(h.legs.end),
+                expires_at_ms: h.expires_at_ms,
+                remaining_ms: h.expires_at_ms - now_ms,
+            })
+            .collect())
+    }
+}

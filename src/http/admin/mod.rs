@@ -43,6 +43,9 @@ pub mod login;
 pub mod nav;
 pub mod render;
 pub mod seat_builder;
+pub mod seat_drawing;
+pub mod seat_map;
+pub mod seat_page;
 pub mod session;
 pub mod setup;
 pub mod system;
@@ -128,6 +131,23 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/system", page_route(get(system::show)))
         .route("/admin/system/check", page_route(get(system::check)))
         .route("/admin/system/backup", page_route(post(system::backup)))
+        .route("/admin/events/{id}/seats", page_route(get(seat_map::show)))
+        .route(
+            "/admin/events/{id}/seats/block",
+            page_route(post(seat_map::block)),
+        )
+        .route(
+            "/admin/events/{id}/seats/unblock",
+            page_route(post(seat_map::unblock)),
+        )
+        .route(
+            "/admin/events/{id}/seats/details",
+            page_route(get(seat_page::show_many).post(seat_page::details)),
+        )
+        .route(
+            "/admin/events/{id}/seats/{label}",
+            page_route(get(seat_page::show)),
+        )
         .route("/admin/assets/{file}", page_route(get(assets::asset)))
         .route("/admin/{*rest}", any(not_found))
         .layer(SetResponseHeaderLayer::if_not_present(

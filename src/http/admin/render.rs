@@ -138,6 +138,14 @@ impl From<Error> for PageError {
     }
 }
 
+/// A moment for staff, in UTC and labelled so: `2026-12-06 14:05 UTC`.
+pub fn utc_time(at: time::OffsetDateTime) -> String {
+    at.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute] UTC"
+    ))
+    .unwrap_or_default()
+}
+
 /// "the hold has expired" → "The hold has expired."
 pub fn sentence(text: &str) -> String {
     let mut chars = text.chars();

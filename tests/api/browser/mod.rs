@@ -16,6 +16,7 @@
 
 mod forms;
 mod ops;
+mod seat_map;
 mod sessions;
 
 use crate::helpers::TestApp;
