@@ -30,6 +30,23 @@ pub struct CancelPage {
     pub cancelled: bool,
 }
 
+impl CancelPage {
+    /// `one` for 1, else `many`.
+    pub fn plural<'a>(&self, n: &u64, one: &'a str, many: &'a str) -> &'a str {
+        if *n == 1 { one } else { many }
+    }
+
+    /// "seat", "seats", "place" or "places".
+    pub fn places(&self, n: &u64) -> &'static str {
+        match (self.e.general_admission, *n == 1) {
+            (true, true) => "place",
+            (true, false) => "places",
+            (false, true) => "seat",
+            (false, false) => "seats",
+        }
+    }
+}
+
 /// `GET /admin/events/{id}/cancel`.
 pub async fn show(
     AdminSession(session): AdminSession,

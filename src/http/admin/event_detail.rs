@@ -95,13 +95,14 @@ pub fn build(chrome: Chrome, is_admin: bool, e: EventView, flash: &Flash) -> Eve
         .iter()
         .map(|s| StopLine {
             name: s.name.clone(),
+            // Times on the day of departure need no date.
             arrives: s
                 .arrives_at
-                .map(|t| event_time::local(t, &tz))
+                .map(|t| event_time::local_after(t, e.starts_at, &tz))
                 .unwrap_or_else(|| "—".into()),
             departs: s
                 .departs_at
-                .map(|t| event_time::local(t, &tz))
+                .map(|t| event_time::local_after(t, e.starts_at, &tz))
                 .unwrap_or_else(|| "—".into()),
         })
         .collect();
@@ -125,9 +126,15 @@ pub fn build(chrome: Chrome, is_admin: bool, e: EventView, flash: &Flash) -> Eve
     } else if flash.updated.is_some() {
         Some("Your changes were saved.".to_string())
     } else {
-        flash.cancelled.as_deref().and_then(|n| n.parse::<u64>().ok()).map(|n| {
-            format!("The event was cancelled: {n} booking(s) were cancelled, paid ones refunded, and every holder is being told.")
-        })
+        flash
+            .cancelled
+            .as_deref()
+            .and_then(|n| n.parse::<u64>().ok())
+            .map(|n| match n {
+                0 => "The event was cancelled. It had no bookings.".to_string(),
+                1 => "The event was cancelled: its one booking was cancelled (refunded if paid) and its holder is being told.".to_string(),
+                n => format!("The event was cancelled: {n} bookings were cancelled (refunded if paid) and every holder is being told."),
+            })
     };
     EventDetailPage {
         chrome,

@@ -14,6 +14,7 @@
 //! for people to look at (desktop 1280 px and phone 360 px wide, full page, under
 //! `target/screenshots/`).
 
+mod events;
 mod forms;
 mod ops;
 mod seat_map;

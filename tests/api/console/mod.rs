@@ -5,7 +5,7 @@
 mod assets;
 mod dashboard;
 mod emails;
-mod events;
+pub(crate) mod events;
 mod first_run;
 mod forms;
 pub mod jobs;
