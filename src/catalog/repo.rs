@@ -449,14 +449,27 @@ pub fn set_capacity(
     Ok(())
 }
 
-/// Deletes an event and everything that hangs off it.
+/// Deletes an event and everything that hangs off it. Bookings ever made for it (expired,
+/// cancelled and refunded ones too) keep it: the schema's foreign keys refuse, and this says
+/// so as a conflict rather than a failure.
 pub fn delete_event(conn: &Connection, event_id: &str) -> Result<bool, Error> {
     conn.prepare_cached("DELETE FROM seats WHERE event_id = ?1")?
         .execute([event_id])?;
-    Ok(conn
+    match conn
         .prepare_cached("DELETE FROM events WHERE id = ?1")?
-        .execute([event_id])?
-        > 0)
+        .execute([event_id])
+    {
+        Ok(n) => Ok(n > 0),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
+        {
+            Err(Error::conflict(
+                "event_has_bookings",
+                "this event has bookings on record (expired, cancelled or refunded ones count too), so it cannot be deleted; cancel it instead, which keeps them",
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A venues row.

@@ -111,6 +111,21 @@ async fn cancelling_from_the_event_page_refunds_and_releases() {
     // A cancelled event cannot be edited.
     let edit = console.get(&format!("/admin/events/{id}/edit")).await;
     edit.assert_html(409);
+    // Nor deleted: its refunded bookings stay on record, and the page says why.
+    let delete = console
+        .post_form(&format!("/admin/events/{id}/delete"), &[("csrf", &csrf)])
+        .await;
+    delete.assert_html(409);
+    assert!(delete.text.contains("id=\"refused\""), "{}", delete.text);
+    assert!(
+        delete.text.contains("bookings on record"),
+        "{}",
+        delete.text
+    );
+    app.delete(&format!("/api/v1/events/{id}"), Some(&token))
+        .await
+        .assert_problem(409, "event_has_bookings");
+    assert_eq!(api_event(&app, &id).await["status"], "cancelled");
 }
 
 #[tokio::test]
