@@ -12,6 +12,7 @@
 
 use super::fare_buckets;
 use super::rule::{Curve, Rule};
+use serde::Serialize;
 
 /// What beyond occupancy moves a price right now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -73,21 +74,76 @@ pub fn bounds(rule: &Rule, base_minor: i64) -> (i64, i64) {
     (low, high)
 }
 
+/// Which limit of the rule held a price back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    Floor,
+    Cap,
+}
+
+/// Why a price is what it is: each step from the base price to the price charged.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Breakdown {
+    /// The curve's multiple of base at this occupancy.
+    pub curve_multiplier: f64,
+    /// The time factor's multiplier, when the event is inside its window.
+    pub last_minute_multiplier: Option<f64>,
+    /// The demand factor's multiplier, when holds come in above its rate.
+    pub high_demand_multiplier: Option<f64>,
+    /// base × the multipliers, rounded down to the rule's step (minor units).
+    pub rounded_minor: i64,
+    /// The price charged: the rounded price kept between floor and cap (minor units).
+    pub price_minor: i64,
+    /// The limit that moved the rounded price, if one did.
+    pub limited_by: Option<Limit>,
+}
+
+/// How the rule prices one seat, step by step ([`price`] is its last step).
+pub fn breakdown(
+    rule: &Rule,
+    base_minor: i64,
+    sold: u32,
+    capacity: u32,
+    factors: Factors,
+) -> Breakdown {
+    let curve_multiplier = multiplier(&rule.curve, sold, capacity);
+    let last_minute_multiplier = rule
+        .time_factor
+        .as_ref()
+        .filter(|_| factors.last_minute)
+        .map(|t| t.multiplier);
+    let high_demand_multiplier = rule
+        .demand_factor
+        .as_ref()
+        .filter(|_| factors.high_demand)
+        .map(|d| d.multiplier);
+    let m = curve_multiplier
+        * last_minute_multiplier.unwrap_or(1.0)
+        * high_demand_multiplier.unwrap_or(1.0);
+    let (low, high) = bounds(rule, base_minor);
+    let rounded_minor = round_down(base_minor as f64 * m, rule.rounding_minor.max(1));
+    let price_minor = rounded_minor.clamp(low, high);
+    let limited_by = if price_minor > rounded_minor {
+        Some(Limit::Floor)
+    } else if price_minor < rounded_minor {
+        Some(Limit::Cap)
+    } else {
+        None
+    };
+    Breakdown {
+        curve_multiplier,
+        last_minute_multiplier,
+        high_demand_multiplier,
+        rounded_minor,
+        price_minor,
+        limited_by,
+    }
+}
+
 /// The price of one seat.
 pub fn price(rule: &Rule, base_minor: i64, sold: u32, capacity: u32, factors: Factors) -> i64 {
-    let mut m = multiplier(&rule.curve, sold, capacity);
-    if factors.last_minute
-        && let Some(t) = &rule.time_factor
-    {
-        m *= t.multiplier;
-    }
-    if factors.high_demand
-        && let Some(d) = &rule.demand_factor
-    {
-        m *= d.multiplier;
-    }
-    let (low, high) = bounds(rule, base_minor);
-    round_down(base_minor as f64 * m, rule.rounding_minor.max(1)).clamp(low, high)
+    breakdown(rule, base_minor, sold, capacity, factors).price_minor
 }
 
 /// The next price above the current one as more seats sell, and at how many sold it comes.
@@ -172,6 +228,32 @@ mod tests {
             high_demand: false,
         };
         assert_eq!(price(&rule, BASE, 0, 100, f), 80_000);
+    }
+
+    #[test]
+    fn the_breakdown_names_the_limit_that_held_the_price() {
+        let mut rule = Rule::default_for("concert");
+        rule.cap = 1.3;
+        let b = breakdown(&rule, BASE, 100, 100, Factors::default());
+        assert!((b.curve_multiplier - 2.175).abs() < 1e-9);
+        assert_eq!((b.rounded_minor, b.price_minor), (217_500, 130_000));
+        assert_eq!(b.limited_by, Some(Limit::Cap));
+        rule.time_factor = Some(super::super::rule::TimeFactor {
+            hours_before: 24.0,
+            multiplier: 0.5,
+        });
+        rule.floor = 0.8;
+        let f = Factors {
+            last_minute: true,
+            high_demand: true, // no demand factor in the rule: nothing applies
+        };
+        let b = breakdown(&rule, BASE, 0, 100, f);
+        assert_eq!(b.last_minute_multiplier, Some(0.5));
+        assert_eq!(b.high_demand_multiplier, None);
+        assert_eq!((b.rounded_minor, b.price_minor), (50_000, 80_000));
+        assert_eq!(b.limited_by, Some(Limit::Floor));
+        let b = breakdown(&rule, BASE, 10, 100, Factors::default());
+        assert_eq!((b.price_minor, b.limited_by), (105_000, None));
     }
 
     #[test]

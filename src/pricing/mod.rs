@@ -68,12 +68,16 @@ pub struct CategoryPrice {
     pub capacity: u32,
     pub occupancy: f64,
     pub next_step: Option<NextStep>,
+    /// How the rule arrives at its price now (the current price may lag it for the
+    /// moment a recompute takes).
+    pub why: curve::Breakdown,
 }
 
 /// An event's prices, the rule behind them, and their history.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PricesView {
     pub event_id: String,
+    pub event_name: String,
     pub currency: String,
     pub rule: Rule,
     /// Whether the rule is the event's own (else its category's).
@@ -271,6 +275,7 @@ impl Pricing {
                     sold,
                     capacity,
                     occupancy: occupancy(sold, capacity),
+                    why: curve::breakdown(&rule, base, sold, capacity, factors),
                     next_step: curve::next_step(&rule, base, sold, capacity, factors).map(
                         |(price, at)| NextStep {
                             price: money(price),
@@ -283,6 +288,7 @@ impl Pricing {
             .collect();
         Ok(PricesView {
             event_id: event.id,
+            event_name: event.name,
             currency: event.currency.clone(),
             rule,
             event_rule: own,

@@ -41,6 +41,10 @@ pub mod form_errors;
 pub mod jobs;
 pub mod login;
 pub mod nav;
+pub mod price_chart;
+pub mod prices;
+pub mod pricing;
+pub mod pricing_form;
 pub mod render;
 pub mod seat_builder;
 pub mod seat_drawing;
@@ -110,6 +114,11 @@ pub fn routes() -> Router<AppState> {
             "/admin/setup",
             page_route(get(setup::show).post(setup::submit)),
         )
+        .route(
+            "/admin/pricing",
+            page_route(get(pricing::show).post(pricing::submit)),
+        )
+        .route("/admin/events/{id}/prices", page_route(get(prices::show)))
         .route("/admin/jobs", page_route(get(jobs::list)))
         .route("/admin/jobs/{id}", page_route(get(jobs::show)))
         .route("/admin/jobs/{id}/retry", page_route(post(jobs::retry)))

@@ -24,6 +24,11 @@ pub const NAV: &[NavEntry] = &[
         least: Role::Staff,
     },
     NavEntry {
+        href: "/admin/pricing",
+        label: "Pricing",
+        least: Role::Admin,
+    },
+    NavEntry {
         href: "/admin/jobs",
         label: "Jobs",
         least: Role::Admin,

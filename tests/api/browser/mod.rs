@@ -17,6 +17,7 @@
 mod events;
 mod forms;
 mod ops;
+mod pricing;
 mod seat_map;
 mod sessions;
 

@@ -42,6 +42,12 @@ const PAGES: &[(&str, Least, &str)] = &[
         Least::Admin,
         "id=\"confirm-delete\"",
     ),
+    ("/admin/pricing", Least::Admin, "<h1>Pricing rules</h1>"),
+    (
+        "/admin/events/{id}/prices",
+        Least::Admin,
+        "<h1>Prices: Evening Raga</h1>",
+    ),
     ("/admin/jobs", Least::Admin, "<h1>Jobs</h1>"),
     // The customer's sign-up made job 1, their welcome email.
     (

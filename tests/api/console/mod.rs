@@ -10,6 +10,7 @@ mod first_run;
 mod forms;
 pub mod jobs;
 mod matrix;
+mod pricing;
 mod seat_map;
 mod sessions;
 mod system;
