@@ -145,3 +145,34 @@ impl Dashboard {
         })
     }
 }
+
+/// What one clerk took since the start of the day (UTC), for cashing up.
+#[derive(Debug, Clone)]
+pub struct Till {
+    pub since: OffsetDateTime,
+    pub takings: Vec<crate::payment::summary_repo::TakingsRow>,
+    pub refunds: Vec<crate::payment::summary_repo::TakingsRow>,
+}
+
+impl Dashboard {
+    /// The till of `user_id` today: payments taken and refunds of them, per method.
+    pub async fn till(&self, user_id: &str) -> Result<Till, Error> {
+        let since = self.clock.now().replace_time(Time::MIDNIGHT);
+        let since_ms = since.unix_timestamp() * 1000;
+        let user = user_id.to_string();
+        let (takings, refunds) = self
+            .sqlite
+            .read(move |conn| {
+                Ok((
+                    crate::payment::summary_repo::takings_by(conn, &user, since_ms)?,
+                    crate::payment::summary_repo::refunds_of_payments_by(conn, &user, since_ms)?,
+                ))
+            })
+            .await?;
+        Ok(Till {
+            since,
+            takings,
+            refunds,
+        })
+    }
+}

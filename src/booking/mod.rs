@@ -5,6 +5,7 @@
 //! Owns the bookings, booking_items, tickets, ticket_legs, payments, refunds, webhook_events
 //! and idempotency_keys tables. Talks to the inventory through its functions.
 
+pub mod box_office;
 pub mod cancel;
 pub mod checkin;
 pub mod invariants;

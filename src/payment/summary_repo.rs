@@ -55,3 +55,54 @@ pub fn pending_past_ttl(conn: &Connection, now_ms: i64) -> Result<i64, Error> {
         )?
         .query_row([now_ms], |r| r.get(0))?)
 }
+
+/// Successful payments one clerk took at or after `since_ms`, per method and currency: the
+/// till summary a clerk cashes up with.
+pub fn takings_by(
+    conn: &Connection,
+    user_id: &str,
+    since_ms: i64,
+) -> Result<Vec<TakingsRow>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT method, currency, count(*), coalesce(sum(amount_minor), 0) FROM payments
+         WHERE status = 'succeeded' AND paid_by = ?1 AND updated_at >= ?2
+         GROUP BY method, currency ORDER BY method, currency",
+    )?;
+    let rows = stmt
+        .query_map(rusqlite::params![user_id, since_ms], |r| {
+            Ok(TakingsRow {
+                method: r.get(0)?,
+                currency: r.get(1)?,
+                payments: r.get(2)?,
+                amount_minor: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Refunds made at or after `since_ms` of payments one clerk took, per method and currency:
+/// cash refunds leave that clerk's till.
+pub fn refunds_of_payments_by(
+    conn: &Connection,
+    user_id: &str,
+    since_ms: i64,
+) -> Result<Vec<TakingsRow>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.method, r.currency, count(*), coalesce(sum(r.amount_minor), 0)
+         FROM refunds r JOIN payments p ON p.id = r.payment_id
+         WHERE p.paid_by = ?1 AND r.created_at >= ?2
+         GROUP BY p.method, r.currency ORDER BY p.method, r.currency",
+    )?;
+    let rows = stmt
+        .query_map(rusqlite::params![user_id, since_ms], |r| {
+            Ok(TakingsRow {
+                method: r.get(0)?,
+                currency: r.get(1)?,
+                payments: r.get(2)?,
+                amount_minor: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

@@ -25,6 +25,9 @@
 //!   never carry information in colour alone.
 
 pub mod assets;
+pub mod box_office;
+pub mod box_office_done;
+pub mod box_office_sale;
 pub mod csrf;
 pub mod dashboard;
 pub mod emails;
@@ -140,6 +143,39 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/system", page_route(get(system::show)))
         .route("/admin/system/check", page_route(get(system::check)))
         .route("/admin/system/backup", page_route(post(system::backup)))
+        .route("/admin/box-office", page_route(get(box_office::pick)))
+        .route(
+            "/admin/box-office/till",
+            page_route(get(box_office_done::till)),
+        )
+        .route(
+            "/admin/box-office/{event_id}",
+            page_route(get(box_office::sell)),
+        )
+        .route(
+            "/admin/box-office/{event_id}/hold",
+            page_route(post(box_office::hold)),
+        )
+        .route(
+            "/admin/box-office/sale/{hold_id}",
+            page_route(get(box_office_sale::show)),
+        )
+        .route(
+            "/admin/box-office/sale/{hold_id}/pay",
+            page_route(post(box_office_sale::pay)),
+        )
+        .route(
+            "/admin/box-office/sale/{hold_id}/release",
+            page_route(post(box_office_sale::release)),
+        )
+        .route(
+            "/admin/box-office/done/{booking_id}",
+            page_route(get(box_office_done::done)),
+        )
+        .route(
+            "/admin/box-office/tickets/{booking_id}",
+            page_route(get(box_office_done::print)),
+        )
         .route("/admin/events/{id}/seats", page_route(get(seat_map::show)))
         .route(
             "/admin/events/{id}/seats/block",

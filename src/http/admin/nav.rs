@@ -24,6 +24,11 @@ pub const NAV: &[NavEntry] = &[
         least: Role::Staff,
     },
     NavEntry {
+        href: "/admin/box-office",
+        label: "Box office",
+        least: Role::Staff,
+    },
+    NavEntry {
         href: "/admin/pricing",
         label: "Pricing",
         least: Role::Admin,

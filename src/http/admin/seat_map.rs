@@ -49,7 +49,8 @@ impl MapQuery {
         q
     }
 
-    fn parse(raw: Option<&str>) -> MapQuery {
+    /// Reads a query string.
+    pub fn parse(raw: Option<&str>) -> MapQuery {
         let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
             .into_owned()
             .collect();
@@ -190,6 +191,19 @@ pub fn drawing_or_overview(
     Ok((Some(drawing), Vec::new()))
 }
 
+/// The stops of a route, marked with the segment in view.
+pub fn stop_options(data: &MapData) -> Vec<StopOption> {
+    data.event
+        .stops
+        .iter()
+        .map(|s| StopOption {
+            name: s.name.clone(),
+            from_selected: data.segment.as_ref().is_some_and(|(f, _)| *f == s.name),
+            to_selected: data.segment.as_ref().is_some_and(|(_, t)| *t == s.name),
+        })
+        .collect()
+}
+
 /// Totals over every seat in view.
 pub fn totals(data: &MapData) -> SectionCounts {
     let mut total = SectionCounts {
@@ -235,16 +249,7 @@ async fn render(
     let data = load(catalog, bookings, id, query).await?;
     let base = format!("/admin/events/{id}/seats");
     let (drawing, overview) = drawing_or_overview(&data, query, &base)?;
-    let stops = data
-        .event
-        .stops
-        .iter()
-        .map(|s| StopOption {
-            name: s.name.clone(),
-            from_selected: data.segment.as_ref().is_some_and(|(f, _)| *f == s.name),
-            to_selected: data.segment.as_ref().is_some_and(|(_, t)| *t == s.name),
-        })
-        .collect();
+    let stops = stop_options(&data);
     let page = SeatMapPage {
         chrome: Chrome::signed_in(
             session,

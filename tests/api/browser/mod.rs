@@ -15,6 +15,7 @@
 //! `target/screenshots/`).
 
 mod events;
+mod box_office;
 mod forms;
 mod ops;
 mod pricing;

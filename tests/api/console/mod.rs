@@ -3,6 +3,7 @@
 //! on the console's own origin does.
 
 mod assets;
+pub mod box_office;
 mod dashboard;
 mod emails;
 pub(crate) mod events;
