@@ -14,8 +14,8 @@
 //! for people to look at (desktop 1280 px and phone 360 px wide, full page, under
 //! `target/screenshots/`).
 
-mod events;
 mod box_office;
+mod events;
 mod forms;
 mod ops;
 mod pricing;
