@@ -102,6 +102,8 @@ struct SeatMapPage {
     drawing: Option<SeatDrawing>,
     /// The view's query, carried by the forms so a change comes back to the same view.
     all_sections_href: String,
+    /// Keys a hand-over to the box office, so submitting it twice holds once.
+    nonce: String,
     done: Option<String>,
     problem: Option<String>,
     reason: String,
@@ -270,6 +272,7 @@ async fn render(
             };
             format!("{base}?{}", q.view_query())
         },
+        nonce: crate::ids::new_id("sale"),
         done: done_message(query.done.as_deref()),
         problem: shown.problem,
         reason: shown.reason.to_string(),

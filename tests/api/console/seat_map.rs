@@ -428,3 +428,39 @@ async fn seat_pages_for_every_role() {
         "available"
     );
 }
+
+#[tokio::test]
+async fn seats_ticked_on_the_map_go_to_the_box_office() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let event = app.create_concert(&admin, 1, 6).await;
+    let mut sam = Console::signed_in(&app, "sam", "staff").await;
+    let map = sam.get(&format!("/admin/events/{event}/seats")).await;
+    assert!(map.text.contains("Sell selected at the box office"));
+    let nonce = {
+        let marker = "name=\"nonce\" value=\"";
+        let start = map.text.find(marker).expect("nonce") + marker.len();
+        map.text[start..start + map.text[start..].find('"').expect("end")].to_string()
+    };
+    let csrf = map.csrf().expect("csrf");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("nonce", nonce.as_str()),
+        ("mode", "seats"),
+        ("seat", "A-3"),
+        ("seat", "A-4"),
+    ];
+    let held = sam
+        .post_form(&format!("/admin/box-office/{event}/hold"), &fields)
+        .await;
+    assert_eq!(held.status.as_u16(), 303, "{}", held.text);
+    let sale = sam.get(held.location()).await;
+    sale.assert_html(200);
+    assert!(sale.text.contains("Seat A-3") && sale.text.contains("Seat A-4"));
+    assert_eq!(seat_status(&app, &event, "A-3").await["status"], "held");
+    // The same form again holds nothing more.
+    let again = sam
+        .post_form(&format!("/admin/box-office/{event}/hold"), &fields)
+        .await;
+    assert_eq!(again.location(), held.location());
+}
