@@ -13,6 +13,16 @@ pub struct TakingsRow {
     pub amount_minor: i64,
 }
 
+/// A row of `method, currency, count, sum`.
+fn takings_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TakingsRow> {
+    Ok(TakingsRow {
+        method: r.get(0)?,
+        currency: r.get(1)?,
+        payments: r.get(2)?,
+        amount_minor: r.get(3)?,
+    })
+}
+
 /// Payments that succeeded at or after `since_ms`, per method and currency.
 pub fn takings_since(conn: &Connection, since_ms: i64) -> Result<Vec<TakingsRow>, Error> {
     let mut stmt = conn.prepare_cached(
@@ -21,14 +31,7 @@ pub fn takings_since(conn: &Connection, since_ms: i64) -> Result<Vec<TakingsRow>
          GROUP BY method, currency ORDER BY method, currency",
     )?;
     let rows = stmt
-        .query_map([since_ms], |r| {
-            Ok(TakingsRow {
-                method: r.get(0)?,
-                currency: r.get(1)?,
-                payments: r.get(2)?,
-                amount_minor: r.get(3)?,
-            })
-        })?
+        .query_map([since_ms], takings_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -69,14 +72,7 @@ pub fn takings_by(
          GROUP BY method, currency ORDER BY method, currency",
     )?;
     let rows = stmt
-        .query_map(rusqlite::params![user_id, since_ms], |r| {
-            Ok(TakingsRow {
-                method: r.get(0)?,
-                currency: r.get(1)?,
-                payments: r.get(2)?,
-                amount_minor: r.get(3)?,
-            })
-        })?
+        .query_map(rusqlite::params![user_id, since_ms], takings_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -95,14 +91,7 @@ pub fn refunds_of_payments_by(
          GROUP BY p.method, r.currency ORDER BY p.method, r.currency",
     )?;
     let rows = stmt
-        .query_map(rusqlite::params![user_id, since_ms], |r| {
-            Ok(TakingsRow {
-                method: r.get(0)?,
-                currency: r.get(1)?,
-                payments: r.get(2)?,
-                amount_minor: r.get(3)?,
-            })
-        })?
+        .query_map(rusqlite::params![user_id, since_ms], takings_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }

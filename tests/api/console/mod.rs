@@ -85,6 +85,25 @@ impl Page {
     }
 }
 
+/// Asserts that `path` needs a console session: no cookie, or a customer's bearer token,
+/// gets the sign-in redirect (never a JSON 401).
+pub async fn assert_sign_in_required(app: &TestApp, path: &str, customer_token: &str) {
+    Console::anonymous(app)
+        .get(path)
+        .await
+        .assert_redirect_to_login();
+    let bearer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(format!("{}{path}", app.base_url))
+        .bearer_auth(customer_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bearer.status().as_u16(), 303, "{path}: never a JSON 401");
+}
+
 /// A browser-like console client.
 pub struct Console<'a> {
     pub app: &'a TestApp,

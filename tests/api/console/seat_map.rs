@@ -390,7 +390,6 @@ async fn seat_pages_for_every_role() {
     let admin = app.admin().await;
     let event = app.create_concert(&admin, 1, 4).await;
     let customer_token = app.customer("cara").await;
-    let anonymous = Console::anonymous(&app);
     let staff = Console::signed_in(&app, "sam", "staff").await;
     let ada = Console::signed_in(&app, "ada", "admin").await;
     for path in [
@@ -398,17 +397,7 @@ async fn seat_pages_for_every_role() {
         format!("/admin/events/{event}/seats/A-1"),
         format!("/admin/events/{event}/seats/details?seat=A-1"),
     ] {
-        anonymous.get(&path).await.assert_redirect_to_login();
-        let bearer = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
-            .get(format!("{}{path}", app.base_url))
-            .bearer_auth(&customer_token)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(bearer.status().as_u16(), 303, "{path}");
+        super::assert_sign_in_required(&app, &path, &customer_token).await;
         staff.get(&path).await.assert_html(200);
         let page = ada.get(&path).await;
         page.assert_html(200);
