@@ -158,6 +158,9 @@ impl App {
 
     /// Builds the app on a given clock (tests move time instead of sleeping).
     pub async fn build_with_clock(config: Config, clock: SharedClock) -> Result<App, Error> {
+        // The recorder first: start-up work (holds loaded, payments a crash interrupted)
+        // is counted like any other.
+        crate::telemetry::metrics_handle();
         let data_dir = config.storage.data_dir.clone();
         let lock = tokio::task::spawn_blocking(move || {
             store::ensure_data_dir(&data_dir)?;

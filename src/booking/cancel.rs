@@ -329,28 +329,29 @@ impl Bookings {
     }
 
     /// At start-up: synchronous payments a crash interrupted are failed (nothing was
-    /// charged: the charge and its record commit together), idempotency keys of requests it
-    /// interrupted are freed for their retries, and holds of confirmed bookings that outlived
-    /// their confirmation are ended.
+    /// charged: the charge and its record commit together) and counted as failed payments,
+    /// idempotency keys of requests it interrupted are freed for their retries, and holds of
+    /// confirmed bookings that outlived their confirmation are ended.
     pub async fn recover(&self) -> Result<(), Error> {
         let now_ms = self.now_ms();
         let failed = self
             .db
             .write(move |conn| {
-                let ids = crate::payment::repo::interrupted(conn)?;
-                for id in &ids {
-                    crate::payment::repo::settle(
-                        conn,
-                        id,
-                        "failed",
-                        Some("interrupted by a restart"),
-                        now_ms,
-                    )?;
+                let mut failed = Vec::new();
+                for p in crate::payment::repo::interrupted(conn)? {
+                    let reason = Some("interrupted by a restart");
+                    if crate::payment::repo::settle(conn, &p.id, "failed", reason, now_ms)? {
+                        failed.push(p);
+                    }
                 }
                 crate::payment::idempotency::abandon_unfinished(conn)?;
-                Ok(ids.len())
+                Ok(failed)
             })
             .await?;
+        for p in &failed {
+            record::payment_settled(&p.method, "failed", p.amount_minor, &p.currency);
+        }
+        let failed = failed.len();
         let confirmed = self.db.read(repo::confirmed_holds).await?;
         let settled = self.inventory.settle_booked_holds(&confirmed).await?;
         if failed + settled > 0 {

@@ -2,9 +2,11 @@
 
 use super::problem::Problem;
 use super::state::Ops;
+use crate::error::Error;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::time::Duration;
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", operation_id = "check_health", tag = "operations",
@@ -13,61 +15,82 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
+/// How long the readiness probe waits for a store before calling it not writable.
+const PROBE_LIMIT: Duration = Duration::from_secs(3);
+
 /// Storage is open and writable.
 #[utoipa::path(get, path = "/readyz", operation_id = "check_readiness", tag = "operations",
     responses((status = 200, description = "ready to serve", body = String),
               (status = 503, description = "a store is not writable", body = Problem)))]
 pub async fn readyz(State(ops): State<Ops>) -> Response {
+    let mut failing = Vec::new();
+    for (store, result) in probe_stores(&ops).await {
+        if let Err(e) = result {
+            tracing::warn!(error = %e, store, "readiness");
+            failing.push(store);
+        }
+    }
+    if failing.is_empty() {
+        return "ready".into_response();
+    }
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        format!("not writable: {}", failing.join(", ")),
+    )
+    .into_response()
+}
+
+/// Writes to both stores, as readiness asks: SQLite through its writer, the hold store with
+/// an empty commit (and a hold store that failed a commit is not writable). Each store's
+/// name with its answer, `sqlite` first.
+async fn probe_stores(ops: &Ops) -> [(&'static str, Result<(), Error>); 2] {
     let sqlite = ops.sqlite.write(|conn| {
         conn.execute_batch("SELECT 1")?;
         Ok(())
     });
     let holds = ops.holds.clone();
-    let redb = tokio::task::spawn_blocking(move || holds.probe_write());
-    let (sqlite, redb) = tokio::join!(sqlite, redb);
-    let redb = redb.unwrap_or_else(|e| Err(crate::error::Error::internal(e)));
-    let inventory = if ops.inventory.is_healthy() {
+    let redb = async move {
+        tokio::task::spawn_blocking(move || holds.probe_write())
+            .await
+            .unwrap_or_else(|e| Err(Error::internal(e)))
+    };
+    let (sqlite, redb) = tokio::join!(in_time(sqlite), in_time(redb));
+    let redb = redb.and(if ops.inventory.is_healthy() {
         Ok(())
     } else {
-        Err(crate::error::Error::Unavailable(
-            "the hold store failed a commit".into(),
-        ))
-    };
-    let redb = redb.and(inventory);
-    match (sqlite, redb) {
-        (Ok(()), Ok(())) => "ready".into_response(),
-        (s, r) => {
-            let mut failing = Vec::new();
-            if let Err(e) = s {
-                tracing::warn!(error = %e, "readiness: sqlite");
-                failing.push("sqlite");
-            }
-            if let Err(e) = r {
-                tracing::warn!(error = %e, "readiness: redb");
-                failing.push("holds");
-            }
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
-                format!("not writable: {}", failing.join(", ")),
-            )
-            .into_response()
-        }
-    }
+        Err(Error::Unavailable("the hold store failed a commit".into()))
+    });
+    [("sqlite", sqlite), ("holds", redb)]
 }
 
-/// Prometheus text format. Gauges read from the stores (queue depth, file sizes, disk)
-/// are refreshed first, so each scrape shows them as they are.
+async fn in_time(probe: impl Future<Output = Result<(), Error>>) -> Result<(), Error> {
+    tokio::time::timeout(PROBE_LIMIT, probe)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::Unavailable(format!(
+                "no answer in {} s",
+                PROBE_LIMIT.as_secs()
+            )))
+        })
+}
+
+/// Prometheus text format. Gauges read from the stores (queue depth, file sizes, disk,
+/// whether each store is writable as `/readyz` asks) are refreshed first, so each scrape
+/// shows them as they are.
 #[utoipa::path(get, path = "/metrics", operation_id = "get_metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format", body = String)))]
 pub async fn metrics(State(ops): State<Ops>) -> Response {
-    crate::telemetry::gauges::refresh(&ops.gauges).await;
+    for (store, result) in probe_stores(&ops).await {
+        crate::telemetry::gauges::store_writable(store, result.is_ok());
+    }
+    let body = crate::telemetry::render(&ops.metrics, &ops.gauges).await;
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        ops.metrics.render(),
+        body,
     )
         .into_response()
 }

@@ -10,10 +10,12 @@ pub struct IndexSize {
     pub events: usize,
     /// Seats, or categories for general-admission events.
     pub seats: usize,
+    /// Live holds.
+    pub holds: usize,
 }
 
 impl Inventory {
-    /// Counts the events and seats the index holds.
+    /// Counts the events, seats and live holds the index holds.
     pub fn index_size(&self) -> IndexSize {
         let events: Vec<_> = self
             .inner
@@ -23,9 +25,16 @@ impl Inventory {
             .values()
             .cloned()
             .collect();
+        let holds = self
+            .inner
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
         let mut size = IndexSize {
             events: events.len(),
             seats: 0,
+            holds,
         };
         for event in events {
             let ix = event.lock().unwrap_or_else(|p| p.into_inner());

@@ -138,7 +138,6 @@ impl Inventory {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert((record.expires_at_ms, record.id.clone()));
-        metrics::gauge!(crate::telemetry::HOLDS_ACTIVE).increment(1.0);
     }
 
     fn untrack(&self, id: &str) -> Option<LiveEntry> {
@@ -153,7 +152,6 @@ impl Inventory {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&(entry.record.expires_at_ms, id.to_string()));
-        metrics::gauge!(crate::telemetry::HOLDS_ACTIVE).decrement(1.0);
         Some(entry)
     }
 

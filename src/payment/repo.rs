@@ -208,12 +208,13 @@ pub fn insert_refund(
 }
 
 /// Payments of synchronous methods left pending by a crash.
-pub fn interrupted(conn: &Connection) -> Result<Vec<String>, Error> {
+pub fn interrupted(conn: &Connection) -> Result<Vec<PaymentRow>, Error> {
     Ok(conn
-        .prepare_cached(
-            "SELECT id FROM payments WHERE status = 'pending' AND method IN ('test', 'cash')",
-        )?
-        .query_map([], |r| r.get(0))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM payments p LEFT JOIN refunds r ON r.payment_id = p.id
+             WHERE p.status = 'pending' AND p.method IN ('test', 'cash')"
+        ))?
+        .query_map([], from_row)?
         .collect::<Result<Vec<_>, _>>()?)
 }
 

@@ -11,6 +11,7 @@ use crate::jobs::{JobKind, Jobs};
 use metrics::gauge;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What the scrape reads from.
 #[derive(Clone)]
@@ -33,6 +34,7 @@ pub async fn refresh(sources: &Sources) {
     let size = sources.inventory.index_size();
     gauge!(INVENTORY_INDEX_EVENTS).set(size.events as f64);
     gauge!(INVENTORY_INDEX_SEATS).set(size.seats as f64);
+    gauge!(HOLDS_ACTIVE).set(size.holds as f64);
     let dir = sources.data_dir.clone();
     if tokio::task::spawn_blocking(move || refresh_files(&dir))
         .await
@@ -100,11 +102,27 @@ fn wal_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The process collector's figures (memory, CPU, descriptors, threads, start time), then
-/// uptime and the memory limit it does not give.
+/// The process's figures (memory, CPU, descriptors, threads, start time) in Prometheus'
+/// standard names, then uptime and the memory limit.
 fn refresh_process() {
-    let collector = process_collector();
-    collector.collect();
+    let m = metrics_process::collector::collect();
+    if let Some(cpu) = m.cpu_seconds_total {
+        CPU_SECONDS.store(cpu.to_bits(), Ordering::Relaxed);
+    }
+    let gauges = [
+        (PROCESS_RESIDENT_MEMORY_BYTES, m.resident_memory_bytes),
+        (PROCESS_VIRTUAL_MEMORY_BYTES, m.virtual_memory_bytes),
+        (PROCESS_VIRTUAL_MEMORY_MAX_BYTES, m.virtual_memory_max_bytes),
+        (PROCESS_OPEN_FDS, m.open_fds),
+        (PROCESS_MAX_FDS, m.max_fds),
+        (PROCESS_THREADS, m.threads),
+        (PROCESS_START_TIME_SECONDS, m.start_time_seconds),
+    ];
+    for (name, value) in gauges {
+        if let Some(value) = value {
+            gauge!(name).set(value as f64);
+        }
+    }
     let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
     gauge!(PROCESS_UPTIME_SECONDS).set((now - started_at()).max(0.0));
     if let Some(limit) = memory_limit() {
@@ -112,14 +130,24 @@ fn refresh_process() {
     }
 }
 
-/// The one process collector, described on first use.
-pub(super) fn process_collector() -> &'static metrics_process::Collector {
-    static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
-    COLLECTOR.get_or_init(|| {
-        let collector = metrics_process::Collector::new(PROCESS_PREFIX);
-        collector.describe();
-        collector
-    })
+/// CPU seconds at the last refresh, as `f64` bits.
+static CPU_SECONDS: AtomicU64 = AtomicU64::new(0);
+
+/// `rezerve_process_cpu_seconds_total` in the text format. The recorder's counters are
+/// whole numbers, and CPU time is counted in clock ticks (1/100 s), so this one counter is
+/// written here rather than through the recorder; `/metrics` appends it to the rest.
+pub fn cpu_exposition() -> String {
+    let cpu = f64::from_bits(CPU_SECONDS.load(Ordering::Relaxed));
+    format!(
+        "# HELP {PROCESS_CPU_SECONDS_TOTAL} Total user and system CPU time spent in seconds.\n\
+         # TYPE {PROCESS_CPU_SECONDS_TOTAL} counter\n\
+         {PROCESS_CPU_SECONDS_TOTAL} {cpu}\n"
+    )
+}
+
+/// Whether a store took the readiness probe's write (what `/readyz` checks).
+pub fn store_writable(store: &'static str, writable: bool) {
+    gauge!(STORE_WRITABLE, "store" => store).set(if writable { 1.0 } else { 0.0 });
 }
 
 /// When this process started, Unix seconds: taken on first call (at start-up, from

@@ -63,9 +63,20 @@ pub fn metrics_handle() -> PrometheusHandle {
             }
             gauges::started_at();
             names::describe();
-            gauges::process_collector();
             record::register_zeros();
             handle
         })
         .clone()
+}
+
+/// The `/metrics` body: the scrape-time gauges refreshed, then every series in the text
+/// format.
+pub async fn render(handle: &PrometheusHandle, sources: &gauges::Sources) -> String {
+    gauges::refresh(sources).await;
+    let mut text = handle.render();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&gauges::cpu_exposition());
+    text
 }

@@ -96,28 +96,30 @@ pub const STORE_HOLDS_BYTES: &str = "rezerve_store_holds_bytes";
 pub const STORE_DISK_FREE_BYTES: &str = "rezerve_store_disk_free_bytes";
 /// Size of the data dir's file system.
 pub const STORE_DISK_SIZE_BYTES: &str = "rezerve_store_disk_size_bytes";
+/// 1 if the store took the readiness probe's write at the last scrape, else 0, by store
+/// (`sqlite`, `holds`): what `/readyz` checks.
+pub const STORE_WRITABLE: &str = "rezerve_store_writable";
 /// When `rezerve backup` last finished a backup of this data dir, Unix seconds; 0 if never.
 pub const STORE_LAST_BACKUP_TIMESTAMP_SECONDS: &str = "rezerve_store_last_backup_timestamp_seconds";
 
 // --- The process ------------------------------------------------------------------------
 
-/// The prefix the process collector puts before the standard `process_*` names.
-pub const PROCESS_PREFIX: &str = "rezerve_";
-/// CPU time used, user and system (from the process collector).
+/// CPU time used, user and system, in seconds (fractional: written by
+/// `gauges::cpu_exposition`, not the recorder, whose counters are whole numbers).
 pub const PROCESS_CPU_SECONDS_TOTAL: &str = "rezerve_process_cpu_seconds_total";
-/// Resident memory (from the process collector).
+/// Resident memory (read from /proc at each scrape).
 pub const PROCESS_RESIDENT_MEMORY_BYTES: &str = "rezerve_process_resident_memory_bytes";
-/// Virtual memory (from the process collector).
+/// Virtual memory (read from /proc at each scrape).
 pub const PROCESS_VIRTUAL_MEMORY_BYTES: &str = "rezerve_process_virtual_memory_bytes";
-/// The address-space limit (from the process collector).
+/// The address-space limit (read from /proc at each scrape).
 pub const PROCESS_VIRTUAL_MEMORY_MAX_BYTES: &str = "rezerve_process_virtual_memory_max_bytes";
-/// Open file descriptors (from the process collector).
+/// Open file descriptors (read from /proc at each scrape).
 pub const PROCESS_OPEN_FDS: &str = "rezerve_process_open_fds";
-/// The file-descriptor limit (from the process collector).
+/// The file-descriptor limit (read from /proc at each scrape).
 pub const PROCESS_MAX_FDS: &str = "rezerve_process_max_fds";
-/// Threads (from the process collector).
+/// Threads (read from /proc at each scrape).
 pub const PROCESS_THREADS: &str = "rezerve_process_threads";
-/// When the process started, Unix seconds (from the process collector).
+/// When the process started, Unix seconds (read from /proc at each scrape).
 pub const PROCESS_START_TIME_SECONDS: &str = "rezerve_process_start_time_seconds";
 /// Seconds since the process started.
 pub const PROCESS_UPTIME_SECONDS: &str = "rezerve_process_uptime_seconds";
@@ -202,6 +204,34 @@ pub fn describe() {
         "When the last backup finished, Unix seconds (0: never)"
     );
 
+    describe_gauge!(
+        STORE_WRITABLE,
+        "1 if the store took the readiness write at this scrape, by store"
+    );
+
+    describe_gauge!(
+        PROCESS_RESIDENT_MEMORY_BYTES,
+        Unit::Bytes,
+        "Resident memory size in bytes"
+    );
+    describe_gauge!(
+        PROCESS_VIRTUAL_MEMORY_BYTES,
+        Unit::Bytes,
+        "Virtual memory size in bytes"
+    );
+    describe_gauge!(
+        PROCESS_VIRTUAL_MEMORY_MAX_BYTES,
+        Unit::Bytes,
+        "Maximum amount of virtual memory available in bytes (0: unlimited)"
+    );
+    describe_gauge!(PROCESS_OPEN_FDS, "Number of open file descriptors");
+    describe_gauge!(PROCESS_MAX_FDS, "Maximum number of open file descriptors");
+    describe_gauge!(PROCESS_THREADS, "Number of OS threads in the process");
+    describe_gauge!(
+        PROCESS_START_TIME_SECONDS,
+        Unit::Seconds,
+        "Start time of the process since unix epoch in seconds"
+    );
     describe_gauge!(
         PROCESS_UPTIME_SECONDS,
         Unit::Seconds,

@@ -405,6 +405,11 @@ impl Server {
         .await
     }
 
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM (as systemd does) and waits for the process to exit.
     pub(crate) fn terminate(&mut self) -> ExitStatus {
         let pid = self.child.id().to_string();

@@ -7,7 +7,9 @@
 //! assert exactly.
 
 mod dashboard;
+mod day;
 mod domain;
+mod prometheus;
 
 use crate::cli::Server;
 
@@ -54,11 +56,6 @@ impl Scrape {
             })
             .map(|s| s.value)
             .sum()
-    }
-
-    /// Whether any sample of `name` exists.
-    pub fn has(&self, name: &str) -> bool {
-        self.samples().iter().any(|s| s.name == name)
     }
 }
 

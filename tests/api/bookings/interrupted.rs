@@ -93,6 +93,18 @@ async fn a_payment_cut_off_by_kill_9_fails_and_its_key_can_be_retried() {
         "{}",
         pending.text
     );
+    // The new process counted the payment it failed at start-up, and its live-hold gauge
+    // includes the hold it loaded from the store.
+    let metrics = crate::telemetry::scrape(&server).await;
+    let payments = |outcome: &str| {
+        metrics.value(
+            "rezerve_payment_outcomes_total",
+            &[("method", "test"), ("outcome", outcome)],
+        )
+    };
+    assert_eq!(payments("failed"), 1.0, "{}", metrics.0);
+    assert_eq!(payments("succeeded"), 0.0);
+    assert_eq!(metrics.value("rezerve_holds_active", &[]), 1.0);
     // The client's retry with the same key runs again (and now times out), rather than
     // being told "still in progress" forever.
     let retry = pay_keyed(
@@ -110,6 +122,17 @@ async fn a_payment_cut_off_by_kill_9_fails_and_its_key_can_be_retried() {
         .get(&format!("/api/v1/bookings/{id}"), Some(&alice))
         .await;
     assert_eq!(failed.body["status"], "failed", "{}", failed.text);
+    let metrics = crate::telemetry::scrape(&server).await;
+    assert_eq!(
+        metrics.value(
+            "rezerve_payment_outcomes_total",
+            &[("method", "test"), ("outcome", "failed")]
+        ),
+        2.0,
+        "{}",
+        metrics.0
+    );
+    assert_eq!(metrics.value("rezerve_holds_active", &[]), 0.0);
     let statuses = statuses(&server, &event).await;
     assert_eq!(statuses["A-1"], "available");
     drop(server);

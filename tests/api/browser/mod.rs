@@ -112,7 +112,7 @@ kill -TERM -$$"#;
 use std::os::unix::process::CommandExt as _;
 
 /// `name` on the PATH (or in /usr/bin, where Debian puts it).
-fn which(name: &str) -> Option<PathBuf> {
+pub(crate) fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/bin")])

@@ -1,15 +1,19 @@
 //! The Grafana dashboard and the Prometheus files against what the binary exports: every
 //! series a panel or an alert queries is declared in the metric registry
-//! (src/telemetry/names.rs) and present in a real scrape of the running binary.
+//! (src/telemetry/names.rs) and present in a real scrape of the running binary after a small
+//! show day. (`prometheus.rs` runs every panel's query in a real Prometheus.)
 
 use super::scrape;
+use crate::bookings::{EVENTUALLY, POLL};
 use crate::cli::Workdir;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeSet;
+use std::time::Instant;
 
 const DASHBOARD: &str = include_str!("../../../assets/grafana/rezerve-dashboard.json");
 const REGISTRY: &str = include_str!("../../../src/telemetry/names.rs");
 const PROMETHEUS_SCRAPE: &str = include_str!("../../../assets/prometheus/prometheus.yml");
+const ALERTS: &str = include_str!("../../../assets/prometheus/rezerve-alerts.yml");
 
 /// Every `expr` in the dashboard, nested rows included.
 fn dashboard_queries(value: &Value, out: &mut Vec<String>) {
@@ -60,16 +64,53 @@ pub fn is_declared(series: &str) -> bool {
             .any(|suffix| series.strip_suffix(suffix).is_some_and(declared))
 }
 
+/// The series an operator's day needs on the dashboard: sales and revenue, holds and
+/// conflicts, queue depth and dead jobs, email failures, check-ins, latency and errors by
+/// route, memory, disk.
+const OPERATORS_DAY: [&str; 16] = [
+    "rezerve_booking_seats_sold_total",
+    "rezerve_payment_revenue_minor_total",
+    "rezerve_payment_refunds_minor_total",
+    "rezerve_booking_outcomes_total",
+    "rezerve_holds_active",
+    "rezerve_holds_conflicts_total",
+    "rezerve_jobs_queued",
+    "rezerve_jobs_dead",
+    "rezerve_notify_emails_total",
+    "rezerve_checkin_admitted_total",
+    "rezerve_checkin_refused_total",
+    "rezerve_http_requests_total",
+    "rezerve_http_request_duration_seconds_bucket",
+    "rezerve_process_resident_memory_bytes",
+    "rezerve_process_memory_limit_bytes",
+    "rezerve_store_disk_free_bytes",
+];
+
+/// Every panel that draws something (rows only group), with its queries.
+pub fn panel_queries() -> Vec<(String, Vec<String>)> {
+    let dashboard: Value = serde_json::from_str(DASHBOARD).expect("the dashboard is valid JSON");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    panels
+        .iter()
+        .filter(|p| p["type"] != "row")
+        .map(|p| {
+            let title = p["title"].as_str().unwrap_or_default().to_string();
+            let mut queries = Vec::new();
+            dashboard_queries(&p["targets"], &mut queries);
+            (title, queries)
+        })
+        .collect()
+}
+
 #[test]
 fn the_dashboard_only_uses_declared_metrics() {
     let dashboard: Value = serde_json::from_str(DASHBOARD).expect("the dashboard is valid JSON");
     assert!(dashboard["title"].as_str().is_some_and(|t| !t.is_empty()));
     assert!(dashboard["uid"].as_str().is_some_and(|t| !t.is_empty()));
     let panels = dashboard["panels"].as_array().expect("panels");
-    assert!(panels.len() >= 4, "{} panels", panels.len());
     for panel in panels {
         assert!(
-            panel["title"].as_str().is_some(),
+            panel["title"].as_str().is_some_and(|t| !t.is_empty()),
             "a panel without a title: {panel}"
         );
         assert!(
@@ -77,68 +118,105 @@ fn the_dashboard_only_uses_declared_metrics() {
             "a panel without a position: {panel}"
         );
     }
-
-    let names = dashboard_metric_names();
-    for name in &names {
-        assert!(
-            is_declared(name),
-            "the dashboard queries {name}, which src/telemetry/names.rs does not declare"
-        );
+    // Every panel that draws has queries, and every query reads a declared Rezerve series.
+    let drawn = panel_queries();
+    assert!(drawn.len() >= 20, "{} panels", drawn.len());
+    for (title, queries) in &drawn {
+        assert!(!queries.is_empty(), "panel {title:?} has no query");
+        for query in queries {
+            let names = metric_names(query);
+            assert!(
+                !names.is_empty(),
+                "panel {title:?} queries no rezerve_ series: {query}"
+            );
+            for name in names {
+                assert!(
+                    is_declared(&name),
+                    "panel {title:?} queries {name}, which src/telemetry/names.rs does not declare"
+                );
+            }
+        }
     }
-    for required in [
-        "rezerve_http_requests_total",
-        "rezerve_http_request_duration_seconds_bucket",
-        "rezerve_auth_logins_total",
-    ] {
+    let names = dashboard_metric_names();
+    for required in OPERATORS_DAY {
         assert!(
             names.contains(required),
             "the dashboard lacks {required}: {names:?}"
         );
     }
-    assert!(
-        names
-            .iter()
-            .any(|n| n.starts_with("rezerve_store_sqlite_batch_size")),
-        "{names:?}"
-    );
 
     assert!(
         PROMETHEUS_SCRAPE.contains("metrics_path: /metrics"),
         "{PROMETHEUS_SCRAPE}"
     );
+    assert!(
+        PROMETHEUS_SCRAPE.contains("- rezerve-alerts.yml"),
+        "the scrape config does not load the alert rules:\n{PROMETHEUS_SCRAPE}"
+    );
 }
 
-#[tokio::test]
-async fn the_server_exports_every_metric_the_dashboard_queries() {
-    let work = Workdir::new();
-    let server = work.cmd(&["serve"]).serve().await;
-    // A write (group commit), a good and a bad login, and a routed request.
-    server
-        .post(
-            "/api/v1/auth/register",
-            None,
-            json!({"email": "m@example.test", "password": "correct horse battery", "name": "M"}),
-        )
-        .await
-        .assert_status(201);
-    server
-        .login("m@example.test", "correct horse battery")
-        .await
-        .assert_status(200);
-    server
-        .login("m@example.test", "wrong horse battery")
-        .await
-        .assert_status(401);
-    server.get("/api/v1/events", None).await.assert_status(200);
-
-    let scrape = scrape(&server).await;
-    for name in dashboard_metric_names() {
+#[test]
+fn the_alert_rules_only_use_declared_metrics() {
+    let names = metric_names(ALERTS);
+    for name in &names {
         assert!(
-            scrape.0.contains(&format!("{name}{{")) || scrape.0.contains(&format!("{name} ")),
-            "/metrics lacks {name}\n{}",
-            scrape.0
+            is_declared(name),
+            "an alert queries {name}, which src/telemetry/names.rs does not declare"
         );
     }
+    for alert in [
+        "RezerveDown",
+        "RezerveNotReady",
+        "RezerveDeadJobs",
+        "RezerveEmailFailuresRising",
+        "RezerveQueueGrowing",
+        "RezerveSlowRequests",
+        "RezerveDiskNearlyFull",
+        "RezerveNoRecentBackup",
+        "RezerveMemoryNearLimit",
+    ] {
+        assert!(
+            ALERTS.contains(&format!("- alert: {alert}\n")),
+            "{alert} missing"
+        );
+    }
+    // Each alert has exactly one runbook line.
+    assert_eq!(
+        ALERTS.matches("- alert: ").count(),
+        ALERTS.matches("\n          runbook: \"").count(),
+        "every alert needs a one-line runbook annotation"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_exports_every_metric_the_dashboard_and_alerts_query() {
+    let work = Workdir::new();
+    let server = super::day::serve(&work).await;
+    super::day::run(&server).await;
+    let wanted: Vec<String> = dashboard_metric_names()
+        .into_iter()
+        .chain(metric_names(ALERTS))
+        .collect();
+    // Emails and other jobs run in the background: wait for their series.
+    let deadline = Instant::now() + EVENTUALLY;
+    let scrape = loop {
+        let scrape = scrape(&server).await;
+        let missing: Vec<&String> = wanted
+            .iter()
+            .filter(|name| {
+                !(scrape.0.contains(&format!("{name}{{")) || scrape.0.contains(&format!("{name} ")))
+            })
+            .collect();
+        if missing.is_empty() {
+            break scrape;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/metrics lacks {missing:?}\n{}",
+            scrape.0
+        );
+        tokio::time::sleep(POLL).await;
+    };
     for series in [
         "rezerve_auth_logins_total{outcome=\"ok\"}",
         "rezerve_auth_logins_total{outcome=\"invalid\"}",

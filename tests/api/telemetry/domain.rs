@@ -2,6 +2,7 @@
 //! seats sold, money in and out per currency, payments by method, gateway callbacks, door
 //! scans admitted and refused, emails, the job queue, the seat index, stores and process.
 
+use super::day::concert;
 use super::{Scrape, scrape};
 use crate::bookings::binary::{
     PASSWORD, add_admin, book, buy, customer, gateway_succeeds, serve_with,
@@ -11,20 +12,6 @@ use crate::cli::{Server, Workdir};
 use crate::helpers::{Reply, TestApp};
 use serde_json::{Value, json};
 use std::time::Instant;
-
-/// Creates a 2 × 5 concert as `admin`; returns its id.
-async fn concert(server: &Server, admin: &str) -> String {
-    let created = server
-        .post(
-            "/api/v1/events",
-            Some(admin),
-            crate::helpers::concert_body(json!({"sections": [{"name": "Stalls",
-                "rows": [{"row": "A", "seats": 5}, {"row": "B", "seats": 5}]}]})),
-        )
-        .await;
-    created.assert_status(201);
-    text(&created.body, "id")
-}
 
 /// A callback signed with a key that is not the gateway's.
 async fn forged_callback(server: &Server, payment_id: &str) -> Reply {
@@ -272,7 +259,32 @@ async fn a_day_of_sales_and_door_scans_moves_the_domain_series() {
     assert!(s.value("rezerve_process_memory_limit_bytes", &[]) >= rss);
     assert!(s.value("rezerve_process_open_fds", &[]) >= 5.0);
     assert!(s.value("rezerve_process_threads", &[]) >= 2.0);
-    assert!(s.has("rezerve_process_cpu_seconds_total"), "{}", s.0);
+    // CPU time in seconds with its fraction: what the kernel counted (in clock ticks) just
+    // before and just after the scrape brackets it; whole seconds would fall below.
+    let before = cpu_seconds(server.pid());
+    let cpu = scrape(&server)
+        .await
+        .value("rezerve_process_cpu_seconds_total", &[]);
+    let after = cpu_seconds(server.pid());
+    assert!(
+        before > 0.0 && before <= cpu && cpu <= after,
+        "{before} ≤ {cpu} ≤ {after}"
+    );
+    assert!(
+        s.0.contains("# TYPE rezerve_process_cpu_seconds_total counter"),
+        "{}",
+        s.0
+    );
+    // Both stores took the readiness write.
+    assert_eq!(
+        s.value("rezerve_store_writable", &[("store", "sqlite")]),
+        1.0
+    );
+    assert_eq!(
+        s.value("rezerve_store_writable", &[("store", "holds")]),
+        1.0
+    );
+    assert_eq!(s.value("rezerve_holds_active", &[]), 0.0);
     let started = s.value("rezerve_process_start_time_seconds", &[]);
     let now = time::OffsetDateTime::now_utc().unix_timestamp() as f64;
     assert!(started > now - 600.0 && started <= now + 1.0, "{started}");
@@ -306,4 +318,17 @@ async fn a_backup_sets_the_last_backup_time() {
         at >= before - 1.0 && at <= after + 1.0,
         "{before} ≤ {at} ≤ {after}"
     );
+}
+
+/// User and system CPU seconds of a process, from `/proc/<pid>/stat` (the kernel's clock
+/// ticks, 100 a second on Linux).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
+    // Fields after the command name (which may hold spaces) start at the state, field 3;
+    // utime and stime are fields 14 and 15.
+    let after_name = &stat[stat.rfind(')').expect("command name") + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    ticks as f64 / 100.0
 }
