@@ -46,30 +46,91 @@ pub fn is_currency_code(code: &str) -> bool {
     code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
 }
 
+/// How many digits a currency's minor unit has (ISO 4217): none for the yen, three for the
+/// Bahraini dinar, two for most. Amounts are shown and typed with exactly these digits.
+pub fn minor_digits(currency: &str) -> u32 {
+    match currency {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// Minor units as digits with the currency's decimal point, ungrouped: `1299.00`, `1299`
+/// (JPY), `1.250` (BHD). What a form shows for a person to type over.
+pub fn format_amount(minor: i64, currency: &str) -> String {
+    let digits = minor_digits(currency);
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    if digits == 0 {
+        return format!("{sign}{abs}");
+    }
+    let scale = 10u64.pow(digits);
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = digits as usize
+    )
+}
+
+/// Money for people: `INR 1,299.00`, `JPY 12,000`, `BHD 1.250`.
+pub fn format_money(minor: i64, currency: &str) -> String {
+    let plain = format_amount(minor, currency);
+    let (sign, unsigned) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain.as_str()),
+    };
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (unsigned, None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match fraction {
+        Some(f) => format!("{currency} {sign}{grouped}.{f}"),
+        None => format!("{currency} {sign}{grouped}"),
+    }
+}
+
 /// Why a typed amount is not a price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmountError {
     Empty,
     NotANumber,
-    TooManyDecimals,
+    /// More decimals than the currency has (the number it has).
+    TooManyDecimals(u32),
     TooLarge,
 }
 
 impl AmountError {
     /// The message a form shows next to the amount.
-    pub fn message(self) -> &'static str {
+    pub fn message(self) -> String {
         match self {
-            AmountError::Empty => "is required, e.g. 1299.00",
-            AmountError::NotANumber => "must be an amount such as 1299.00 (digits, one '.')",
-            AmountError::TooManyDecimals => "must have at most two decimals, e.g. 12.35",
-            AmountError::TooLarge => "is larger than any price this system accepts",
+            AmountError::Empty => "is required, e.g. 1299.00".into(),
+            AmountError::NotANumber => "must be an amount such as 1299.00 (digits, one '.')".into(),
+            AmountError::TooManyDecimals(0) => {
+                "must be a whole amount: this currency has no decimals".into()
+            }
+            AmountError::TooManyDecimals(n) => {
+                format!("must have at most {n} decimals in this currency")
+            }
+            AmountError::TooLarge => "is larger than any price this system accepts".into(),
         }
     }
 }
 
 /// Reads an amount typed by a person (`1299`, `1299.5`, `1299.00`, `1,299.00`) into minor
-/// units, exactly: digit by digit, never through a float. Two decimals, as pages show them.
-pub fn parse_amount(text: &str) -> Result<i64, AmountError> {
+/// units of `currency`, exactly: digit by digit, never through a float, with at most the
+/// currency's own decimals (none for JPY, three for BHD).
+pub fn parse_amount(text: &str, currency: &str) -> Result<i64, AmountError> {
+    let digits_after = minor_digits(currency) as usize;
     let text = text.trim();
     if text.is_empty() {
         return Err(AmountError::Empty);
@@ -94,11 +155,12 @@ pub fn parse_amount(text: &str) -> Result<i64, AmountError> {
         return Err(AmountError::NotANumber);
     }
     let fraction = fraction.unwrap_or("");
-    if fraction.len() > 2 {
-        return Err(AmountError::TooManyDecimals);
+    if fraction.len() > digits_after {
+        return Err(AmountError::TooManyDecimals(digits_after as u32));
     }
     let mut minor: i64 = 0;
-    for b in digits.bytes().chain(format!("{fraction:0<2}").bytes()) {
+    let padded = format!("{fraction:0<digits_after$}");
+    for b in digits.bytes().chain(padded.bytes()) {
         minor = minor
             .checked_mul(10)
             .and_then(|m| m.checked_add(i64::from(b - b'0')))
@@ -110,50 +172,76 @@ pub fn parse_amount(text: &str) -> Result<i64, AmountError> {
     Ok(minor)
 }
 
-/// Minor units as a person types them back: `1299.00`.
-pub fn format_amount(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse_amount_inr(text: &str) -> Result<i64, AmountError> {
+        parse_amount(text, "INR")
+    }
+
+    #[test]
+    fn amounts_use_the_currencys_own_decimals() {
+        assert_eq!(format_money(129900, "INR"), "INR 1,299.00");
+        assert_eq!(format_money(12000, "JPY"), "JPY 12,000");
+        assert_eq!(format_money(1250, "BHD"), "BHD 1.250");
+        assert_eq!(format_money(-250, "USD"), "USD -2.50");
+        assert_eq!(format_money(5, "EUR"), "EUR 0.05");
+        assert_eq!(format_amount(12000, "JPY"), "12000");
+        assert_eq!(parse_amount("12,000", "JPY"), Ok(12000));
+        assert_eq!(
+            parse_amount("12.5", "JPY"),
+            Err(AmountError::TooManyDecimals(0))
+        );
+        assert_eq!(parse_amount("1.25", "BHD"), Ok(1250));
+        assert_eq!(
+            parse_amount("1.2505", "BHD"),
+            Err(AmountError::TooManyDecimals(3))
+        );
+        for (minor, currency) in [(129900, "INR"), (7, "JPY"), (1, "BHD"), (0, "EUR")] {
+            assert_eq!(
+                parse_amount(&format_amount(minor, currency), currency),
+                Ok(minor)
+            );
+        }
+    }
+
     #[test]
     fn typed_amounts_become_exact_minor_units() {
-        assert_eq!(parse_amount("1299.00"), Ok(129_900));
-        assert_eq!(parse_amount(" 1299 "), Ok(129_900));
-        assert_eq!(parse_amount("1299.5"), Ok(129_950));
-        assert_eq!(parse_amount("0.07"), Ok(7));
-        assert_eq!(parse_amount(".5"), Ok(50));
-        assert_eq!(parse_amount("1,299.99"), Ok(129_999));
+        assert_eq!(parse_amount_inr("1299.00"), Ok(129_900));
+        assert_eq!(parse_amount_inr(" 1299 "), Ok(129_900));
+        assert_eq!(parse_amount_inr("1299.5"), Ok(129_950));
+        assert_eq!(parse_amount_inr("0.07"), Ok(7));
+        assert_eq!(parse_amount_inr(".5"), Ok(50));
+        assert_eq!(parse_amount_inr("1,299.99"), Ok(129_999));
         assert_eq!(
-            parse_amount("0.29"),
+            parse_amount_inr("0.29"),
             Ok(29),
             "never 28.999… through a float"
         );
-        assert_eq!(parse_amount("10000000.00"), Ok(MAX_PRICE_MINOR));
+        assert_eq!(parse_amount_inr("10000000.00"), Ok(MAX_PRICE_MINOR));
     }
 
     #[test]
     fn junk_amounts_are_refused_with_a_reason() {
-        assert_eq!(parse_amount(""), Err(AmountError::Empty));
-        assert_eq!(parse_amount("abc"), Err(AmountError::NotANumber));
-        assert_eq!(parse_amount("12.345"), Err(AmountError::TooManyDecimals));
-        assert_eq!(parse_amount("-5"), Err(AmountError::NotANumber));
-        assert_eq!(parse_amount("1e3"), Err(AmountError::NotANumber));
-        assert_eq!(parse_amount("1.2.3"), Err(AmountError::NotANumber));
-        assert_eq!(parse_amount("."), Err(AmountError::NotANumber));
-        assert_eq!(parse_amount("1,2"), Err(AmountError::NotANumber));
-        assert_eq!(parse_amount("+1"), Err(AmountError::NotANumber));
-        assert_eq!(parse_amount("10000000.01"), Err(AmountError::TooLarge));
+        assert_eq!(parse_amount_inr(""), Err(AmountError::Empty));
+        assert_eq!(parse_amount_inr("abc"), Err(AmountError::NotANumber));
         assert_eq!(
-            parse_amount("99999999999999999999999"),
+            parse_amount_inr("12.345"),
+            Err(AmountError::TooManyDecimals(2))
+        );
+        assert_eq!(parse_amount_inr("-5"), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount_inr("1e3"), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount_inr("1.2.3"), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount_inr("."), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount_inr("1,2"), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount_inr("+1"), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount_inr("10000000.01"), Err(AmountError::TooLarge));
+        assert_eq!(
+            parse_amount_inr("99999999999999999999999"),
             Err(AmountError::TooLarge)
         );
-        assert_eq!(format_amount(129_900), "1299.00");
-        assert_eq!(format_amount(5), "0.05");
+        assert_eq!(format_amount(129_900, "INR"), "1299.00");
+        assert_eq!(format_amount(5, "INR"), "0.05");
     }
 }

@@ -62,14 +62,7 @@ impl EventCard {
             available: e.availability.available,
             total: e.availability.total,
             from_price: cheapest
-                .map(|p| {
-                    format!(
-                        "{} {}.{:02}",
-                        p.currency,
-                        p.amount_minor / 100,
-                        p.amount_minor % 100
-                    )
-                })
+                .map(|p| crate::money::format_money(p.amount_minor, &p.currency))
                 .unwrap_or_default(),
         }
     }

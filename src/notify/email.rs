@@ -170,20 +170,8 @@ pub fn build(
         .map_err(|e| Error::internal(format!("email: {e}")))
 }
 
-/// Money for people: `INR 1,299.00`.
-pub fn format_money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let minor = minor.unsigned_abs();
-    let units = (minor / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{currency} {sign}{grouped}.{:02}", minor % 100)
-}
+/// Money for people, in the currency's own decimals: `INR 1,299.00`, `JPY 12,000`.
+pub use crate::money::format_money;
 
 /// Sample data for a kind (`rezerve mail preview`), awkward on purpose: long names,
 /// markup in names, non-Latin scripts.

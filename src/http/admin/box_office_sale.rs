@@ -169,7 +169,7 @@ fn payment_request(form: &SaleForm, hold: &HoldView) -> Result<(PayRequest, Opti
     let currency = &hold.total.currency;
     match form.method.as_str() {
         "cash" => {
-            let given = crate::money::parse_amount(&form.cash_given)
+            let given = crate::money::parse_amount(&form.cash_given, currency)
                 .map_err(|e| format!("Cash given {}.", e.message()))?;
             if given < due {
                 return Err(format!(

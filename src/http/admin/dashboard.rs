@@ -78,20 +78,8 @@ pub struct TakingsRow {
     pub amount: String,
 }
 
-/// An amount for people: `INR 1,299.00`.
-pub fn money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    let whole = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{currency} {sign}{grouped}.{:02}", abs % 100)
-}
+/// An amount for people, in the currency's own decimals: `INR 1,299.00`, `JPY 12,000`.
+pub use crate::money::format_money as money;
 
 fn event_row(line: &EventLine) -> EventRow {
     let e = &line.event;

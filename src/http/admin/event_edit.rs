@@ -109,7 +109,7 @@ fn lines_of(e: &EventView) -> Vec<EditLine> {
         .iter()
         .map(|c| EditLine {
             category: c.category.clone(),
-            amount: format_amount(c.base_price.amount_minor),
+            amount: format_amount(c.base_price.amount_minor, &c.base_price.currency),
             capacity: c.availability.total.to_string(),
             sold: c.availability.sold,
             held: c.availability.held,
@@ -189,7 +189,7 @@ fn patch_of(e: &EventView, typed: &EditFields, lines: &[EditLine], errs: &mut Er
     let mut prices = BTreeMap::new();
     let mut capacity = BTreeMap::new();
     for (line, category) in lines.iter().zip(&e.categories) {
-        match parse_amount(&line.amount) {
+        match parse_amount(&line.amount, &e.currency) {
             Ok(minor) if minor != category.base_price.amount_minor => {
                 prices.insert(line.category.clone(), Money::new(minor, &e.currency));
             }

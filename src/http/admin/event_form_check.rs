@@ -195,7 +195,7 @@ pub fn to_create(form: &mut EventForm, venues: &[VenueChoice]) -> Checked {
             errs.add(format!("{key}_category"), "is listed twice");
             continue;
         }
-        match parse_amount(&line.amount) {
+        match parse_amount(&line.amount, &currency) {
             Ok(minor) => {
                 input
                     .prices

@@ -426,7 +426,7 @@ async fn bad_box_office_input_says_why_and_sells_nothing() {
         ),
         (
             vec![("method", "cash"), ("cash_given", "12.345")],
-            "at most two decimals",
+            "at most 2 decimals",
         ),
         (
             vec![("method", "cash"), ("cash_given", "abc")],
@@ -527,4 +527,60 @@ async fn box_office_pages_for_every_role() {
     sam.get("/admin/box-office/tickets/nope")
         .await
         .assert_html(404);
+}
+
+#[tokio::test]
+async fn a_yen_sale_counts_whole_yen() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut body = crate::helpers::concert_body(serde_json::json!({"sections": [
+        {"name": "Stalls", "rows": [{"row": "A", "seats": 4}]}]}));
+    body["prices"] = serde_json::json!({"standard": {"amount_minor": 1500, "currency": "JPY"}});
+    let reply = app.post("/api/v1/events", Some(&admin), body).await;
+    reply.assert_status(201);
+    let event = reply.body["id"].as_str().expect("id").to_string();
+    let mut sam = Console::signed_in(&app, "sam", "staff").await;
+    let sale = hold_best(&mut sam, &event, "1").await;
+    let page = sam.get(&sale).await;
+    assert!(
+        page.text
+            .contains("id=\"amount-due\"><strong>JPY 1,500</strong>"),
+        "{}",
+        page.text
+    );
+    let csrf = hidden(&page, "csrf");
+    // Yen have no decimals: "2000.50" is refused, "2,000" is two thousand yen.
+    let refused = sam
+        .post_form(
+            &format!("{sale}/pay"),
+            &[
+                ("csrf", &csrf),
+                ("method", "cash"),
+                ("cash_given", "2000.50"),
+            ],
+        )
+        .await;
+    refused.assert_html(422);
+    assert!(
+        refused.text.contains("this currency has no decimals"),
+        "{}",
+        refused.text
+    );
+    let paid = sam
+        .post_form(
+            &format!("{sale}/pay"),
+            &[("csrf", &csrf), ("method", "cash"), ("cash_given", "2,000")],
+        )
+        .await;
+    assert_eq!(paid.status.as_u16(), 303, "{}", paid.text);
+    let done = sam.get(paid.location()).await;
+    assert!(
+        done.text.contains("<span id=\"change\">JPY 500</span>"),
+        "{}",
+        done.text
+    );
+    let seats = sam.get(&format!("/admin/events/{event}/seats")).await;
+    // Prices on the map in whole yen too (the concert curve may have moved it since).
+    assert!(seats.text.contains("· standard · JPY 1,"), "{}", seats.text);
+    assert!(!seats.text.contains("JPY 15.00"));
 }

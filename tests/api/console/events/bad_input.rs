@@ -70,7 +70,7 @@ async fn each_bad_input_is_shown_at_its_field_and_nothing_is_created() {
             "three decimals",
             concert(&csrf).set("p0_amount", "12.345"),
             "p0_amount",
-            "at most two decimals",
+            "at most 2 decimals",
         ),
         (
             "letters for a price",
@@ -321,7 +321,7 @@ async fn bad_edits_are_shown_at_their_field_and_change_nothing() {
             "three decimals",
             valid.clone().set("price_standard", "1.005"),
             "price_standard",
-            "at most two decimals",
+            "at most 2 decimals",
         ),
         (
             "letters",
