@@ -8,6 +8,10 @@
 pub mod box_office;
 pub mod cancel;
 pub mod checkin;
+pub mod confirmation;
+pub mod door;
+pub mod door_repo;
+pub mod dossier;
 pub mod invariants;
 pub mod repo;
 pub mod saga;

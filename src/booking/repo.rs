@@ -188,6 +188,33 @@ pub fn list(
         .collect::<Result<Vec<_>, _>>()?)
 }
 
+/// A page of bookings for a staff search, newest first: `text` is part of the customer's
+/// email, part of the name on the account with that email, or part of a booking id (people
+/// read out its end: the start of a time-ordered id is the same for a minute's bookings).
+pub fn search(conn: &Connection, text: &str, page: &PageRequest) -> Result<Vec<BookingRow>, Error> {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let before = page.after.as_ref().map(|k| k[0].clone());
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM bookings
+             WHERE (customer_email LIKE :like ESCAPE '\\' OR id LIKE :like ESCAPE '\\'
+                    OR customer_email IN (SELECT email FROM users WHERE name LIKE :like ESCAPE '\\'))
+               AND (:before IS NULL OR id < :before)
+             ORDER BY id DESC LIMIT :limit"
+        ))?
+        .query_map(
+            named_params! {
+                ":like": format!("%{escaped}%"),
+                ":before": before, ":limit": page.fetch_limit(),
+            },
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
 /// Pending bookings whose time is up.
 pub fn overdue(conn: &Connection, now_ms: i64, limit: i64) -> Result<Vec<BookingRow>, Error> {
     Ok(conn
@@ -301,6 +328,16 @@ pub fn ticket(conn: &Connection, id: &str) -> Result<Option<TicketRow>, Error> {
             "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?1"
         ))?
         .query_row([id], ticket_from_row)
+        .optional()?)
+}
+
+/// The ticket with this code (a code is unique).
+pub fn ticket_by_code(conn: &Connection, code: &str) -> Result<Option<TicketRow>, Error> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE code = ?1"
+        ))?
+        .query_row([code], ticket_from_row)
         .optional()?)
 }
 

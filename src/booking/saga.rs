@@ -66,7 +66,7 @@ pub struct WebhookResult {
     pub booking_status: Option<BookingStatus>,
 }
 
-fn payload(b: &BookingRow, items: &[ItemRow]) -> serde_json::Value {
+pub(super) fn payload(b: &BookingRow, items: &[ItemRow]) -> serde_json::Value {
     json!({
         "booking_id": b.id, "event_id": b.event_id, "customer_email": b.customer_email,
         "seats": items.iter().filter_map(|i| i.seat_label.clone()).collect::<Vec<_>>(),
@@ -333,25 +333,40 @@ impl Bookings {
             .write(move |conn| {
                 let current = repo::by_id(conn, &b.id)?.ok_or(Error::NotFound("booking"))?;
                 if !settle(conn, &payment_id, "succeeded", None, now_ms)? {
-                    return Err(Error::conflict("payment_settled", "the payment was settled already"));
+                    return Err(Error::conflict(
+                        "payment_settled",
+                        "the payment was settled already",
+                    ));
                 }
                 conn.execute(
                     "UPDATE payments SET provider_ref = coalesce(?2, provider_ref) WHERE id = ?1",
                     rusqlite::params![payment_id, provider_ref],
                 )?;
-                if !repo::set_status(conn, &b.id, current.status, BookingStatus::Confirmed, reason, now_ms)? {
-                    return Err(Error::conflict("booking_state", "the booking changed while it was paid"));
+                if !repo::set_status(
+                    conn,
+                    &b.id,
+                    current.status,
+                    BookingStatus::Confirmed,
+                    reason,
+                    now_ms,
+                )? {
+                    return Err(Error::conflict(
+                        "booking_state",
+                        "the booking changed while it was paid",
+                    ));
                 }
                 for ticket in &tickets {
                     repo::insert_ticket(conn, ticket, now_ms)?;
                 }
-                let mut body = payload(&b, &items);
-                body["payment_id"] = json!(payment_id);
-                body["tickets"] = json!(tickets
-                    .iter()
-                    .map(|t| json!({"id": t.id, "seat": t.seat_label, "category": t.category, "code": t.code}))
-                    .collect::<Vec<_>>());
-                follow_up(conn, JobKind::PaymentSucceeded, &b, "confirmed", &body, now_ms)?;
+                let body = super::confirmation::payload(&b, &items, &payment_id, &tickets);
+                follow_up(
+                    conn,
+                    JobKind::PaymentSucceeded,
+                    &b,
+                    "confirmed",
+                    &body,
+                    now_ms,
+                )?;
                 Ok(())
             })
             .await?;

@@ -14,6 +14,7 @@
 pub mod email;
 pub mod qr;
 pub mod repo;
+pub mod resend;
 pub mod summary_repo;
 pub mod transport;
 

@@ -147,3 +147,19 @@ pub fn list(
         )?
         .collect::<Result<Vec<_>, _>>()?)
 }
+
+/// The emails a booking caused (`booking:<id>` and `booking:<id>:<tag>`), oldest first.
+pub fn of_booking(conn: &Connection, booking_id: &str) -> Result<Vec<NotificationRow>, Error> {
+    let cause = format!("booking:{booking_id}");
+    // `;` sorts right after `:`, so the range holds exactly the tagged causes.
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM notifications
+             WHERE cause = ?1 OR (cause > ?2 AND cause < ?3) ORDER BY created_at, id"
+        ))?
+        .query_map(
+            rusqlite::params![cause, format!("{cause}:"), format!("{cause};")],
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?)
+}

@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_console_sessions",
         include_str!("migrations/0007_console_sessions.sql"),
     ),
+    (
+        "0008_console_bookings",
+        include_str!("migrations/0008_console_bookings.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -1,17 +1,70 @@
-//! The console's stylesheet, compiled into the binary and served under a name that carries
-//! its content hash: browsers may keep it for a year, and a new build's pages name a new
-//! file, so nobody ever sees a stale stylesheet. The ETag answers revalidations with 304.
+//! The console's own files (its stylesheet and the few scripts it has), compiled into the
+//! binary and served under names that carry their content hash: browsers may keep them for
+//! a year, and a new build's pages name new files, so nobody ever runs a stale one. The
+//! ETag answers revalidations with 304. Nothing is fetched from anywhere else.
 
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-const CSS: &str = include_str!("../../../assets/admin.css");
+/// One embedded file.
+pub struct Asset {
+    /// The name before the hash: `admin` in `admin-<hash>.css`.
+    pub stem: &'static str,
+    /// `css` or `js`.
+    pub ext: &'static str,
+    pub content_type: &'static str,
+    pub body: &'static str,
+    pub hash: u64,
+}
 
-/// FNV-1a over the stylesheet, computed at compile time: a cache-busting name needs a
-/// stable fingerprint of the content, not a cryptographic one.
-const CSS_HASH: u64 = fnv1a(CSS.as_bytes());
+impl Asset {
+    const fn new(
+        stem: &'static str,
+        ext: &'static str,
+        content_type: &'static str,
+        body: &'static str,
+    ) -> Asset {
+        Asset {
+            stem,
+            ext,
+            content_type,
+            body,
+            hash: fnv1a(body.as_bytes()),
+        }
+    }
 
+    /// The file name pages link: `admin-0123456789abcdef.css`.
+    pub fn file(&self) -> String {
+        format!("{}-{:016x}.{}", self.stem, self.hash, self.ext)
+    }
+
+    /// Where pages link it.
+    pub fn href(&self) -> String {
+        format!("/admin/assets/{}", self.file())
+    }
+}
+
+/// The console's stylesheet.
+pub const CSS: Asset = Asset::new(
+    "admin",
+    "css",
+    "text/css; charset=utf-8",
+    include_str!("../../../assets/admin.css"),
+);
+/// The door page's scanner loop (fetch, sound, camera); the page works without it.
+pub const DOOR_JS: Asset = Asset::new(
+    "door",
+    "js",
+    "text/javascript; charset=utf-8",
+    include_str!("../../../assets/door.js"),
+);
+
+/// Every file served under `/admin/assets/`.
+pub const ASSETS: &[&Asset] = &[&CSS, &DOOR_JS];
+
+/// FNV-1a, computed at compile time: a cache-busting name needs a stable fingerprint of the
+/// content, not a cryptographic one.
 const fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut i = 0;
@@ -23,26 +76,22 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
-fn css_file() -> String {
-    format!("admin-{CSS_HASH:016x}.css")
-}
-
 /// Where pages link the stylesheet.
 pub fn css_href() -> String {
-    format!("/admin/assets/{}", css_file())
+    CSS.href()
 }
 
-/// `GET /admin/assets/{file}`: no session needed (the sign-in page uses it too).
+/// `GET /admin/assets/{file}`: no session needed (the sign-in page uses the stylesheet).
 pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
-    if file != css_file() {
+    let Some(asset) = ASSETS.iter().find(|a| a.file() == file) else {
         return (
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             "no such asset",
         )
             .into_response();
-    }
-    let etag = format!("\"{CSS_HASH:016x}\"");
+    };
+    let etag = format!("\"{:016x}\"", asset.hash);
     let cached = [
         (header::ETAG, etag.clone()),
         (
@@ -59,8 +108,23 @@ pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     }
     (
         cached,
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8".to_string())],
-        CSS,
+        [(header::CONTENT_TYPE, asset.content_type.to_string())],
+        asset.body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_has_its_own_name_and_type() {
+        assert_eq!(CSS.content_type, "text/css; charset=utf-8");
+        assert_eq!(DOOR_JS.content_type, "text/javascript; charset=utf-8");
+        let files: Vec<String> = ASSETS.iter().map(|a| a.file()).collect();
+        assert!(files[0].starts_with("admin-") && files[0].ends_with(".css"));
+        assert!(files[1].starts_with("door-") && files[1].ends_with(".js"));
+        assert_ne!(CSS.hash, DOOR_JS.hash);
+    }
 }

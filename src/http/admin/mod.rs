@@ -25,11 +25,15 @@
 //!   never carry information in colour alone.
 
 pub mod assets;
+pub mod booking;
+pub mod booking_actions;
+pub mod bookings;
 pub mod box_office;
 pub mod box_office_done;
 pub mod box_office_sale;
 pub mod csrf;
 pub mod dashboard;
+pub mod door;
 pub mod emails;
 pub mod event_cancel;
 pub mod event_delete;
@@ -58,6 +62,7 @@ pub mod setup;
 pub mod system;
 pub mod user;
 pub mod users;
+pub mod when;
 
 use super::state::AppState;
 use axum::Router;
@@ -83,7 +88,9 @@ pub fn page_route(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
 }
 
 /// Pages may only load what this server serves, and never inside another site's frame.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// Scripts only from this server's embedded assets (`assets.rs`), and they may only talk
+/// back to it (`connect-src` for the door page's `fetch`).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The console's routes.
 pub fn routes() -> Router<AppState> {
@@ -116,6 +123,21 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/setup",
             page_route(get(setup::show).post(setup::submit)),
+        )
+        .route("/admin/bookings", page_route(get(bookings::search)))
+        .route("/admin/bookings/{id}", page_route(get(booking::show)))
+        .route(
+            "/admin/bookings/{id}/cancel",
+            page_route(get(booking_actions::confirm_cancel).post(booking_actions::cancel)),
+        )
+        .route(
+            "/admin/bookings/{id}/resend",
+            page_route(post(booking_actions::resend)),
+        )
+        .route("/admin/door", page_route(get(door::choose)))
+        .route(
+            "/admin/door/{event_id}",
+            page_route(get(door::show).post(door::scan)),
         )
         .route(
             "/admin/pricing",

@@ -29,6 +29,16 @@ pub const NAV: &[NavEntry] = &[
         least: Role::Staff,
     },
     NavEntry {
+        href: "/admin/bookings",
+        label: "Bookings",
+        least: Role::Staff,
+    },
+    NavEntry {
+        href: "/admin/door",
+        label: "Door",
+        least: Role::Staff,
+    },
+    NavEntry {
         href: "/admin/pricing",
         label: "Pricing",
         least: Role::Admin,

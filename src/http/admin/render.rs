@@ -20,6 +20,8 @@ pub struct Chrome {
     pub nav: Vec<NavLink>,
     /// The session's CSRF token, for the sign-out form in the header.
     pub csrf: String,
+    /// Scripts the page loads (hrefs of embedded assets); most pages have none.
+    pub scripts: Vec<String>,
 }
 
 /// The signed-in person, as the header shows them.
@@ -51,7 +53,14 @@ impl Chrome {
                 })
                 .collect(),
             csrf: session.csrf_token.clone(),
+            scripts: Vec::new(),
         }
+    }
+
+    /// The same layout loading one of the console's embedded scripts.
+    pub fn with_script(mut self, script: &assets::Asset) -> Chrome {
+        self.scripts.push(script.href());
+        self
     }
 
     /// The layout for a page nobody is signed in to.
@@ -62,6 +71,7 @@ impl Chrome {
             user: None,
             nav: Vec::new(),
             csrf: String::new(),
+            scripts: Vec::new(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Every console page × anonymous / customer / staff / admin. A page added to the console
-//! adds its row to `PAGES`: who may see it, and the text that proves it rendered.
+//! adds its row to `PAGES`: who may see it, and the text that proves it rendered. A path
+//! may name `{id}` (a concert nothing is sold for), `{event}` (another, with a paid
+//! booking) and `{booking}` (that booking).
 
 use super::{Console, PASSWORD};
 use crate::helpers::TestApp;
@@ -42,6 +44,19 @@ const PAGES: &[(&str, Least, &str)] = &[
         Least::Admin,
         "id=\"confirm-delete\"",
     ),
+    ("/admin/bookings", Least::Staff, "<h1>Bookings</h1>"),
+    (
+        "/admin/bookings/{booking}",
+        Least::Staff,
+        "<h2 id=\"tickets-h\">",
+    ),
+    (
+        "/admin/bookings/{booking}/cancel",
+        Least::Staff,
+        "<h1>Cancel booking",
+    ),
+    ("/admin/door", Least::Staff, "<h1>Door check-in</h1>"),
+    ("/admin/door/{event}", Least::Staff, "id=\"scan-form\""),
     ("/admin/pricing", Least::Admin, "<h1>Pricing rules</h1>"),
     (
         "/admin/events/{id}/prices",
@@ -76,11 +91,18 @@ async fn every_page_for_every_role() {
         .assert_html(401);
     let staff = Console::signed_in(&app, "sam", "staff").await;
     let admin = Console::signed_in(&app, "ada", "admin").await;
-    let token = app.login("ada@example.test", PASSWORD).await;
-    let event = app.create_concert(&token, 2, 5).await;
+    let admin_token = app.login("ada@example.test", PASSWORD).await;
+    let event = app.create_concert(&admin_token, 2, 5).await;
+    // `{id}` stays unsold (it may be deleted); `{event}` has a paid booking.
+    let sold = app.create_concert(&admin_token, 1, 5).await;
+    let booking = crate::bookings::bought(&app, &customer_token, &sold, &["A-1"]).await;
+    let booking = booking["id"].as_str().expect("booking id").to_string();
 
     for (path, least, marker) in PAGES {
-        let path = &path.replace("{id}", &event);
+        let path = &path
+            .replace("{id}", &event)
+            .replace("{event}", &sold)
+            .replace("{booking}", &booking);
         for who in [&anonymous, &customer] {
             let page = who.get(path).await;
             page.assert_redirect_to_login();

@@ -3,8 +3,11 @@
 //! on the console's own origin does.
 
 mod assets;
+mod booking_actions;
+mod bookings;
 pub mod box_office;
 mod dashboard;
+mod door;
 mod emails;
 pub(crate) mod events;
 mod first_run;
@@ -55,10 +58,20 @@ impl Page {
         Some(self.text[start..start + end].to_string())
     }
 
+    /// The body as JSON (`Null` if it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or(serde_json::Value::Null)
+    }
+
     /// The value of the first hidden `csrf` field.
     pub fn csrf(&self) -> Option<String> {
-        let marker = "name=\"csrf\" value=\"";
-        let start = self.text.find(marker)? + marker.len();
+        self.field("csrf")
+    }
+
+    /// The value of the first input named `name` whose value follows its name.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.text.find(&marker)? + marker.len();
         let end = self.text[start..].find('"')?;
         Some(self.text[start..start + end].to_string())
     }
@@ -169,12 +182,29 @@ impl<'a> Console<'a> {
         self.post_form_from(path, fields, Some(&origin)).await
     }
 
+    /// Posts a form from the console's own origin as its scripts do, asking for JSON.
+    pub async fn post_form_json(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let origin = self.app.base_url.clone();
+        self.post_form_with(path, fields, Some(&origin), Some("application/json"))
+            .await
+    }
+
     /// Posts a form with the given `Origin` header (or none).
     pub async fn post_form_from(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
         origin: Option<&str>,
+    ) -> Page {
+        self.post_form_with(path, fields, origin, None).await
+    }
+
+    async fn post_form_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+        accept: Option<&str>,
     ) -> Page {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
@@ -186,6 +216,9 @@ impl<'a> Console<'a> {
             .body(body);
         if let Some(origin) = origin {
             request = request.header("origin", origin);
+        }
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
         }
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", format!("rezerve_console={cookie}"));
