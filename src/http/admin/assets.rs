@@ -60,8 +60,16 @@ pub const DOOR_JS: Asset = Asset::new(
     include_str!("../../../assets/door.js"),
 );
 
+/// The box office's hold countdown on the sale page; the page works without it.
+pub const HOLD_TIMER_JS: Asset = Asset::new(
+    "hold-timer",
+    "js",
+    "text/javascript; charset=utf-8",
+    include_str!("../../../assets/hold-timer.js"),
+);
+
 /// Every file served under `/admin/assets/`.
-pub const ASSETS: &[&Asset] = &[&CSS, &DOOR_JS];
+pub const ASSETS: &[&Asset] = &[&CSS, &DOOR_JS, &HOLD_TIMER_JS];
 
 /// FNV-1a, computed at compile time: a cache-busting name needs a stable fingerprint of the
 /// content, not a cryptographic one.

@@ -47,6 +47,7 @@ struct SalePage {
     total: String,
     expires: String,
     expires_ms: i64,
+    now_ms: i64,
     minutes_left: i64,
     segment: Option<String>,
     problem: Option<String>,
@@ -94,7 +95,8 @@ async fn render_sale(
         .collect();
     let expires_ms = (hold.expires_at.unix_timestamp_nanos() / 1_000_000) as i64;
     let page = SalePage {
-        chrome: Chrome::signed_in(session, "Take payment", "/admin/box-office"),
+        chrome: Chrome::signed_in(session, "Take payment", "/admin/box-office")
+            .with_script(&super::assets::HOLD_TIMER_JS),
         hold_id: hold.id.clone(),
         event_id: event.id.clone(),
         event_name: event.name.clone(),
@@ -102,6 +104,7 @@ async fn render_sale(
         total: money(hold.total.amount_minor, &currency),
         expires: utc_time(hold.expires_at),
         expires_ms,
+        now_ms,
         minutes_left: ((expires_ms - now_ms).max(0) + 59_999) / 60_000,
         segment: hold
             .from

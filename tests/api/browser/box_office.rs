@@ -89,6 +89,15 @@ async fn selling_two_seats_for_cash_by_keyboard_and_printing_the_tickets() {
             .await
             .contains("Seats held until")
     );
+    // The hold-timer script counts down in minutes and seconds (10:00 at most).
+    let left = browser.text("#minutes-left").await;
+    let (m, s) = left
+        .split_once(':')
+        .unwrap_or_else(|| panic!("a countdown, not {left:?}"));
+    assert!(
+        m.parse::<u32>().is_ok_and(|m| m <= 10) && s.len() == 2,
+        "{left}"
+    );
     assert_eq!(focused(&browser).await, "cash_given");
     browser.screenshot("box-office-sale").await;
     type_and_enter(&browser, "2000").await;
