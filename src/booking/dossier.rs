@@ -264,8 +264,10 @@ fn seat_story(
     entries.truncate(SEAT_HISTORY_SHOWN as usize);
     let mut lines = Vec::with_capacity(entries.len());
     for entry in entries {
+        // A sale is logged as `hold:<booking id>` (the booking that ended the hold).
         let booking_id = match entry.cause.split_once(':') {
             Some(("booking", id)) => Some(id.to_string()),
+            Some(("hold", id)) if crate::ids::looks_like("bkg", id) => Some(id.to_string()),
             Some(("hold", id)) => repo::by_hold(conn, id)?.map(|b| b.id),
             _ => None,
         };

@@ -28,9 +28,20 @@ pub fn clock_ms(ms: i64, timezone: &str) -> String {
         .unwrap_or_default()
 }
 
-/// An event's start in its zone, with the zone's name: `Sun 10 Jan 2027, 18:30 IST (Asia/Kolkata)`.
+/// An event's start in its zone, with the zone's name: `Sun 10 Jan 2027, 18:30 IST
+/// (Asia/Kolkata)`; `… 18:30 UTC` where the abbreviation is the zone's name already.
 pub fn event_start(unix_seconds: i64, timezone: &str) -> String {
-    crate::notify::local_time(unix_seconds, timezone)
+    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let Ok(t) = jiff::Timestamp::from_second(unix_seconds) else {
+        return String::new();
+    };
+    let zoned = t.to_zoned_datetime(tz);
+    let text = zoned.strftime("%a %-d %b %Y, %H:%M %Z").to_string();
+    if text.ends_with(&format!(" {timezone}")) {
+        text
+    } else {
+        format!("{text} ({timezone})")
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@
 //! for people to look at (desktop 1280 px and phone 360 px wide, full page, under
 //! `target/screenshots/`).
 
+mod bookings;
 mod box_office;
+mod door;
 mod events;
 mod forms;
 mod ops;
