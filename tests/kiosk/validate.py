@@ -5,7 +5,10 @@
 
 Fails (exit 1, one line per finding) unless the document is valid OpenAPI 3.1
 (openapi-spec-validator), every operationId is unique and reads as a method name
-(`list_events`, `pay_booking`), and every error response is application/problem+json.
+(`list_events`, `pay_booking`), and every error response is application/problem+json
+naming the codes it can carry (`x-problem-codes`, each one of the `Problem.code` enum, with
+an example of that status), every operation documents 500 and 503, and every protected
+operation 401.
 """
 
 import json
@@ -28,6 +31,16 @@ def load(source):
 
 
 def findings(doc):
+    codes = set(
+        doc.get("components", {})
+        .get("schemas", {})
+        .get("Problem", {})
+        .get("properties", {})
+        .get("code", {})
+        .get("enum", [])
+    )
+    if not codes:
+        yield "Problem.code is not an enum"
     try:
         validate(doc)
     except Exception as e:  # the validator raises one of several error types
@@ -49,7 +62,26 @@ def findings(doc):
                 yield f"{where}: operationId {op_id!r} also names {seen[op_id]}"
             else:
                 seen[op_id] = where
-            for status, response in op.get("responses", {}).items():
+            responses = op.get("responses", {})
+            for needed in ["500", "503"] + (["401"] if op.get("security") else []):
+                if needed not in responses:
+                    yield f"{where}: {needed} is not documented"
+            for status, response in responses.items():
+                if status[0] in "45":
+                    listed = response.get("x-problem-codes") or []
+                    if not listed:
+                        yield f"{where} {status}: no x-problem-codes"
+                    examples = (
+                        response.get("content", {})
+                        .get("application/problem+json", {})
+                        .get("examples", {})
+                    )
+                    for code in listed:
+                        if code not in codes:
+                            yield f"{where} {status}: {code!r} is not a Problem code"
+                        example = examples.get(code, {}).get("value", {})
+                        if example.get("code") != code or str(example.get("status")) != status:
+                            yield f"{where} {status}: no {status} example for {code!r}"
                 if not response.get("description"):
                     yield f"{where} {status}: no description"
                 if status[0] in "45" and list(response.get("content", {})) != [

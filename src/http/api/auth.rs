@@ -30,7 +30,7 @@ pub struct Login {
 
 /// Sign up as a customer (a `role` in the body is ignored) and get a token.
 #[utoipa::path(post, path = "/api/v1/auth/register", operation_id = "register", tag = "auth", request_body = Registration,
-    responses((status = 201, body = Session), (status = 409, description = "email_taken or phone_taken", body = Problem),
+    responses((status = 201, body = Session), (status = 409, body = Problem),
               (status = 422, body = Problem)))]
 pub async fn register(
     State(auth): State<Auth>,
@@ -50,9 +50,9 @@ pub async fn register(
 /// Sign in; a wrong password and an unknown email get the same answer. Failed attempts are
 /// throttled per account and per client address (shared with the console's sign-in).
 #[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth", request_body = Login,
-    responses((status = 200, body = Session), (status = 401, description = "invalid_credentials", body = Problem),
-              (status = 403, description = "account_disabled", body = Problem),
-              (status = 429, description = "too_many_attempts; Retry-After says how many seconds to wait", body = Problem)))]
+    responses((status = 200, body = Session), (status = 401, body = Problem),
+              (status = 403, body = Problem),
+              (status = 429, body = Problem)))]
 pub async fn login(
     State(auth): State<Auth>,
     client: ClientAddr,

@@ -24,7 +24,7 @@ use time::format_description::well_known::Rfc3339;
 #[utoipa::path(post, path = "/api/v1/bookings", operation_id = "create_booking", tag = "bookings", request_body = BookRequest, security(("bearer" = ["customer", "staff", "admin"])),
     params(("Idempotency-Key" = Option<String>, Header, description = "replays the first response to the same request")),
     responses((status = 201, body = BookingView), (status = 404, body = Problem),
-              (status = 409, description = "hold_expired, hold_already_booked, idempotency_conflict", body = Problem),
+              (status = 409, body = Problem),
               (status = 422, body = Problem)))]
 pub async fn create(
     State(bookings): State<Bookings>,
@@ -131,7 +131,7 @@ pub async fn get(
     request_body = PayRequest, security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 201, body = PaymentOutcome), (status = 202, body = PaymentOutcome),
               (status = 402, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 409, description = "already_paid, booking_expired, booking_not_payable, payment_in_progress, idempotency_conflict", body = Problem),
+              (status = 409, body = Problem),
               (status = 422, body = Problem), (status = 504, body = Problem)))]
 pub async fn pay(
     State(bookings): State<Bookings>,
@@ -173,7 +173,7 @@ pub async fn pay(
 /// Cancels a booking (owner or admin): a paid one is refunded and its seats go back on sale.
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", operation_id = "cancel_booking", tag = "bookings", params(("id" = String, Path)), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = BookingView), (status = 403, body = Problem), (status = 404, body = Problem),
-              (status = 409, description = "booking_not_cancellable", body = Problem)))]
+              (status = 409, body = Problem)))]
 pub async fn cancel(
     State(bookings): State<Bookings>,
     Authenticated(caller): Authenticated,
@@ -196,8 +196,8 @@ pub async fn tickets(
 /// Admits a ticket at the door, once.
 #[utoipa::path(post, path = "/api/v1/checkins", operation_id = "check_in_ticket", tag = "tickets", request_body = CheckinRequest, security(("bearer" = ["staff", "admin"])),
     responses((status = 200, body = Admitted),
-              (status = 409, description = "already_checked_in, ticket_void, wrong_event", body = Problem),
-              (status = 422, description = "ticket_invalid: forged or garbled", body = Problem)))]
+              (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
 pub async fn check_in(
     State(bookings): State<Bookings>,
     StaffOnly(caller): StaffOnly,

@@ -20,7 +20,7 @@ use serde::Deserialize;
         ("Idempotency-Key" = Option<String>, Header, description = "replays the first response to the same request")),
     request_body = HoldRequest, security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 201, body = HoldView),
-              (status = 409, description = "seat_unavailable: names the seats that were taken; nothing is held", body = Problem),
+              (status = 409, body = Problem),
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn create(
     State(inventory): State<Inventory>,
@@ -77,7 +77,7 @@ pub struct Extend {
 #[utoipa::path(post, path = "/api/v1/holds/{id}/extend", operation_id = "extend_hold", tag = "holds", params(("id" = String, Path)),
     request_body = Extend, security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = HoldView), (status = 404, body = Problem),
-              (status = 409, description = "hold_expired or hold_lifetime_exceeded", body = Problem)))]
+              (status = 409, body = Problem)))]
 pub async fn extend(
     State(inventory): State<Inventory>,
     Authenticated(caller): Authenticated,

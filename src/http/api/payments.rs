@@ -11,6 +11,7 @@ use crate::payment::webhook::SIGNATURE_HEADER;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use serde::Deserialize;
 
@@ -65,14 +66,21 @@ pub async fn get(
 /// signed with `Rezerve-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. A bad or stale
 /// signature is 401 and changes nothing; the same callback twice changes nothing again.
 #[utoipa::path(post, path = "/api/v1/payments/webhooks/{provider}", operation_id = "receive_payment_webhook", tag = "payments", params(("provider" = String, Path)),
-    responses((status = 200, body = WebhookResult), (status = 401, description = "invalid_signature", body = Problem),
+    responses((status = 200, body = WebhookResult), (status = 401, body = Problem),
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn webhook(
     State(bookings): State<Bookings>,
     ApiPath(provider): ApiPath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<WebhookResult>, Error> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Error::PayloadTooLarge
+        } else {
+            Error::invalid("body", "the body could not be read")
+        }
+    })?;
     let signature = headers
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())

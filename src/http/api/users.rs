@@ -67,7 +67,7 @@ pub async fn get(
 #[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "update_user", tag = "users", params(("id" = String, Path)),
     request_body = UserPatch, security(("bearer" = ["admin"])),
     responses((status = 200, body = User), (status = 404, body = Problem),
-              (status = 409, description = "last_admin", body = Problem), (status = 422, body = Problem)))]
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update(
     State(auth): State<Auth>,
     _admin: AdminOnly,

@@ -4,17 +4,24 @@
 //! cannot exist undocumented. What every operation shares because the server does it the
 //! same way everywhere — extractors, middleware, problem bodies — is added here once, after
 //! generation, instead of being repeated (and forgotten) in fifty annotations:
-//! - every error response is `application/problem+json` with the `Problem` schema;
+//! - every error response is `application/problem+json` with the `Problem` schema, lists
+//!   the codes it can carry (`x-problem-codes`, one example each); `Problem.code` is the
+//!   enum of every stable code (`errors.rs`);
 //! - a JSON body can always fail with 400, 413, 415 and 422; a query string or path with 422
-//!   or 404; a bearer token with 401; a role with 403; any request with 500 and 503;
+//!   or 404; a bearer token with 401; a role with 403; an Idempotency-Key with 409; any
+//!   request with 500 and 503; what the domain adds (conflicts, 402, 429, …) is in
+//!   `errors.rs`;
 //! - every response has a description (OpenAPI requires one);
 //! - the roles an operation's `security` names are repeated in its description;
 //! - `limit` and `Idempotency-Key` carry the limits the server enforces;
 //! - a page of items refers to the item's schema instead of a copy of it.
 
+mod errors;
+
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::payment::idempotency::MAX_KEY_LEN;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -22,7 +29,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "Rezerve API",
-        description = include_str!("openapi_intro.md"),
+        description = include_str!("intro.md"),
     ),
     servers((url = "/", description = "This server (the document's own origin)")),
     modifiers(&BearerToken),
@@ -92,58 +99,34 @@ pub fn complete(doc: &mut Value) {
         .and_then(Value::as_object_mut)
     {
         refer_page_items(schemas);
+        enumerate_codes(schemas);
     }
 }
 
 fn complete_operation(operation: &mut Map<String, Value>) {
     let roles = roles(operation);
-    let has_body = operation.contains_key("requestBody");
-    let params: Vec<(String, String)> = operation
-        .get("parameters")
-        .and_then(Value::as_array)
-        .map(|ps| {
-            ps.iter()
-                .map(|p| {
-                    let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
-                    (text("in"), text("name"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let id = operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let summary = operation
         .get("summary")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-
-    let mut shared: Vec<u16> = vec![500, 503];
-    if has_body {
-        shared.extend([400, 413, 415, 422]);
-    }
-    if params.iter().any(|(at, _)| at == "query" || at == "header") {
-        shared.push(422);
-    }
-    if params.iter().any(|(at, _)| at == "path") {
-        shared.push(404);
-    }
-    if let Some(roles) = &roles {
-        shared.push(401);
-        if !roles.iter().any(|r| r == "customer") {
-            shared.push(403);
-        }
-    }
+    let statuses = problems(operation, &id, roles.as_deref());
+    let idempotent = has_parameter(operation, "header", "idempotency-key");
     let responses = operation
         .entry("responses")
         .or_insert_with(|| json!({}))
         .as_object_mut();
     if let Some(responses) = responses {
-        for status in shared {
-            responses
-                .entry(status.to_string())
-                .or_insert_with(|| json!({}));
-        }
         for (status, response) in responses.iter_mut() {
-            complete_response(status, &summary, response);
+            complete_success(status, &summary, idempotent, response);
+        }
+        for (status, codes) in statuses {
+            responses.insert(status.to_string(), problem_response(status, &codes));
         }
     }
 
@@ -193,31 +176,152 @@ fn roles(operation: &Map<String, Value>) -> Option<Vec<String>> {
     Some(roles)
 }
 
-fn complete_response(status: &str, summary: &str, response: &mut Value) {
+fn has_parameter(operation: &Map<String, Value>, at: &str, name: &str) -> bool {
+    operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| {
+            ps.iter().any(|p| {
+                p["in"] == at
+                    && p["name"]
+                        .as_str()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+        })
+}
+
+/// Every error status the operation can send, with its codes: what its shape implies
+/// (body, parameters, token, role) and what its domain adds ([`errors::OPERATIONS`]).
+fn problems(
+    operation: &Map<String, Value>,
+    id: &str,
+    roles: Option<&[String]>,
+) -> BTreeMap<u16, Vec<&'static str>> {
+    let mut out: BTreeMap<u16, Vec<&'static str>> = BTreeMap::new();
+    let mut add = |status: u16, codes: &[&'static str]| {
+        let entry = out.entry(status).or_default();
+        for c in codes {
+            if !entry.contains(c) {
+                entry.push(c);
+            }
+        }
+    };
+    add(500, &["internal"]);
+    add(503, &["unavailable", "timeout"]);
+    if operation.contains_key("requestBody") && !errors::RAW_BODY.contains(&id) {
+        add(400, &["malformed_request"]);
+        add(413, &["payload_too_large"]);
+        add(415, &["unsupported_media_type"]);
+        add(422, &["validation_failed"]);
+    }
+    let params = |at: &str| {
+        operation
+            .get("parameters")
+            .and_then(Value::as_array)
+            .is_some_and(|ps| ps.iter().any(|p| p["in"] == at))
+    };
+    if params("query") || params("header") {
+        add(422, &["validation_failed"]);
+    }
+    if params("path") {
+        add(404, &["not_found"]);
+    }
+    if has_parameter(operation, "header", "idempotency-key") {
+        add(409, &["idempotency_conflict", "idempotency_in_progress"]);
+    }
+    if let Some(roles) = roles {
+        add(401, &["unauthorized"]);
+        if !roles.iter().any(|r| r == "customer") {
+            add(403, &["forbidden"]);
+        }
+    }
+    for (status, codes) in errors::extra(id) {
+        add(*status, codes);
+    }
+    out
+}
+
+fn complete_success(status: &str, summary: &str, idempotent: bool, response: &mut Value) {
     let Some(response) = response.as_object_mut() else {
         return;
     };
     let code: u16 = status.parse().unwrap_or(0);
+    if !(200..300).contains(&code) {
+        return;
+    }
     if !response.contains_key("description") {
-        let text = if (200..300).contains(&code) && !summary.is_empty() {
-            summary.to_string()
-        } else {
+        let text = if summary.is_empty() {
             default_description(code).to_string()
+        } else {
+            summary.to_string()
         };
         response.insert("description".into(), Value::String(text));
     }
-    if code >= 400 {
-        // Keep any example given, but always under the problem media type and schema.
-        let examples = response
-            .get("content")
-            .and_then(Value::as_object)
-            .and_then(|c| c.values().find_map(|m| m.get("examples").cloned()));
-        let mut media = json!({"schema": {"$ref": PROBLEM}});
-        if let Some(examples) = examples {
-            media["examples"] = examples;
-        }
-        response.insert("content".into(), json!({ PROBLEM_JSON: media }));
+    if idempotent {
+        response.insert(
+            "headers".into(),
+            json!({"Idempotent-Replayed": {
+                "description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key",
+                "schema": {"type": "string", "enum": ["true"]}
+            }}),
+        );
     }
+}
+
+/// An error response: its codes in the description, one example per code, and the headers
+/// that come with some of them.
+fn problem_response(status: u16, codes: &[&'static str]) -> Value {
+    let lines: Vec<String> = codes
+        .iter()
+        .map(|c| {
+            let meaning = errors::code(c).map_or("", |(_, m)| m);
+            format!("`{c}`: {meaning}")
+        })
+        .collect();
+    let description = if lines.len() == 1 {
+        lines[0].clone()
+    } else {
+        format!("One of:\n- {}", lines.join("\n- "))
+    };
+    let examples: Map<String, Value> = codes
+        .iter()
+        .map(|c| {
+            let meaning = errors::code(c).map_or("", |(_, m)| m);
+            let reason = axum::http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Error");
+            let mut value = json!({
+                "type": format!("urn:rezerve:problem:{c}"), "title": reason, "status": status,
+                "detail": meaning, "code": c,
+            });
+            if *c == "validation_failed" {
+                value["errors"] =
+                    json!([{"field": "email", "message": "must be an email address"}]);
+            }
+            if *c == "seat_unavailable" {
+                value["seats"] = json!(["A-1", "A-2"]);
+            }
+            (c.to_string(), json!({"summary": c, "value": value}))
+        })
+        .collect();
+    let mut response = json!({
+        "description": description,
+        "content": { PROBLEM_JSON: {"schema": {"$ref": PROBLEM}, "examples": examples} },
+        "x-problem-codes": codes,
+    });
+    if codes.contains(&"too_many_attempts") {
+        response["headers"] = json!({"Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1}
+        }});
+    }
+    if codes.contains(&"unauthorized") {
+        response["headers"] = json!({"WWW-Authenticate": {
+            "description": "`Bearer`", "schema": {"type": "string"}
+        }});
+    }
+    response
 }
 
 fn default_description(status: u16) -> &'static str {
@@ -226,21 +330,27 @@ fn default_description(status: u16) -> &'static str {
         201 => "Created",
         202 => "Accepted",
         204 => "Done; no body",
-        400 => "`malformed_request`: the body is not valid JSON",
-        401 => "`unauthorized`: no bearer token, or an expired, revoked or invalid one",
-        402 => "`payment_declined`: the payment was refused",
-        403 => "`forbidden`: your role may not call this operation",
-        404 => "`not_found`: no such resource, or not one you may see",
-        409 => "a conflict with the current state; `code` says which",
-        413 => "`payload_too_large`: the body is larger than the server accepts",
-        415 => "`unsupported_media_type`: the body must be `application/json`",
-        422 => "`validation_failed`: `errors` names each offending field and why",
-        500 => "`internal`: a fault on the server's side; it is logged, never detailed here",
-        503 => {
-            "`unavailable` or `timeout`: shutting down, a store is closed, or the request ran too long; retry later"
-        }
-        504 => "`payment_timeout`: the payment provider did not answer in time",
-        _ => "see the problem's `code`",
+        _ => "See the body",
+    }
+}
+
+/// The `Problem` schema's `code` is the enum of every stable code.
+fn enumerate_codes(schemas: &mut Map<String, Value>) {
+    if let Some(code) = schemas
+        .get_mut("Problem")
+        .and_then(|p| p.pointer_mut("/properties/code"))
+    {
+        let names: Vec<&str> = errors::CODES.iter().map(|(c, _, _)| *c).collect();
+        code["enum"] = json!(names);
+        let others = |codes: &[&str]| format!("`{}`", codes.join("`, `"));
+        code["description"] = json!(format!(
+            "A stable machine code. Each operation's error responses list the codes they can \
+             carry. Not sent by this API: the command line's {} and the staff console's {}; \
+             {} is handled inside the server.",
+            others(errors::CLI_ONLY),
+            others(errors::CONSOLE_ONLY),
+            others(errors::NEVER_SENT),
+        ));
     }
 }
 
