@@ -69,7 +69,7 @@ pub struct UserPatch {
 }
 
 /// Longest name accepted.
-const MAX_NAME_CHARS: usize = 200;
+pub const MAX_NAME_CHARS: usize = 200;
 
 /// Lower-cases and trims an email, and checks its shape (one `@`, a dotted domain, no spaces).
 pub fn normalize_email(field: &str, raw: &str, v: &mut Validator) -> String {

@@ -17,6 +17,7 @@
 //! - a page of items refers to the item's schema instead of a copy of it.
 
 mod errors;
+mod schemas;
 
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::payment::idempotency::MAX_KEY_LEN;
@@ -100,6 +101,7 @@ pub fn complete(doc: &mut Value) {
     {
         refer_page_items(schemas);
         enumerate_codes(schemas);
+        schemas::declare(schemas);
     }
 }
 
@@ -134,9 +136,10 @@ fn complete_operation(operation: &mut Map<String, Value>) {
         .get_mut("parameters")
         .and_then(Value::as_array_mut)
     {
-        for param in params {
+        for param in params.iter_mut() {
             constrain_parameter(param);
         }
+        schemas::constrain_parameters(&id, params);
     }
     if let Some(roles) = roles {
         let who = if roles.len() == 3 {
