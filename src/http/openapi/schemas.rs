@@ -129,16 +129,21 @@ pub fn declare(schemas: &mut Map<String, Value>) {
             prop.extend(limits);
         }
     }
-    // "Seats or quantity": exactly one of them.
+    // "Seats or quantity": exactly one of them (null counts as absent). Written with
+    // `not` and `if`/`then`, which client generators leave alone, rather than `oneOf`.
     if let Some(Value::Object(hold)) = schemas.get_mut("HoldRequest") {
         hold.insert(
-            "oneOf".into(),
-            json!([
-                {"title": "BySeats", "required": ["seats"],
-                 "properties": {"seats": {"type": "array"}, "quantity": {"type": "null"}}},
-                {"title": "ByQuantity", "required": ["quantity"],
-                 "properties": {"quantity": {"type": "integer"}, "seats": {"type": "null"}}},
-            ]),
+            "not".into(),
+            json!({"required": ["seats", "quantity"],
+                   "properties": {"seats": {"type": "array"}, "quantity": {"type": "integer"}}}),
+        );
+        hold.insert(
+            "if".into(),
+            json!({"properties": {"seats": {"type": "null"}}}),
+        );
+        hold.insert(
+            "then".into(),
+            json!({"required": ["quantity"], "properties": {"quantity": {"type": "integer"}}}),
         );
     }
 }
