@@ -190,6 +190,7 @@ pub const CONSOLE_ONLY: &[&str] = &[
     "setup_closed",
     "event_not_on_sale",
     "payment_failed",
+    "booking_not_confirmed",
 ];
 
 /// Raised and handled inside the booking saga (the money is refunded); never sent.
