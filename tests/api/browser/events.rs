@@ -96,7 +96,7 @@ async fn creating_a_seated_event_and_a_travel_event_with_stops_through_the_forms
         browser
             .text("#p0_amount-error")
             .await
-            .contains("two decimals")
+            .contains("at most 2 decimals")
     );
     assert_eq!(value_of(&browser, "venue_name").await, "Town Hall");
     browser.screenshot("event-new-errors").await;
