@@ -1,6 +1,7 @@
 //! `GET /admin/events/{id}`: one event for staff and admins: when and where (in the event's
 //! own time zone), its status, seats or places per category with current prices, and links
-//! to its seat map and prices pages. Admins also get Edit, Cancel and Delete.
+//! to its seat map and (for admins, whose page it is) its prices page. Admins also get Edit,
+//! Cancel and Delete.
 
 use super::dashboard::{Fill, money};
 use super::event_time;

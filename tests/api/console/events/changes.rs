@@ -193,15 +193,23 @@ async fn staff_see_events_but_change_nothing() {
     let detail = staff.get(&format!("/admin/events/{id}")).await;
     detail.assert_html(200);
     assert!(detail.text.contains("id=\"seat-map-link\""));
-    assert!(detail.text.contains("id=\"prices-link\""));
-    for control in ["edit-link", "cancel-link", "delete-link"] {
+    // The prices page is admin-only: staff get no link to a 403.
+    assert_eq!(
+        staff
+            .get(&format!("/admin/events/{id}/prices"))
+            .await
+            .status
+            .as_u16(),
+        403
+    );
+    for control in ["prices-link", "edit-link", "cancel-link", "delete-link"] {
         assert!(
             !detail.text.contains(control),
             "{control} hidden from staff"
         );
     }
     let admin_detail = admin_console.get(&format!("/admin/events/{id}")).await;
-    for control in ["edit-link", "cancel-link", "delete-link"] {
+    for control in ["prices-link", "edit-link", "cancel-link", "delete-link"] {
         assert!(
             admin_detail.text.contains(control),
             "{control} shown to admins"
