@@ -4,10 +4,10 @@
 //! only this trait, so neither module imports the other back. CLI processes have no live
 //! index: their catalog is built without one and sees the stored state only.
 
-use super::model::{Availability, SeatStatus};
+use super::model::{Availability, SeatStatus, SectionCounts};
 use crate::error::Error;
 use rusqlite::Connection;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Debug;
 
 /// A seat change a catalog edit causes in the live index.
@@ -47,6 +47,17 @@ pub trait LiveSeats: Send + Sync + Debug {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<HashMap<String, SeatStatus>, Error>;
+
+    /// Seats per section and status over a segment (stop names), sections in seat order;
+    /// sold seats whose label is in `checked_in` are counted as checked in. Builds no
+    /// per-seat view, so a 20,000-seat overview costs a pass over the index.
+    fn section_counts(
+        &self,
+        event_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        checked_in: &HashSet<String>,
+    ) -> Result<Vec<SectionCounts>, Error>;
 
     /// The price new holds are quoted per category (minor units), in the catalog's order.
     fn prices(&self, event_id: &str) -> Vec<(String, i64)>;

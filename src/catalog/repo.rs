@@ -253,6 +253,28 @@ pub fn categories(conn: &Connection, event_id: &str) -> Result<Vec<CategoryRow>,
     Ok(rows)
 }
 
+/// An event's price categories in display order with zero seat counts, without counting
+/// its seats (a pass over all of them per category): for base prices, and for views whose
+/// counts come from the live index.
+pub fn categories_uncounted(conn: &Connection, event_id: &str) -> Result<Vec<CategoryRow>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT category, base_minor, capacity FROM price_categories
+         WHERE event_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt
+        .query_map([event_id], |r| {
+            Ok(CategoryRow {
+                category: r.get(0)?,
+                base_minor: r.get(1)?,
+                capacity: r.get(2)?,
+                seats: 0,
+                blocked: 0,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// A travel event's stops, origin first.
 pub fn stops(conn: &Connection, event_id: &str) -> Result<Vec<StopRow>, Error> {
     let mut stmt = conn.prepare_cached(
@@ -278,21 +300,39 @@ pub fn seats(conn: &Connection, event_id: &str) -> Result<Vec<SeatRow>, Error> {
          FROM seats WHERE event_id = ?1 ORDER BY seat_no",
     )?;
     let rows = stmt
-        .query_map([event_id], |r| {
-            let flags: String = r.get(6)?;
-            Ok(SeatRow {
-                seat_no: r.get(0)?,
-                label: r.get(1)?,
-                section: r.get(2)?,
-                row: r.get(3)?,
-                number: r.get(4)?,
-                category: r.get(5)?,
-                flags: SeatFlag::parse_list(&flags),
-                blocked_reason: r.get(7)?,
-            })
-        })?
+        .query_map([event_id], seat_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// The seats of one section of an event, in seat order.
+pub fn section_seats(
+    conn: &Connection,
+    event_id: &str,
+    section: &str,
+) -> Result<Vec<SeatRow>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seat_no, label, section, row_name, number, category, flags, blocked_reason
+         FROM seats WHERE event_id = ?1 AND section = ?2 ORDER BY seat_no",
+    )?;
+    let rows = stmt
+        .query_map([event_id, section], seat_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+fn seat_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SeatRow> {
+    let flags: String = r.get(6)?;
+    Ok(SeatRow {
+        seat_no: r.get(0)?,
+        label: r.get(1)?,
+        section: r.get(2)?,
+        row: r.get(3)?,
+        number: r.get(4)?,
+        category: r.get(5)?,
+        flags: SeatFlag::parse_list(&flags),
+        blocked_reason: r.get(7)?,
+    })
 }
 
 /// Blocks (`reason` set) or unblocks (`None`) seats by label, recording each change in the

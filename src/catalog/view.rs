@@ -2,6 +2,7 @@
 //! the live index's where there is one.
 
 use super::Catalog;
+use super::live::LiveSeats;
 use super::model;
 use super::model::Availability;
 use super::model::CategoryView;
@@ -11,6 +12,7 @@ use super::model::EventView;
 use super::model::SeatStatus;
 use super::model::SeatView;
 use super::model::SeatsView;
+use super::model::SectionCounts;
 use super::model::StopView;
 use super::model::VenueSummary;
 use super::model::at;
@@ -22,33 +24,18 @@ use crate::money::Money;
 use crate::pagination::Page;
 use crate::pagination::PageRequest;
 use rusqlite::Connection;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+/// What the live index says of one event: counts and quoted prices per category.
+type LiveFigures = (Vec<(String, Availability)>, Vec<(String, i64)>);
 
 impl Catalog {
     /// Replaces stored counts with the live index's (held and expired seats included).
-    pub(super) fn with_live_counts(&self, mut view: EventView) -> EventView {
-        let Some(counts) = self.live.as_ref().and_then(|i| i.availability(&view.id)) else {
-            return view;
-        };
-        let prices = self
-            .live
-            .as_ref()
-            .map(|i| i.prices(&view.id))
-            .unwrap_or_default();
-        let mut total = Availability::default();
-        for category in &mut view.categories {
-            if let Some((_, live)) = counts.iter().find(|(name, _)| *name == category.category) {
-                category.availability = *live;
-            }
-            if let Some((_, price)) = prices.iter().find(|(name, _)| *name == category.category) {
-                category.price = Money::new(*price, &view.currency);
-                view.prices
-                    .insert(category.category.clone(), category.price.clone());
-            }
-            total.add(&category.availability);
+    pub(super) fn with_live_counts(&self, view: EventView) -> EventView {
+        match live_figures(self.live.as_deref(), &view.id) {
+            Some(figures) => with_figures(view, figures),
+            None => view,
         }
-        view.availability = total;
-        view
     }
 
     /// One event with its prices and availability.
@@ -57,8 +44,13 @@ impl Catalog {
             return Err(Error::NotFound("event"));
         }
         let id = id.to_string();
-        let view = self.db.read(move |conn| event_view(conn, &id)).await?;
-        Ok(self.with_live_counts(view))
+        let live = self.live.clone();
+        self.db
+            .read(move |conn| {
+                let row = repo::event_by_id(conn, &id)?.ok_or(Error::NotFound("event"))?;
+                counted_view(conn, live.as_deref(), row)
+            })
+            .await
     }
 
     /// A page of events by start time.
@@ -68,25 +60,75 @@ impl Catalog {
         page: PageRequest,
     ) -> Result<Page<EventView>, Error> {
         let request = page.clone();
+        let live = self.live.clone();
         let views = self
             .db
             .read(move |conn| {
                 repo::list_events(conn, &filter, &request)?
                     .into_iter()
-                    .map(|row| build_view(conn, row))
+                    .map(|row| counted_view(conn, live.as_deref(), row))
                     .collect::<Result<Vec<_>, _>>()
             })
             .await?;
         Ok(Page::from_rows(views, &page, |e| {
             vec![e.starts_at.unix_timestamp().to_string(), e.id.clone()]
-        })
-        .map(|v| self.with_live_counts(v)))
+        }))
     }
 
     /// Every seat of an event with its status; `from`/`to` pick a segment of a route.
     pub async fn seats(
         &self,
         id: &str,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Result<SeatsView, Error> {
+        self.seats_in(id, None, from, to).await
+    }
+
+    /// The seats of one section of an event (none if it has no such section), as
+    /// [`Catalog::seats`] gives them.
+    pub async fn section_seats(
+        &self,
+        id: &str,
+        section: &str,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Result<SeatsView, Error> {
+        self.seats_in(id, Some(section.to_string()), from, to).await
+    }
+
+    /// Seats per section and status over a segment, sections in seat order; sold seats
+    /// whose label is in `checked_in` are counted as checked in. From the live index
+    /// without building a view of each seat; from the stored seats where there is none.
+    pub async fn section_counts(
+        &self,
+        id: &str,
+        from: Option<String>,
+        to: Option<String>,
+        checked_in: &HashSet<String>,
+    ) -> Result<Vec<SectionCounts>, Error> {
+        if let Some(live) = &self.live
+            && crate::ids::looks_like("evt", id)
+        {
+            match live.section_counts(id, from.as_deref(), to.as_deref(), checked_in) {
+                // Not in the index (e.g. not loaded yet): the stored seats answer.
+                Err(Error::NotFound(_)) => {}
+                answer => return answer,
+            }
+        }
+        let view = self.seats(id, from, to).await?;
+        let mut sections = Vec::new();
+        for seat in &view.seats {
+            let admitted = seat.status == SeatStatus::Sold && checked_in.contains(&seat.label);
+            model::count_in_section(&mut sections, &seat.section, seat.status, admitted);
+        }
+        Ok(sections)
+    }
+
+    async fn seats_in(
+        &self,
+        id: &str,
+        section: Option<String>,
         from: Option<String>,
         to: Option<String>,
     ) -> Result<SeatsView, Error> {
@@ -100,11 +142,15 @@ impl Catalog {
                 let event = repo::event_by_id(conn, &id)?.ok_or(Error::NotFound("event"))?;
                 let stops = repo::stops(conn, &id)?;
                 let segment = resolve_segment(&stops, from.as_deref(), to.as_deref())?;
-                let prices: BTreeMap<String, i64> = repo::categories(conn, &id)?
+                let prices: BTreeMap<String, i64> = repo::categories_uncounted(conn, &id)?
                     .into_iter()
                     .map(|c| (c.category, c.base_minor))
                     .collect();
-                let seats = repo::seats(conn, &id)?
+                let seats = match &section {
+                    Some(section) => repo::section_seats(conn, &id, section)?,
+                    None => repo::seats(conn, &id)?,
+                };
+                let seats = seats
                     .into_iter()
                     .map(|s| SeatView {
                         status: if s.blocked_reason.is_some() {
@@ -165,10 +211,59 @@ fn resolve_segment(
 /// The full view of one event, read inside the caller's transaction.
 pub fn event_view(conn: &Connection, id: &str) -> Result<EventView, Error> {
     let row = repo::event_by_id(conn, id)?.ok_or(Error::NotFound("event"))?;
-    build_view(conn, row)
+    let categories = repo::categories(conn, &row.id)?;
+    build_view(conn, row, categories)
 }
 
-fn build_view(conn: &Connection, row: EventRow) -> Result<EventView, Error> {
+/// The live index's figures for an event, if it has the event.
+fn live_figures(live: Option<&dyn LiveSeats>, id: &str) -> Option<LiveFigures> {
+    let live = live?;
+    Some((live.availability(id)?, live.prices(id)))
+}
+
+/// An event's view with its counts: the live index's where it has the event (then its
+/// seats are not counted in SQL, which costs a pass over them per category), else the
+/// stored ones.
+fn counted_view(
+    conn: &Connection,
+    live: Option<&dyn LiveSeats>,
+    row: EventRow,
+) -> Result<EventView, Error> {
+    match live_figures(live, &row.id) {
+        Some(figures) => {
+            let categories = repo::categories_uncounted(conn, &row.id)?;
+            Ok(with_figures(build_view(conn, row, categories)?, figures))
+        }
+        None => {
+            let categories = repo::categories(conn, &row.id)?;
+            build_view(conn, row, categories)
+        }
+    }
+}
+
+/// Puts the live counts and quoted prices into a view.
+fn with_figures(mut view: EventView, (counts, prices): LiveFigures) -> EventView {
+    let mut total = Availability::default();
+    for category in &mut view.categories {
+        if let Some((_, live)) = counts.iter().find(|(name, _)| *name == category.category) {
+            category.availability = *live;
+        }
+        if let Some((_, price)) = prices.iter().find(|(name, _)| *name == category.category) {
+            category.price = Money::new(*price, &view.currency);
+            view.prices
+                .insert(category.category.clone(), category.price.clone());
+        }
+        total.add(&category.availability);
+    }
+    view.availability = total;
+    view
+}
+
+fn build_view(
+    conn: &Connection,
+    row: EventRow,
+    categories: Vec<repo::CategoryRow>,
+) -> Result<EventView, Error> {
     let category = EventCategory::parse(&row.category)
         .ok_or_else(|| Error::internal("unknown stored category"))?;
     let stops: Vec<StopView> = repo::stops(conn, &row.id)?
@@ -182,7 +277,7 @@ fn build_view(conn: &Connection, row: EventRow) -> Result<EventView, Error> {
         .collect();
     let mut total = Availability::default();
     let mut prices = BTreeMap::new();
-    let categories: Vec<CategoryView> = repo::categories(conn, &row.id)?
+    let categories: Vec<CategoryView> = categories
         .into_iter()
         .map(|c| {
             let places = c.capacity.unwrap_or(c.seats).max(0) as u64;

@@ -6,10 +6,10 @@ use super::Inventory;
 use super::loader;
 use super::seat_index::EventSeats;
 use crate::catalog::live::{LiveSeats, SeatsEdit};
-use crate::catalog::model::{Availability, SeatStatus};
+use crate::catalog::model::{Availability, SeatStatus, SectionCounts};
 use crate::error::Error;
 use rusqlite::Connection;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 impl LiveSeats for Inventory {
@@ -61,6 +61,16 @@ impl LiveSeats for Inventory {
         to: Option<&str>,
     ) -> Result<HashMap<String, SeatStatus>, Error> {
         Inventory::seat_statuses(self, event_id, from, to)
+    }
+
+    fn section_counts(
+        &self,
+        event_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        checked_in: &HashSet<String>,
+    ) -> Result<Vec<SectionCounts>, Error> {
+        Inventory::section_counts(self, event_id, from, to, checked_in)
     }
 
     fn prices(&self, event_id: &str) -> Vec<(String, i64)> {

@@ -5,8 +5,9 @@ use super::Inventory;
 use super::seat_index::SeatNo;
 use crate::catalog::model::Availability;
 use crate::catalog::model::SeatStatus;
+use crate::catalog::model::{SectionCounts, count_in_section};
 use crate::error::Error;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 impl Inventory {
     /// Counts per category for an event, in the catalog's category order.
@@ -40,6 +41,28 @@ impl Inventory {
             .enumerate()
             .map(|(i, s)| (s.label.clone(), ix.status(i as SeatNo, &legs, now_ms)))
             .collect())
+    }
+
+    /// Seats per section and status over a segment (stop names), sections in seat order;
+    /// sold seats whose label is in `checked_in` count as checked in.
+    pub fn section_counts(
+        &self,
+        event_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        checked_in: &HashSet<String>,
+    ) -> Result<Vec<SectionCounts>, Error> {
+        let event = self.event(event_id)?;
+        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let legs = Self::legs(&ix, from, to)?;
+        let now_ms = self.now_ms();
+        let mut sections = Vec::new();
+        for (i, seat) in ix.seats.iter().enumerate() {
+            let status = ix.status(i as SeatNo, &legs, now_ms);
+            let admitted = status == SeatStatus::Sold && checked_in.contains(&seat.label);
+            count_in_section(&mut sections, &seat.section, status, admitted);
+        }
+        Ok(sections)
     }
 
     /// The price new holds are quoted per category, in the catalog's order.

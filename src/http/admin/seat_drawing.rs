@@ -7,6 +7,7 @@
 //! their number) and a colour. Big events are shown as sections with their counts first
 //! (see [`DRAW_ALL_UP_TO`]); only the opened section's seats are drawn.
 
+pub use crate::catalog::model::SectionCounts;
 use crate::catalog::model::{SeatStatus, SeatView};
 use std::collections::HashSet;
 
@@ -116,65 +117,6 @@ pub struct SeatDrawing {
     pub front: &'static str,
     pub sections: Vec<DrawnSection>,
     pub seat_count: usize,
-}
-
-/// A section's counts, for the overview of a big event.
-#[derive(Debug, Clone, Default)]
-pub struct SectionCounts {
-    pub name: String,
-    pub total: u64,
-    pub available: u64,
-    pub held: u64,
-    pub sold: u64,
-    pub checked_in: u64,
-    pub blocked: u64,
-}
-
-impl SectionCounts {
-    /// Share of seats taken (held, sold or checked in), 0–100.
-    pub fn fill_pct(&self) -> u64 {
-        ((self.held + self.sold + self.checked_in) * 100)
-            .checked_div(self.total)
-            .unwrap_or(0)
-    }
-
-    /// Width of the taken part on a 0–1000 scale, for the overview's bars.
-    pub fn taken_w(&self) -> u64 {
-        ((self.held + self.sold + self.checked_in) * 1000)
-            .checked_div(self.total)
-            .unwrap_or(0)
-    }
-
-    fn count(&mut self, mark: Mark) {
-        self.total += 1;
-        match mark {
-            Mark::Available => self.available += 1,
-            Mark::Held => self.held += 1,
-            Mark::Sold => self.sold += 1,
-            Mark::CheckedIn => self.checked_in += 1,
-            Mark::Blocked => self.blocked += 1,
-        }
-    }
-}
-
-/// Counts per section, in seat order.
-pub fn section_counts(seats: &[SeatView], checked_in: &HashSet<String>) -> Vec<SectionCounts> {
-    let mut out: Vec<SectionCounts> = Vec::new();
-    for seat in seats {
-        let mark = Mark::of(seat.status, checked_in.contains(&seat.label));
-        match out.iter_mut().find(|c| c.name == seat.section) {
-            Some(c) => c.count(mark),
-            None => {
-                let mut c = SectionCounts {
-                    name: seat.section.clone(),
-                    ..SectionCounts::default()
-                };
-                c.count(mark);
-                out.push(c);
-            }
-        }
-    }
-    out
 }
 
 /// A row's name and its seats, in seat order.
@@ -326,9 +268,5 @@ mod tests {
         );
         assert!(d.sections[1].heading_y > stalls[2].y);
         assert!(d.height > circle[0].y && d.width > circle[1].x);
-        let counts = section_counts(&seats, &checked);
-        assert_eq!(counts[0].total, 3);
-        assert_eq!((counts[1].blocked, counts[1].checked_in), (1, 1));
-        assert_eq!(counts[0].fill_pct(), 66);
     }
 }

@@ -112,12 +112,17 @@ struct SeatMapPage {
 /// The data behind the page, read once.
 pub struct MapData {
     pub event: EventView,
+    /// The seats to draw: the section asked for, or every seat of an event small enough to
+    /// draw whole; none for a big event's overview, which needs only `sections`.
     pub seats: Vec<SeatView>,
+    /// Counts per section over every seat in view (the whole event, or its segment).
+    pub sections: Vec<SectionCounts>,
     pub checked_in: HashSet<String>,
     pub segment: Option<(String, String)>,
 }
 
-/// Reads the event, its seats over the asked segment and which are checked in.
+/// Reads the event, which seats are checked in, the counts per section and the seats to
+/// draw. The counts come from the live index, so a big event's overview reads no seat.
 pub async fn load(
     catalog: &Catalog,
     bookings: &Bookings,
@@ -125,20 +130,28 @@ pub async fn load(
     query: &MapQuery,
 ) -> Result<MapData, PageError> {
     let event = catalog.get_event(id).await?;
-    let view = catalog
-        .seats(id, query.from.clone(), query.to.clone())
-        .await?;
     let names: Vec<&str> = event.stops.iter().map(|s| s.name.as_str()).collect();
-    let (from_leg, to_leg) = match find_segment(&names, query.from.as_deref(), query.to.as_deref())?
-    {
+    let found = find_segment(&names, query.from.as_deref(), query.to.as_deref())?;
+    let (from_leg, to_leg) = match found {
         Some((a, b)) => (a as u16, b as u16),
         None => (0, names.len().saturating_sub(1).max(1) as u16),
     };
     let checked_in = bookings.checked_in_labels(id, from_leg, to_leg).await?;
-    let segment = view.from.clone().zip(view.to.clone());
+    let (from, to) = (query.from.clone(), query.to.clone());
+    let sections = catalog
+        .section_counts(id, from.clone(), to.clone(), &checked_in)
+        .await?;
+    let total: u64 = sections.iter().map(|s| s.total).sum();
+    let seats = match &query.section {
+        Some(name) => catalog.section_seats(id, name, from, to).await?.seats,
+        None if total as usize > DRAW_ALL_UP_TO => Vec::new(),
+        None => catalog.seats(id, from, to).await?.seats,
+    };
+    let segment = found.map(|(a, b)| (names[a].to_string(), names[b].to_string()));
     Ok(MapData {
         event,
-        seats: view.seats,
+        seats,
+        sections,
         checked_in,
         segment,
     })
@@ -152,21 +165,18 @@ pub fn drawing_or_overview(
     base_href: &str,
 ) -> Result<(Option<SeatDrawing>, Vec<SectionLink>), PageError> {
     let selected: HashSet<String> = query.seats.iter().cloned().collect();
-    let in_view: Vec<&SeatView> = match &query.section {
-        Some(name) => {
-            let seats: Vec<&SeatView> = data.seats.iter().filter(|s| &s.section == name).collect();
-            if seats.is_empty() {
-                return Err(PageError::new(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    format!("This event has no section named “{name}”."),
-                ));
-            }
-            seats
+    match &query.section {
+        Some(name) if data.seats.is_empty() => {
+            return Err(PageError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("This event has no section named “{name}”."),
+            ));
         }
-        None if data.seats.len() > DRAW_ALL_UP_TO => {
-            let overview = seat_drawing::section_counts(&data.seats, &data.checked_in)
-                .into_iter()
+        None if data.seats.is_empty() && !data.sections.is_empty() => {
+            let overview = data
+                .sections
+                .iter()
                 .map(|counts| {
                     let q = MapQuery {
                         section: Some(counts.name.clone()),
@@ -174,14 +184,15 @@ pub fn drawing_or_overview(
                     };
                     SectionLink {
                         href: format!("{base_href}?{}", q.view_query()),
-                        counts,
+                        counts: counts.clone(),
                     }
                 })
                 .collect();
             return Ok((None, overview));
         }
-        None => data.seats.iter().collect(),
-    };
+        _ => {}
+    }
+    let in_view: Vec<&SeatView> = data.seats.iter().collect();
     let currency = data.event.currency.clone();
     let drawing = seat_drawing::draw(
         &in_view,
@@ -208,17 +219,9 @@ pub fn stop_options(data: &MapData) -> Vec<StopOption> {
 
 /// Totals over every seat in view.
 pub fn totals(data: &MapData) -> SectionCounts {
-    let mut total = SectionCounts {
-        name: "All seats".to_string(),
-        ..SectionCounts::default()
-    };
-    for c in seat_drawing::section_counts(&data.seats, &data.checked_in) {
-        total.total += c.total;
-        total.available += c.available;
-        total.held += c.held;
-        total.sold += c.sold;
-        total.checked_in += c.checked_in;
-        total.blocked += c.blocked;
+    let mut total = SectionCounts::named("All seats");
+    for c in &data.sections {
+        total.add(c);
     }
     total
 }

@@ -300,6 +300,21 @@ async fn a_big_event_shows_sections_first_and_draws_the_opened_one() {
             .text
             .contains("aria-label=\"Section South: 998 available of 1000\"")
     );
+    // The counts come from the live index without reading a seat: each section's, and the
+    // event's totals above them.
+    assert!(
+        overview
+            .text
+            .contains("998 free · 0 held · 2 sold · 0 blocked · 1000 seats")
+    );
+    assert!(
+        overview
+            .text
+            .contains("1000 free · 0 held · 0 sold · 0 blocked · 1000 seats")
+    );
+    assert!(overview.text.contains(
+        "<div class=\"figure\"><div class=\"value\">1998</div><div class=\"label\">available (○)</div></div>"
+    ));
     assert!(overview.text.contains(&format!(
         "href=\"/admin/events/{event}/seats?section=North\""
     )));
