@@ -144,6 +144,10 @@ impl From<redb::Error> for Error {
     }
 }
 
+/// The longest free-text query parameter (a search term, an email, a stop name, an id)
+/// any list accepts: longer values are 422, never a SQL error.
+pub const MAX_QUERY_CHARS: usize = 200;
+
 /// Collects field errors so a client learns every problem with a request at once.
 #[derive(Debug, Default)]
 pub struct Validator {
@@ -169,6 +173,17 @@ impl Validator {
             field: field.into(),
             message: message.into(),
         });
+    }
+
+    /// Records a failure when a free-text query value is longer than [`MAX_QUERY_CHARS`].
+    pub fn query_text(&mut self, field: &str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.check(
+                value.chars().count() <= MAX_QUERY_CHARS,
+                field,
+                format!("must be at most {MAX_QUERY_CHARS} characters"),
+            );
+        }
     }
 
     /// True when nothing has failed so far.

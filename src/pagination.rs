@@ -33,6 +33,12 @@ impl PageRequest {
         }
         let after = match cursor {
             None | Some("") => None,
+            Some(c) if c.chars().count() > crate::error::MAX_QUERY_CHARS => {
+                return Err(Error::invalid(
+                    "cursor",
+                    "is not a cursor this list handed out",
+                ));
+            }
             Some(c) => Some(decode(c, parts)?),
         };
         Ok(PageRequest { limit, after })

@@ -306,6 +306,9 @@ impl Auth {
         filter: UserFilter,
         page: PageRequest,
     ) -> Result<Page<User>, Error> {
+        let mut v = Validator::new();
+        v.query_text("q", filter.q.as_deref());
+        v.finish()?;
         let request = page.clone();
         let rows = self
             .db

@@ -53,12 +53,18 @@ impl Catalog {
             .await
     }
 
-    /// A page of events by start time.
+    /// A page of events by start time. Search terms longer than
+    /// [`crate::error::MAX_QUERY_CHARS`] are refused (SQLite's LIKE has a pattern limit).
     pub async fn list_events(
         &self,
         filter: EventFilter,
         page: PageRequest,
     ) -> Result<Page<EventView>, Error> {
+        let mut v = crate::error::Validator::new();
+        v.query_text("q", filter.q.as_deref());
+        v.query_text("origin", filter.origin.as_deref());
+        v.query_text("destination", filter.destination.as_deref());
+        v.finish()?;
         let request = page.clone();
         let live = self.live.clone();
         let views = self

@@ -11,6 +11,7 @@ mod cli;
 mod console;
 mod contract;
 mod edge;
+mod hardening;
 mod holds;
 mod jobs;
 mod notifications;

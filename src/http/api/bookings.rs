@@ -62,15 +62,20 @@ pub async fn create(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BookingQuery {
+    #[param(max_length = 200)]
     pub event_id: Option<String>,
     pub status: Option<BookingStatus>,
     /// Staff: the customer's email.
+    #[param(max_length = 200)]
     pub email: Option<String>,
     /// Created at or after this RFC 3339 time.
+    #[param(max_length = 200)]
     pub from: Option<String>,
     /// Created before this RFC 3339 time.
+    #[param(max_length = 200)]
     pub to: Option<String>,
     pub limit: Option<u32>,
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
 }
 
@@ -99,6 +104,8 @@ pub async fn list(
     let mut v = Validator::new();
     let created_from_ms = parse_time_ms("from", query.from.as_deref(), &mut v);
     let created_to_ms = parse_time_ms("to", query.to.as_deref(), &mut v);
+    v.query_text("event_id", query.event_id.as_deref());
+    v.query_text("email", query.email.as_deref());
     v.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
     let filter = BookingFilter {

@@ -22,16 +22,22 @@ pub struct EventQuery {
     /// `scheduled` or `cancelled`.
     pub status: Option<EventStatus>,
     /// Events starting (departing) at or after this RFC 3339 time.
+    #[param(max_length = 200)]
     pub from: Option<String>,
     /// Events starting (departing) before this RFC 3339 time.
+    #[param(max_length = 200)]
     pub to: Option<String>,
     /// Part of the name, venue or a stop.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// A stop the route leaves from (any stop before `destination`).
+    #[param(max_length = 200)]
     pub origin: Option<String>,
     /// A stop the route arrives at.
+    #[param(max_length = 200)]
     pub destination: Option<String>,
     pub limit: Option<u32>,
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
 }
 
@@ -133,8 +139,10 @@ pub async fn delete(
 #[into_params(parameter_in = Query)]
 pub struct SegmentQuery {
     /// A stop name (default: the origin).
+    #[param(max_length = 200)]
     pub from: Option<String>,
     /// A later stop name (default: the destination).
+    #[param(max_length = 200)]
     pub to: Option<String>,
 }
 
@@ -147,6 +155,10 @@ pub async fn seats(
     ApiPath(id): ApiPath<String>,
     ApiQuery(segment): ApiQuery<SegmentQuery>,
 ) -> Result<Json<SeatsView>, Error> {
+    let mut v = Validator::new();
+    v.query_text("from", segment.from.as_deref());
+    v.query_text("to", segment.to.as_deref());
+    v.finish()?;
     Ok(Json(
         catalog
             .seats(&id, non_empty(segment.from), non_empty(segment.to))

@@ -1,6 +1,6 @@
 //! `/api/v1/jobs`: the durable queue, for admins — what is waiting, what failed, retry dead.
 
-use crate::error::Error;
+use crate::error::{Error, Validator};
 use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::jobs::{JobRow, Jobs};
@@ -14,9 +14,12 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
     /// `queued`, `running`, `done` or `dead`.
+    #[param(max_length = 200)]
     pub status: Option<String>,
+    #[param(max_length = 200)]
     pub kind: Option<String>,
     pub limit: Option<u32>,
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
 }
 
@@ -36,6 +39,9 @@ pub async fn list(
             "must be queued, running, done or dead",
         ));
     }
+    let mut v = Validator::new();
+    v.query_text("kind", query.kind.as_deref());
+    v.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
     let before = match &page.after {
         Some(k) => Some(

@@ -1,7 +1,7 @@
 //! `/api/v1/notifications`: the email log, for admins — what was sent to whom, what failed,
 //! and a retry for what is dead.
 
-use crate::error::Error;
+use crate::error::{Error, Validator};
 use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::jobs::Jobs;
@@ -17,13 +17,18 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// `queued`, `failed`, `sent` or `dead`.
+    #[param(max_length = 200)]
     pub status: Option<String>,
     /// e.g. `booking-confirmed`.
+    #[param(max_length = 200)]
     pub kind: Option<String>,
+    #[param(max_length = 200)]
     pub recipient: Option<String>,
     /// e.g. `booking:bkg_…`.
+    #[param(max_length = 200)]
     pub cause: Option<String>,
     pub limit: Option<u32>,
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
 }
 
@@ -43,6 +48,11 @@ pub async fn list(
             "must be queued, failed, sent or dead",
         ));
     }
+    let mut v = Validator::new();
+    v.query_text("kind", query.kind.as_deref());
+    v.query_text("recipient", query.recipient.as_deref());
+    v.query_text("cause", query.cause.as_deref());
+    v.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
     let filter = NotificationFilter {
         status: query.status,

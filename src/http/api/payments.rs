@@ -2,7 +2,7 @@
 
 use crate::booking::Bookings;
 use crate::booking::saga::WebhookResult;
-use crate::error::Error;
+use crate::error::{Error, Validator};
 use crate::http::extract::{ApiPath, ApiQuery, Authenticated};
 use crate::http::problem::Problem;
 use crate::pagination::{Page, PageRequest};
@@ -19,10 +19,13 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PaymentQuery {
+    #[param(max_length = 200)]
     pub booking_id: Option<String>,
     /// `pending`, `succeeded`, `declined` or `failed`.
+    #[param(max_length = 200)]
     pub status: Option<String>,
     pub limit: Option<u32>,
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
 }
 
@@ -42,6 +45,9 @@ pub async fn list(
             "must be pending, succeeded, declined or failed",
         ));
     }
+    let mut v = Validator::new();
+    v.query_text("booking_id", query.booking_id.as_deref());
+    v.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
     let filter = PaymentFilter {
         owner_id: None,

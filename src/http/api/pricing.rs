@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     pub limit: Option<u32>,
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
 }
 
@@ -83,6 +84,7 @@ pub async fn delete_event_rule(
 #[into_params(parameter_in = Query)]
 pub struct PreviewQuery {
     /// An event category whose rule to draw.
+    #[param(max_length = 200)]
     pub category: String,
     /// The base price in minor units.
     pub base_minor: i64,
@@ -108,6 +110,7 @@ pub async fn preview(
     ApiQuery(query): ApiQuery<PreviewQuery>,
 ) -> Result<Json<Preview>, Error> {
     let mut v = Validator::new();
+    v.query_text("category", Some(&query.category));
     v.check(
         (0..=crate::money::MAX_PRICE_MINOR).contains(&query.base_minor),
         "base_minor",

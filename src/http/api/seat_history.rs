@@ -15,6 +15,7 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     pub limit: Option<u32>,
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
 }
 

@@ -19,8 +19,10 @@ use serde::Deserialize;
 pub struct UserQuery {
     pub role: Option<Role>,
     /// Case-insensitive part of an email or name.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub limit: Option<u32>,
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
 }
 

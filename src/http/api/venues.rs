@@ -16,6 +16,7 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct VenueQuery {
     pub limit: Option<u32>,
+    #[param(max_length = 200)]
     pub cursor: Option<String>,
 }
 

@@ -1,0 +1,5 @@
+//! What a hostile client does to the HTTP edge (issue 14): oversized query text, slow
+//! connections, missing protective headers, look-alike identities, and a webhook signed the
+//! way the README tells a gateway integrator to sign it.
+
+mod query_limits;
