@@ -358,10 +358,17 @@ impl App {
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, data_dir = %self.core.config.storage.data_dir.display(), "serving");
         }
+        let connections = crate::http::connections::Connections::new(
+            crate::http::connections::ConnectionLimits::from_config(&self.core.config.server),
+        );
         let listener = match &self.tls {
-            Some(tls) => crate::http::listener::ServeListener::tls(listener, tls.acceptor.clone())
-                .map_err(|e| Error::internal(format!("cannot serve TLS: {e}")))?,
-            None => crate::http::listener::ServeListener::Plain(listener),
+            Some(tls) => crate::http::listener::ServeListener::tls(
+                listener,
+                tls.acceptor.clone(),
+                connections,
+            )
+            .map_err(|e| Error::internal(format!("cannot serve TLS: {e}")))?,
+            None => crate::http::listener::ServeListener::plain(listener, connections),
         };
         let stop = self.stop.clone();
         let served = axum::serve(

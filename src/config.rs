@@ -43,6 +43,13 @@ pub struct ServerConfig {
     pub request_timeout_seconds: u64,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// A request head (first byte to last) that takes longer is dropped (slowloris).
+    pub header_read_timeout_seconds: u64,
+    /// A connection with no request in flight and no bytes moving for this long is closed
+    /// (keep-alive connections between requests, and ones that never send anything).
+    pub keep_alive_timeout_seconds: u64,
+    /// Most connections open at once; at the cap the longest-quiet one makes room.
+    pub max_connections: usize,
     /// `off` (plain HTTP) or `self-signed` (a certificate generated once into the data dir).
     pub tls: TlsMode,
     /// A PEM certificate chain; with `tls_key`, serves TLS with the operator's certificate.
@@ -70,6 +77,9 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             request_timeout_seconds: 30,
             max_body_bytes: 1024 * 1024,
+            header_read_timeout_seconds: 10,
+            keep_alive_timeout_seconds: 30,
+            max_connections: 512,
             tls: TlsMode::Off,
             tls_cert: None,
             tls_key: None,
@@ -140,6 +150,12 @@ pub struct HoldsConfig {
     pub ttl_seconds: u64,
     /// The most a hold can be extended to, in all.
     pub max_lifetime_seconds: u64,
+    /// The most seats (or places) one hold of a customer account may take; staff and
+    /// admins are not limited by it.
+    pub max_seats_per_customer_hold: u32,
+    /// The most live holds a customer account may have at once (a hold with a booking
+    /// waiting for payment is live); staff and admins are not limited by it.
+    pub max_live_holds_per_customer: u32,
 }
 
 impl Default for HoldsConfig {
@@ -147,6 +163,9 @@ impl Default for HoldsConfig {
         Self {
             ttl_seconds: 600,
             max_lifetime_seconds: 1800,
+            // A cinema: a family or a group of friends, a couple of shows being weighed.
+            max_seats_per_customer_hold: 10,
+            max_live_holds_per_customer: 3,
         }
     }
 }
@@ -244,7 +263,8 @@ impl Default for MailConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaymentsConfig {
-    /// HMAC secret of the webhook provider; generated into the data dir when unset.
+    /// HMAC secret of the webhook provider; generated into the data dir when unset. Either
+    /// way the HMAC key is the secret's text (trimmed) as bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<Secret>,
     /// How long a synchronous charge may take before the saga gives up on it.
@@ -359,6 +379,21 @@ impl Config {
         if self.server.max_body_bytes < 1024 {
             return invalid("server.max_body_bytes", "must be at least 1024");
         }
+        if !(1..=300).contains(&self.server.header_read_timeout_seconds) {
+            return invalid(
+                "server.header_read_timeout_seconds",
+                "must be between 1 and 300",
+            );
+        }
+        if !(1..=3600).contains(&self.server.keep_alive_timeout_seconds) {
+            return invalid(
+                "server.keep_alive_timeout_seconds",
+                "must be between 1 and 3600",
+            );
+        }
+        if !(1..=100_000).contains(&self.server.max_connections) {
+            return invalid("server.max_connections", "must be between 1 and 100000");
+        }
         match (&self.server.tls_cert, &self.server.tls_key) {
             (Some(_), None) => {
                 return invalid("server.tls_key", "is required with server.tls_cert");
@@ -442,6 +477,16 @@ impl Config {
                 "must be at least holds.ttl_seconds",
             );
         }
+        let hard_cap = crate::inventory::hold::MAX_HOLD_SEATS as u32;
+        if !(1..=hard_cap).contains(&self.holds.max_seats_per_customer_hold) {
+            return invalid(
+                "holds.max_seats_per_customer_hold",
+                format!("must be between 1 and {hard_cap}"),
+            );
+        }
+        if self.holds.max_live_holds_per_customer == 0 {
+            return invalid("holds.max_live_holds_per_customer", "must be at least 1");
+        }
         if self.mail.transport == MailTransport::Smtp {
             match &self.mail.smtp_url {
                 None => {
@@ -483,7 +528,7 @@ impl Config {
             return invalid("mail.from", "must contain an email address");
         }
         if let Some(secret) = &self.payments.webhook_secret
-            && secret.0.len() < 16
+            && secret.0.trim().len() < 16
         {
             return invalid("payments.webhook_secret", "must be at least 16 characters");
         }
@@ -517,6 +562,10 @@ impl Config {
         config.auth.argon2_iterations = 1;
         config.mail.transport = MailTransport::Log;
         config.log.level = "warn".into();
+        // Tests hold freely unless they test these limits (tests/api/holds/limits.rs sets
+        // the shipped defaults back).
+        config.holds.max_seats_per_customer_hold = crate::inventory::hold::MAX_HOLD_SEATS as u32;
+        config.holds.max_live_holds_per_customer = 10_000;
         config
     }
 }
@@ -579,8 +628,13 @@ mod tests {
         assert_eq!(config.server.listen, defaults.server.listen);
         assert_eq!(config.storage.data_dir, defaults.storage.data_dir);
         assert_eq!(config.auth.token_ttl_seconds, 3600);
+        assert_eq!(config.server.header_read_timeout_seconds, 10);
+        assert_eq!(config.server.keep_alive_timeout_seconds, 30);
+        assert_eq!(config.server.max_connections, 512);
         assert_eq!(config.holds.ttl_seconds, 600);
         assert_eq!(config.holds.max_lifetime_seconds, 1800);
+        assert_eq!(config.holds.max_seats_per_customer_hold, 10);
+        assert_eq!(config.holds.max_live_holds_per_customer, 3);
         assert_eq!(config.mail.transport, MailTransport::File);
         assert_eq!(config.mail.from, defaults.mail.from);
     }

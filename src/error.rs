@@ -58,6 +58,14 @@ pub enum Error {
     /// Too few general-admission places are left in a category.
     #[error("only {left} places are left in `{category}`")]
     PlacesUnavailable { category: String, left: u32 },
+    /// A customer asked for more seats in one hold than a customer account may hold.
+    #[error(
+        "a customer account may hold at most {limit} seats at once; the box office can sell more"
+    )]
+    TooManySeats { limit: u32 },
+    /// A customer account already has as many live holds as it may.
+    #[error("this account already holds seats {limit} times; book or release a hold first")]
+    TooManyHolds { limit: usize },
     /// The hold has expired.
     #[error("the hold has expired")]
     HoldExpired,

@@ -6,6 +6,7 @@ use super::role::Role;
 use crate::error::{Error, Validator};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use unicode_normalization::UnicodeNormalization;
 
 /// An account, without its secrets.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -71,9 +72,35 @@ pub struct UserPatch {
 /// Longest name accepted.
 pub const MAX_NAME_CHARS: usize = 200;
 
-/// Lower-cases and trims an email, and checks its shape (one `@`, a dotted domain, no spaces).
+/// The one form of an email that is stored, compared and looked up: NFKC (a fullwidth `ｃ`
+/// is a `c`, a ligature its letters), lower-case, trimmed. Every path that takes an email
+/// from outside (register, create, login, password reset, filters) goes through it, so a
+/// look-alike spelling is the same account, not a new one.
+pub fn canonical_email(raw: &str) -> String {
+    let folded: String = raw
+        .nfkc()
+        .collect::<String>()
+        .to_lowercase()
+        .nfkc()
+        .collect();
+    folded.trim().to_string()
+}
+
+/// Characters that reorder or hide text when shown (bidirectional embeddings, overrides and
+/// isolates, and the directional marks): a name holding one can read as something else.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+/// Invisible characters that make two emails look the same and compare different.
+fn is_invisible(c: char) -> bool {
+    is_bidi_control(c) || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Canonicalises an email ([`canonical_email`]) and checks its shape (one `@`, a dotted
+/// domain, no spaces, no invisible characters).
 pub fn normalize_email(field: &str, raw: &str, v: &mut Validator) -> String {
-    let email = raw.trim().to_lowercase();
+    let email = canonical_email(raw);
     let shape_ok = match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -81,7 +108,9 @@ pub fn normalize_email(field: &str, raw: &str, v: &mut Validator) -> String {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !email
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
         }
         None => false,
     };
@@ -107,6 +136,11 @@ pub fn normalize_name(field: &str, raw: &str, v: &mut Validator) -> String {
         !name.chars().any(char::is_control),
         field,
         "must not contain control characters",
+    );
+    v.check(
+        !name.chars().any(is_bidi_control),
+        field,
+        "must not contain bidirectional control characters (U+202A to U+202E, U+2066 to U+2069, U+200E, U+200F)",
     );
     name
 }

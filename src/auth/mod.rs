@@ -177,7 +177,7 @@ impl Auth {
         password: &str,
         client: Option<IpAddr>,
     ) -> Result<(User, IssuedToken), Error> {
-        let email = email.trim().to_lowercase();
+        let email = account::canonical_email(email);
         let started = self.clock.now().unix_timestamp();
         self.throttle.check(&email, client, started)?;
         let outcome = self.check_password(&email, password).await;
@@ -402,7 +402,7 @@ impl Auth {
 
     /// Sets a password by email (the CLI's `user passwd`), revoking existing tokens.
     pub async fn set_password(&self, email: &str, password: &str) -> Result<User, Error> {
-        let email = email.trim().to_lowercase();
+        let email = account::canonical_email(email);
         let lookup = email.clone();
         let row = self
             .db
@@ -421,7 +421,7 @@ impl Auth {
 
     /// The account behind an email, if any.
     pub async fn find_by_email(&self, email: &str) -> Result<Option<User>, Error> {
-        let email = email.trim().to_lowercase();
+        let email = account::canonical_email(email);
         Ok(self
             .db
             .read(move |conn| repo::by_email(conn, &email))

@@ -1,18 +1,22 @@
 //! What `serve` listens with, and who is on the other end of a request.
 //!
 //! [`ServeListener`] is plain TCP or TLS over it. TLS handshakes run in their own tasks (with
-//! a time limit), so one slow or silent client never stalls the accept loop.
+//! a time limit), so one slow or silent client never stalls the accept loop. Every accepted
+//! stream is admitted through [`Connections`] (the cap) and wrapped in [`Guarded`] (the
+//! header-read and keep-alive timeouts) before anything reads it.
 //!
 //! The peer address reaches handlers as axum `ConnectInfo<PeerAddr>`; [`ClientAddr`] reads
 //! it without failing when a router is driven some other way (benches, `oneshot`), so the
 //! login throttle and the first-run check degrade to "unknown client" rather than a 500.
 
+use crate::http::connections::{ConnState, Connections, Guarded};
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::serve::IncomingStream;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -26,18 +30,30 @@ const READY_QUEUE: usize = 64;
 
 /// The socket `serve` accepts on: plain, or TLS over TCP.
 pub enum ServeListener {
-    Plain(TcpListener),
+    Plain {
+        listener: TcpListener,
+        connections: Connections,
+    },
     Tls {
         local: SocketAddr,
-        ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+        ready: mpsc::Receiver<(TlsStream<Guarded<TcpStream>>, SocketAddr)>,
     },
 }
 
 impl ServeListener {
+    /// Serves plain HTTP on `listener`.
+    pub fn plain(listener: TcpListener, connections: Connections) -> Self {
+        ServeListener::Plain {
+            listener,
+            connections,
+        }
+    }
+
     /// Serves TLS on `listener`: accepts in a task of its own that ends with the listener.
     pub fn tls(
         listener: TcpListener,
         acceptor: tokio_rustls::TlsAcceptor,
+        connections: Connections,
     ) -> std::io::Result<Self> {
         let local = listener.local_addr()?;
         let (tx, ready) = mpsc::channel(READY_QUEUE);
@@ -56,6 +72,7 @@ impl ServeListener {
                         continue;
                     }
                 };
+                let stream = connections.admit(stream).await;
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
@@ -73,14 +90,17 @@ impl ServeListener {
 }
 
 impl axum::serve::Listener for ServeListener {
-    type Io = Either<TcpStream, TlsStream<TcpStream>>;
+    type Io = Either<Guarded<TcpStream>, TlsStream<Guarded<TcpStream>>>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, SocketAddr) {
         match self {
-            ServeListener::Plain(listener) => {
+            ServeListener::Plain {
+                listener,
+                connections,
+            } => {
                 let (io, addr) = axum::serve::Listener::accept(listener).await;
-                (Either::Left(io), addr)
+                (Either::Left(connections.admit(io).await), addr)
             }
             ServeListener::Tls { ready, .. } => match ready.recv().await {
                 Some((io, addr)) => (Either::Right(io), addr),
@@ -92,7 +112,7 @@ impl axum::serve::Listener for ServeListener {
 
     fn local_addr(&self) -> std::io::Result<SocketAddr> {
         match self {
-            ServeListener::Plain(listener) => listener.local_addr(),
+            ServeListener::Plain { listener, .. } => listener.local_addr(),
             ServeListener::Tls { local, .. } => Ok(*local),
         }
     }
@@ -100,17 +120,31 @@ impl axum::serve::Listener for ServeListener {
 
 impl Connected<IncomingStream<'_, ServeListener>> for PeerAddr {
     fn connect_info(stream: IncomingStream<'_, ServeListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
+        let conn = match stream.io() {
+            Either::Left(plain) => plain.state(),
+            Either::Right(tls) => tls.get_ref().0.state(),
+        };
+        PeerAddr {
+            addr: *stream.remote_addr(),
+            conn: Some(conn),
+        }
     }
 }
 
-/// The remote address of a connection, as the router records it.
-#[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub SocketAddr);
+/// The remote address of a connection, as the router records it, and the connection's
+/// request count (for its time limits) when `serve` accepted it.
+#[derive(Debug, Clone)]
+pub struct PeerAddr {
+    pub addr: SocketAddr,
+    pub conn: Option<Arc<ConnState>>,
+}
 
 impl Connected<IncomingStream<'_, TcpListener>> for PeerAddr {
     fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
+        PeerAddr {
+            addr: *stream.remote_addr(),
+            conn: None,
+        }
     }
 }
 
@@ -143,7 +177,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
             parts
                 .extensions
                 .get::<ConnectInfo<PeerAddr>>()
-                .map(|c| c.0.0),
+                .map(|c| c.0.addr),
         ))
     }
 }

@@ -6,7 +6,9 @@
 
 pub mod admin;
 pub mod api;
+pub mod connections;
 pub mod extract;
+pub mod headers;
 pub mod idempotency;
 pub mod listener;
 pub mod middleware;
@@ -95,16 +97,26 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
     Router::new()
         .merge(api)
         .merge(
-            SwaggerUi::new("/api/docs")
-                .external_url_unchecked("/api/openapi.json", openapi::finish(&openapi))
-                // Swagger UI would otherwise send the document's URL to validator.swagger.io.
-                .config(SwaggerConfig::default().validator_url("none")),
+            Router::from(
+                SwaggerUi::new("/api/docs")
+                    .external_url_unchecked("/api/openapi.json", openapi::finish(&openapi))
+                    // Swagger UI would otherwise send the document's URL to validator.swagger.io.
+                    .config(SwaggerConfig::default().validator_url("none")),
+            )
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(headers::DOCS_CSP),
+            )),
         )
-        .merge(pages::routes())
+        .merge(pages::routes().layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(headers::HOME_CSP),
+        )))
         .merge(admin::routes())
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::middleware::map_response(middleware::problem_for_bare_errors))
+        .layer(axum::middleware::from_fn(headers::no_store_private))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(axum::middleware::from_fn(move |req, next| {
             middleware::enforce_timeout(timeout, req, next)
@@ -131,5 +143,6 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(connections::track_requests))
         .with_state(state)
 }

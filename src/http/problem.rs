@@ -75,6 +75,8 @@ impl Error {
             Error::SeatUnavailable { .. } => (StatusCode::CONFLICT, "seat_unavailable"),
             Error::PlacesUnavailable { .. } => (StatusCode::CONFLICT, "seat_unavailable"),
             Error::HoldExpired => (StatusCode::CONFLICT, "hold_expired"),
+            Error::TooManySeats { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "too_many_seats"),
+            Error::TooManyHolds { .. } => (StatusCode::CONFLICT, "too_many_holds"),
             Error::InvalidSignature => (StatusCode::UNAUTHORIZED, "invalid_signature"),
             Error::PaymentDeclined { .. } => (StatusCode::PAYMENT_REQUIRED, "payment_declined"),
             Error::PaymentTimeout => (StatusCode::GATEWAY_TIMEOUT, "payment_timeout"),

@@ -15,6 +15,7 @@ pub mod hold;
 pub mod hold_store;
 pub mod invariants;
 mod lifecycle;
+mod limits;
 pub mod loader;
 pub mod relay;
 pub mod sale;
@@ -56,6 +57,10 @@ struct Inner {
     clock: SharedClock,
     ttl_ms: i64,
     max_lifetime_ms: i64,
+    /// What one customer account may hold at once.
+    limits: limits::CustomerLimits,
+    /// Holds being decided per customer account, counted with their live holds.
+    claims: Mutex<HashMap<String, usize>>,
     events: RwLock<HashMap<String, Arc<Mutex<EventSeats>>>>,
     live: Mutex<HashMap<String, LiveEntry>>,
     /// (expires_at ms, hold id) of every live hold: the sweeper's index.

@@ -51,6 +51,8 @@ impl Inventory {
                 clock,
                 ttl_ms: config.ttl_seconds as i64 * 1000,
                 max_lifetime_ms: config.max_lifetime_seconds as i64 * 1000,
+                limits: super::limits::CustomerLimits::from_config(config),
+                claims: Mutex::new(HashMap::new()),
                 events: RwLock::new(HashMap::new()),
                 live: Mutex::new(HashMap::new()),
                 expiry: Mutex::new(BTreeSet::new()),

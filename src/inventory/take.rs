@@ -50,6 +50,7 @@ impl Inventory {
         let selection = request.selection()?;
         let event = self.event(event_id)?;
         let now_ms = self.now_ms();
+        let claim = self.claim_hold(caller, &selection, now_ms)?;
         let (record, stops, answer) = {
             let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
             if ix.closed {
@@ -94,6 +95,8 @@ impl Inventory {
                 },
             );
             self.track(&record, key);
+            // Tracked as live now: it counts there, not as a claim.
+            drop(claim);
             ops.push(Op::Put {
                 record: record.clone(),
                 previous_expiry: None,

@@ -355,7 +355,7 @@ impl Notifier {
 
     /// The account name behind an email, or a neutral greeting.
     async fn name_of(&self, email: &str) -> Result<String, Error> {
-        let email = email.to_lowercase();
+        let email = crate::auth::account::canonical_email(email);
         let user = self
             .db
             .read(move |conn| crate::auth::repo::by_email(conn, &email))

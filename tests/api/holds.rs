@@ -10,6 +10,7 @@ mod best_available;
 mod churn;
 mod crash;
 mod lifecycle;
+mod limits;
 mod race;
 mod segments;
 mod time_limits;

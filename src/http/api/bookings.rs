@@ -112,7 +112,9 @@ pub async fn list(
         owner_id: None,
         event_id: query.event_id,
         status: query.status,
-        email: query.email.map(|e| e.trim().to_lowercase()),
+        email: query
+            .email
+            .map(|e| crate::auth::account::canonical_email(&e)),
         created_from_ms,
         created_to_ms,
     };

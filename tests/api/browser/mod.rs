@@ -16,6 +16,7 @@
 
 mod bookings;
 mod box_office;
+mod docs;
 mod door;
 mod events;
 mod forms;

@@ -2,4 +2,8 @@
 //! connections, missing protective headers, look-alike identities, and a webhook signed the
 //! way the README tells a gateway integrator to sign it.
 
+mod headers;
+mod identities;
 mod query_limits;
+mod slow_clients;
+mod webhook_secret;
