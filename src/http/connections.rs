@@ -212,7 +212,7 @@ impl<T> Guarded<T> {
             seen_done: 0,
             deadline,
             timer: Box::pin(tokio::time::sleep_until(deadline)),
-            admission: admission,
+            admission,
         }
     }
 
