@@ -48,6 +48,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "seats asked for are held, sold or blocked (`seats` names them; empty when too few were free); nothing was taken",
     ),
     ("hold_expired", 409, "the hold expired"),
+    (
+        "too_many_holds",
+        409,
+        "a customer account has as many live holds as it may (holds.max_live_holds_per_customer); book or release one first",
+    ),
     ("hold_already_booked", 409, "the hold has a booking already"),
     (
         "hold_lifetime_exceeded",
@@ -149,6 +154,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
         "the input broke a rule; `errors` names each field and why; nothing was written",
     ),
     (
+        "too_many_seats",
+        422,
+        "more seats in one hold than a customer account may take (holds.max_seats_per_customer_hold)",
+    ),
+    (
         "ticket_invalid",
         422,
         "not a ticket code of ours (forged, altered or garbled)",
@@ -224,7 +234,13 @@ pub const OPERATIONS: &[(&str, Statuses)] = &[
     ("block_seats", &[(409, &["seat_unavailable"])]),
     (
         "create_hold",
-        &[(409, &["seat_unavailable", "event_cancelled"])],
+        &[
+            (
+                409,
+                &["seat_unavailable", "event_cancelled", "too_many_holds"],
+            ),
+            (422, &["too_many_seats"]),
+        ],
     ),
     (
         "extend_hold",
