@@ -49,3 +49,9 @@ impl Clock for ManualClock {
 
 /// The clock handle the domains share.
 pub type SharedClock = Arc<dyn Clock>;
+
+/// A timestamp from Unix milliseconds (the stores keep times so; the API shows RFC 3339).
+pub fn at_ms(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}

@@ -196,7 +196,7 @@ impl Bookings {
         c.record();
         self.give_back(&c).await?;
         tracing::info!(booking_id = %updated.id, status = updated.status.as_str(), "booking cancelled");
-        Ok(view(&updated, &c.items))
+        Ok(self.named(view(&updated, &c.items)))
     }
 
     async fn give_back(&self, c: &Cancelled) -> Result<(), Error> {

@@ -17,6 +17,7 @@ pub mod repo;
 pub mod saga;
 pub mod seat_repo;
 mod seat_tickets;
+mod segment;
 pub mod settle_lock;
 pub mod state;
 pub mod summary_repo;
@@ -86,6 +87,10 @@ pub struct BookingView {
     /// Stop indices of the segment (0 and 1 on venue events).
     pub from_stop: u16,
     pub to_stop: u16,
+    /// The stop the segment starts at, on travel events with stops (as in holds).
+    pub from: Option<String>,
+    /// The stop the segment ends at, on travel events with stops.
+    pub to: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -108,6 +113,12 @@ pub struct TicketView {
     pub status: String,
     #[serde(with = "time::serde::rfc3339::option")]
     pub checked_in_at: Option<OffsetDateTime>,
+    /// The stop the ticket's segment starts at, on travel events with stops.
+    pub from: Option<String>,
+    /// The stop the ticket's segment ends at, on travel events with stops.
+    pub to: Option<String>,
+    #[serde(skip)]
+    pub legs: (u16, u16),
 }
 
 impl From<TicketRow> for TicketView {
@@ -122,6 +133,9 @@ impl From<TicketRow> for TicketView {
         TicketView {
             status: status.into(),
             checked_in_at: t.checked_in_at_ms.map(at_ms),
+            from: None,
+            to: None,
+            legs: (t.from_leg, t.to_leg),
             id: t.id,
             booking_id: t.booking_id,
             event_id: t.event_id,
@@ -156,6 +170,8 @@ pub fn view(b: &BookingRow, items: &[ItemRow]) -> BookingView {
         total: money(b.total_minor),
         from_stop: b.from_leg,
         to_stop: b.to_leg,
+        from: None,
+        to: None,
         expires_at: at_ms(b.expires_at_ms),
         created_at: at_ms(b.created_at_ms),
         updated_at: at_ms(b.updated_at_ms),
@@ -271,7 +287,7 @@ impl Bookings {
             .write(move |conn| repo::insert(conn, &insert, &insert_items))
             .await?;
         tracing::info!(booking_id = %row.id, hold_id = %row.hold_id, "booking created");
-        Ok(view(&row, &items))
+        Ok(self.named(view(&row, &items)))
     }
 
     /// Why a hold that is not live cannot be booked: booked already (a paid booking's hold
@@ -295,7 +311,7 @@ impl Bookings {
         if !may_see(caller, &b) {
             return Err(Error::NotFound("booking"));
         }
-        Ok(view(&b, &items))
+        Ok(self.named(view(&b, &items)))
     }
 
     async fn load(&self, id: &str) -> Result<(BookingRow, Vec<ItemRow>), Error> {
@@ -336,7 +352,7 @@ impl Bookings {
             })
             .await?;
         Ok(Page::from_rows(rows, &page, |(b, _)| vec![b.id.clone()])
-            .map(|(b, items)| view(&b, &items)))
+            .map(|(b, items)| self.named(view(&b, &items))))
     }
 
     /// The tickets of a booking the caller may see.
@@ -351,7 +367,7 @@ impl Bookings {
             .read(move |conn| repo::tickets(conn, &id))
             .await?
             .into_iter()
-            .map(TicketView::from)
+            .map(|t| self.named_ticket(TicketView::from(t)))
             .collect())
     }
 

@@ -47,7 +47,7 @@ pub struct PaymentOutcome {
 }
 
 /// A gateway's callback body.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct WebhookCallback {
     /// The gateway's id for this callback: the same id twice is applied once.
     pub event_id: String,
@@ -169,6 +169,7 @@ impl Bookings {
             method: provider.method().to_string(),
             status: "pending".into(),
             amount_minor: b.total_minor,
+            amount: crate::money::Money::new(b.total_minor, &b.currency),
             currency: b.currency.clone(),
             provider_ref: None,
             card_last4: request
@@ -179,6 +180,8 @@ impl Bookings {
             paid_by: caller.user_id.clone(),
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
+            created_at: crate::clock::at_ms(now_ms),
+            updated_at: crate::clock::at_ms(now_ms),
             refund: None,
         };
         let insert = payment.clone();
@@ -238,6 +241,10 @@ impl Bookings {
                 })
             })
             .await
+            .map(|mut outcome| {
+                outcome.booking = self.named(outcome.booking);
+                outcome
+            })
     }
 
     async fn payment_and_booking(

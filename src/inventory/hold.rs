@@ -145,11 +145,7 @@ pub struct HoldView {
     pub max_expires_at: OffsetDateTime,
 }
 
-/// A timestamp from Unix milliseconds.
-pub fn at_ms(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
+pub use crate::clock::at_ms;
 
 impl HoldView {
     /// The view of a record; `stops` names the segment's ends on travel events.

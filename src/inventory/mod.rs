@@ -102,6 +102,9 @@ impl Ending {
     }
 }
 
+/// A segment's first and last stop names, when the event has a route with stops.
+pub type SegmentNames = (Option<String>, Option<String>);
+
 impl Inventory {
     /// Where a loaded event's change sequence starts: the load time in microseconds. The
     /// sequence orders `seats-changed` for its consumers and keys its dedupe, so it must
@@ -123,6 +126,20 @@ impl Inventory {
             .get(event_id)
             .cloned()
             .ok_or(Error::NotFound("event"))
+    }
+
+    /// The names of a route's ends of a segment, as holds name them: `Some` only on travel
+    /// events with intermediate stops (elsewhere a segment is the whole event).
+    pub fn segment_names(&self, event_id: &str, from_leg: u16, to_leg: u16) -> SegmentNames {
+        let Ok(event) = self.event(event_id) else {
+            return (None, None);
+        };
+        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        if ix.stops.len() <= 2 {
+            return (None, None);
+        }
+        let name = |leg: u16| ix.stops.get(usize::from(leg)).cloned();
+        (name(from_leg), name(to_leg))
     }
 
     fn track(&self, record: &HoldRecord, key: HoldKey) {

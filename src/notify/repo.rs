@@ -20,11 +20,20 @@ pub struct NotificationRow {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub sent_at_ms: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: time::OffsetDateTime,
+    /// When the SMTP server accepted it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<time::OffsetDateTime>,
 }
 
 const COLUMNS: &str = "id, kind, recipient, subject, status, attempts, last_error, cause, created_at, updated_at, sent_at";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NotificationRow> {
+    let (created_at_ms, updated_at_ms) = (r.get(8)?, r.get(9)?);
+    let sent_at_ms: Option<i64> = r.get(10)?;
     Ok(NotificationRow {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -34,9 +43,12 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NotificationRow> {
         attempts: r.get(5)?,
         last_error: r.get(6)?,
         cause: r.get(7)?,
-        created_at_ms: r.get(8)?,
-        updated_at_ms: r.get(9)?,
-        sent_at_ms: r.get(10)?,
+        created_at_ms,
+        updated_at_ms,
+        sent_at_ms,
+        created_at: crate::clock::at_ms(created_at_ms),
+        updated_at: crate::clock::at_ms(updated_at_ms),
+        sent_at: sent_at_ms.map(crate::clock::at_ms),
     })
 }
 

@@ -178,15 +178,16 @@ impl Pricing {
                         continue; // first pricing at the base price: nothing moved
                     }
                     let occupancy = occupancy(input.sold, input.capacity);
-                    repo::record(conn, &id, &HistoryRow {
-                        id: 0,
-                        category: category.clone(),
-                        old_minor: old.unwrap_or(input.base_minor),
-                        new_minor: new,
+                    repo::record(conn, &id, &HistoryRow::new(
+                        0,
+                        category.clone(),
+                        old.unwrap_or(input.base_minor),
+                        new,
                         occupancy,
-                        cause: cause.clone(),
-                        at_ms: now_ms,
-                    })?;
+                        cause.clone(),
+                        now_ms,
+                        &event.currency,
+                    ))?;
                     changed.push((input.category, new));
                 }
                 if !changed.is_empty() {
@@ -253,7 +254,7 @@ impl Pricing {
                     .into_iter()
                     .map(|c| (c.category, c.base_minor))
                     .collect();
-                let history = repo::history(conn, &id, &request)?;
+                let history = repo::history(conn, &id, &event.currency, &request)?;
                 let factors = factors(conn, &rule, &id, event.starts_at, &read_counts, now_ms)?;
                 Ok((event, rule, own, bases, history, factors))
             })

@@ -2,6 +2,7 @@
 
 use super::rule::Rule;
 use crate::error::Error;
+use crate::money::Money;
 use crate::pagination::PageRequest;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -116,6 +117,40 @@ pub struct HistoryRow {
     /// What moved it: `seats-changed`, `base-price`, `rules`, `time`.
     pub cause: String,
     pub at_ms: i64,
+    /// The price before (`old_minor` repeats its amount).
+    pub old_price: Money,
+    /// The price after (`new_minor` repeats its amount).
+    pub new_price: Money,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: time::OffsetDateTime,
+}
+
+impl HistoryRow {
+    /// A price change of `category` in `currency`.
+    #[allow(clippy::too_many_arguments)] // the row's columns, one each
+    pub fn new(
+        id: i64,
+        category: String,
+        old_minor: i64,
+        new_minor: i64,
+        occupancy: f64,
+        cause: String,
+        at_ms: i64,
+        currency: &str,
+    ) -> HistoryRow {
+        HistoryRow {
+            id,
+            category,
+            old_minor,
+            new_minor,
+            occupancy,
+            cause,
+            at_ms,
+            old_price: Money::new(old_minor, currency),
+            new_price: Money::new(new_minor, currency),
+            at: crate::clock::at_ms(at_ms),
+        }
+    }
 }
 
 /// Appends a price change.
@@ -140,6 +175,7 @@ pub fn record(conn: &Connection, event_id: &str, row: &HistoryRow) -> Result<(),
 pub fn history(
     conn: &Connection,
     event_id: &str,
+    currency: &str,
     page: &PageRequest,
 ) -> Result<Vec<HistoryRow>, Error> {
     let before: Option<i64> = match &page.after {
@@ -157,15 +193,16 @@ pub fn history(
         .query_map(
             rusqlite::params![event_id, before, page.fetch_limit()],
             |r| {
-                Ok(HistoryRow {
-                    id: r.get(0)?,
-                    category: r.get(1)?,
-                    old_minor: r.get(2)?,
-                    new_minor: r.get(3)?,
-                    occupancy: r.get(4)?,
-                    cause: r.get(5)?,
-                    at_ms: r.get(6)?,
-                })
+                Ok(HistoryRow::new(
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    currency,
+                ))
             },
         )?
         .collect::<Result<Vec<_>, _>>()?)

@@ -227,7 +227,20 @@ def main():
         customer, bus.id, free_seats(segment_map, 1), from_=a, to=b
     )
     check("the hold is for the segment", (bus_hold.from_, bus_hold.to) == (a, b))
-    call("pay the bus seat", pay(customer, bus_booking, CARD_OK), 201, PaymentOutcome)
+    bus_paid = call("pay the bus seat", pay(customer, bus_booking, CARD_OK), 201, PaymentOutcome)
+    check("the booking names its segment", (bus_paid.booking.from_, bus_paid.booking.to) == (a, b))
+    check(
+        "the payment's amount is money",
+        bus_paid.payment.amount.amount_minor == bus_booking.total.amount_minor
+        and bus_paid.payment.amount.currency == bus_booking.total.currency,
+    )
+    bus_tickets = call(
+        "bus tickets",
+        list_booking_tickets.sync_detailed(bus_booking.id, client=customer),
+        200,
+        list,
+    )
+    check("the ticket names its segment", [(t.from_, t.to) for t in bus_tickets] == [(a, b)])
 
     # The door: a customer may not scan; staff scan each ticket twice.
     tickets = call(

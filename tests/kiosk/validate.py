@@ -16,6 +16,7 @@ import re
 import sys
 import urllib.request
 
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -90,10 +91,32 @@ def findings(doc):
                     yield f"{where} {status}: error body is not application/problem+json"
 
 
+def example_findings(doc):
+    """Every example validates against the schema beside it."""
+    for path, item in doc.get("paths", {}).items():
+        for method, op in item.items():
+            if method not in METHODS:
+                continue
+            where = f"{method.upper()} {path}"
+            media = [("request", m) for m in op.get("requestBody", {}).get("content", {}).values()]
+            for status, response in op.get("responses", {}).items():
+                media += [(status, m) for m in response.get("content", {}).values()]
+            for part, m in media:
+                schema = m.get("schema")
+                for name, example in (m.get("examples") or {}).items():
+                    if schema is None:
+                        yield f"{where} {part}: example {name!r} has no schema"
+                        continue
+                    wrapper = {"components": doc.get("components", {}), "allOf": [schema]}
+                    for error in Draft202012Validator(wrapper).iter_errors(example.get("value")):
+                        yield f"{where} {part}: example {name!r}: {error.message[:200]}"
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    problems = list(findings(load(sys.argv[1])))
+    doc = load(sys.argv[1])
+    problems = list(findings(doc)) + list(example_findings(doc))
     for p in problems:
         print(p)
     if problems:

@@ -1,7 +1,7 @@
 //! `/api/v1/payments`: payments and refunds, and the gateway's signed callbacks.
 
 use crate::booking::Bookings;
-use crate::booking::saga::WebhookResult;
+use crate::booking::saga::{WebhookCallback, WebhookResult};
 use crate::error::{Error, Validator};
 use crate::http::extract::{ApiPath, ApiQuery, Authenticated};
 use crate::http::problem::Problem;
@@ -71,7 +71,10 @@ pub async fn get(
 /// A gateway's callback: `{event_id, payment_id, status: "succeeded"|"declined", reason?}`
 /// signed with `Rezerve-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`. A bad or stale
 /// signature is 401 and changes nothing; the same callback twice changes nothing again.
-#[utoipa::path(post, path = "/api/v1/payments/webhooks/{provider}", operation_id = "receive_payment_webhook", tag = "payments", params(("provider" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/payments/webhooks/{provider}", operation_id = "receive_payment_webhook", tag = "payments",
+    params(("provider" = String, Path, description = "The gateway; `webhook` is the one this server knows"),
+        ("Rezerve-Signature" = String, Header, description = "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">` with the shared webhook secret; at most 300 s old")),
+    request_body(content = WebhookCallback, description = "Signed as sent: the signature covers these exact bytes"),
     responses((status = 200, body = WebhookResult), (status = 401, body = Problem),
               (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn webhook(

@@ -14,9 +14,12 @@
 //! - every response has a description (OpenAPI requires one);
 //! - the roles an operation's `security` names are repeated in its description;
 //! - `limit` and `Idempotency-Key` carry the limits the server enforces;
-//! - a page of items refers to the item's schema instead of a copy of it.
+//! - a page of items refers to the item's schema instead of a copy of it;
+//! - enums, formats and limits are declared in the schema (`schemas.rs`), and requests and
+//!   responses carry examples (`examples.rs`).
 
 mod errors;
+mod examples;
 mod schemas;
 
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
@@ -141,6 +144,7 @@ fn complete_operation(operation: &mut Map<String, Value>) {
         }
         schemas::constrain_parameters(&id, params);
     }
+    examples::add(&id, operation);
     if let Some(roles) = roles {
         let who = if roles.len() == 3 {
             "any signed-in role (customer, staff, admin)".to_string()
@@ -376,6 +380,9 @@ fn constrain_parameter(param: &mut Value) {
         ("query", "cursor") => {
             param["description"] =
                 json!("The `next_cursor` of the previous page; omit for the first page.");
+        }
+        ("header", "rezerve-signature") => {
+            param["schema"] = json!({"type": "string", "pattern": "^t=[0-9]+,v1=[0-9a-f]{64}$"});
         }
         ("header", "idempotency-key") => {
             param["schema"] = json!({

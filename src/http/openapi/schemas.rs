@@ -129,6 +129,7 @@ pub fn declare(schemas: &mut Map<String, Value>) {
             prop.extend(limits);
         }
     }
+    deprecate_repeats(schemas);
     // "Seats or quantity": exactly one of them (null counts as absent). Written with
     // `not` and `if`/`then`, which client generators leave alone, rather than `oneOf`.
     if let Some(Value::Object(hold)) = schemas.get_mut("HoldRequest") {
@@ -145,6 +146,55 @@ pub fn declare(schemas: &mut Map<String, Value>) {
             "then".into(),
             json!({"required": ["quantity"], "properties": {"quantity": {"type": "integer"}}}),
         );
+    }
+}
+
+/// Fields kept for existing clients that repeat another field in the API's one shape for
+/// the concept: Unix-millisecond times beside their RFC 3339 twin, bare minor units beside
+/// their `Money`.
+const REPEATS: &[(&str, &str, &str)] = &[
+    ("PaymentRow", "amount_minor", "amount"),
+    ("PaymentRow", "currency", "amount"),
+    ("RefundRow", "amount_minor", "amount"),
+    ("RefundRow", "currency", "amount"),
+    ("HistoryRow", "old_minor", "old_price"),
+    ("HistoryRow", "new_minor", "new_price"),
+];
+
+/// Marks every repeating field deprecated, naming the field to read instead.
+fn deprecate_repeats(schemas: &mut Map<String, Value>) {
+    for (name, schema) in schemas.iter_mut() {
+        let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let names: Vec<String> = props.keys().cloned().collect();
+        for field in names {
+            let twin = if let Some(stem) = field.strip_suffix("_ms") {
+                Some(stem.to_string())
+            } else {
+                REPEATS
+                    .iter()
+                    .find(|(s, f, _)| s == name && *f == field)
+                    .map(|(_, _, twin)| twin.to_string())
+            };
+            let Some(twin) = twin.filter(|t| props.contains_key(t)) else {
+                continue;
+            };
+            let what = if field.ends_with("_ms") {
+                "Unix milliseconds"
+            } else {
+                "A repeat"
+            };
+            if let Some(Value::Object(prop)) = props.get_mut(&field) {
+                prop.insert("deprecated".into(), json!(true));
+                prop.insert(
+                    "description".into(),
+                    json!(format!(
+                        "{what} of `{twin}`, kept for existing clients; read `{twin}`."
+                    )),
+                );
+            }
+        }
     }
 }
 
@@ -224,6 +274,11 @@ fn limits() -> Vec<(&'static str, &'static str, Value)> {
         ("EventPatch", "name", json!({"minLength": 1, "maxLength": 200})),
         ("EventPatch", "description", json!({"maxLength": 5_000})),
         ("CreateVenue", "name", json!({"minLength": 1, "maxLength": 200})),
+        (
+            "WebhookCallback",
+            "status",
+            json!({"enum": ["succeeded", "declined"]}),
+        ),
     ]);
     out
 }
