@@ -7,7 +7,8 @@
 //! the page's fragments rendered), or like a browser without JavaScript (the POST, its 303,
 //! and the GET of the page showing the scan).
 //!
-//! - `door/admitted_json`: a fresh ticket each time (tickets are bought beforehand, untimed).
+//! - `door/admitted_json`: a fresh ticket each time (tickets are bought beforehand, untimed,
+//!   and the jobs those sales queue are left to finish before the clock starts).
 //! - `door/already_used_json`: the same ticket again (a read, a log row, the answer).
 //! - `door/forged_json`: a code whose signature does not verify.
 //! - `door/admitted_form`: the no-script path, POST + GET.
@@ -210,8 +211,41 @@ impl Door {
 
     /// At least `n` unscanned tickets in the pool.
     async fn ensure(&mut self, n: usize) {
+        if self.pool.len() >= n {
+            return;
+        }
         while self.pool.len() < n {
             self.buy_event().await;
+        }
+        self.settle().await;
+    }
+
+    /// Waits (untimed) until the background jobs the purchases made (confirmation emails
+    /// with a QR code per ticket, price recounts) are done, so scans are timed on a quiet
+    /// server, as at a door once sales have closed.
+    async fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        for status in ["queued", "running"] {
+            loop {
+                let page = json_ok(
+                    self.http
+                        .get(format!("{}/api/v1/jobs?status={status}&limit=1", self.base))
+                        .bearer_auth(&self.bearer)
+                        .send()
+                        .await
+                        .expect("sent"),
+                    "jobs",
+                )
+                .await;
+                if page["items"]
+                    .as_array()
+                    .is_none_or(|items| items.is_empty())
+                {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the job queue does not drain");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
         }
     }
 
