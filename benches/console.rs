@@ -269,7 +269,7 @@ async fn measure(
             text.chars().take(300).collect::<String>()
         );
     }
-    let metrics_before = route_seconds(http, &server.base, probe.route).await?;
+    let metrics_before = route_seconds(http, &server.metrics, probe.route).await?;
     let cpu_before = cpu_ticks(server.pid())?;
     let machine_before = machine_ticks()?;
     let mut latency = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
@@ -292,7 +292,7 @@ async fn measure(
     let machine_busy_cores = (machine_after.0 - machine_before.0) as f64
         / (machine_after.1 - machine_before.1).max(1) as f64
         * nproc() as f64;
-    let metrics_after = route_seconds(http, &server.base, probe.route).await?;
+    let metrics_after = route_seconds(http, &server.metrics, probe.route).await?;
     let server_mean_ms = match (metrics_before, metrics_after) {
         (Some((s0, n0)), Some((s1, n1))) if n1 > n0 => Some((s1 - s0) / (n1 - n0) * 1000.0),
         _ => None,
@@ -309,15 +309,10 @@ async fn measure(
 /// The server's (sum of seconds, count) of GETs of `route`, from its Prometheus text.
 async fn route_seconds(
     http: &reqwest::Client,
-    base: &str,
+    metrics: &str,
     route: &str,
 ) -> anyhow::Result<Option<(f64, f64)>> {
-    let text = http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let text = http.get(metrics).send().await?.text().await?;
     let name = "rezerve_http_request_duration_seconds";
     let label = format!("route=\"{route}\"");
     let value = |suffix: &str| {

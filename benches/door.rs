@@ -70,7 +70,7 @@ impl Door {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let stop = tokio_util::sync::CancellationToken::new();
-        tokio::spawn(app.serve(listener, stop.clone().cancelled_owned()));
+        tokio::spawn(app.serve(listener, None, stop.clone().cancelled_owned()));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

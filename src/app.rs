@@ -1,8 +1,8 @@
 //! Wiring: open the stores, build the domain handles, serve, and shut down in order.
 //!
-//! `App::build` takes a `Config`; `App::serve` takes a bound listener and any future as its
-//! stop signal, so tests bind `127.0.0.1:0` and stop the app themselves, and the binary
-//! passes SIGTERM/Ctrl-C.
+//! `App::build` takes a `Config`; `App::serve` takes bound listeners (the API's, and the
+//! metrics one if `/metrics` is to be served) and any future as its stop signal, so tests
+//! bind `127.0.0.1:0` and stop the app themselves, and the binary passes SIGTERM/Ctrl-C.
 
 use crate::auth::Auth;
 use crate::auth::password::PasswordHasherConfig;
@@ -277,11 +277,12 @@ impl App {
         self.core.close().await;
     }
 
-    /// Serves HTTP on `listener` until `shutdown` resolves, then drains in-flight requests,
-    /// stops background tasks and closes the stores.
+    /// Serves HTTP on `listener` (and `/metrics` on `metrics`, when given) until `shutdown`
+    /// resolves, then drains in-flight requests, stops background tasks and closes the stores.
     pub async fn serve(
         self,
         listener: TcpListener,
+        metrics_listener: Option<TcpListener>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         let metrics = crate::telemetry::metrics_handle();
@@ -313,6 +314,14 @@ impl App {
                 Arc::clone(&self.core.clock),
             ),
         };
+        if let Some(listener) = metrics_listener {
+            self.tasks.spawn(crate::http::metrics::serve(
+                listener,
+                state.ops.clone(),
+                self.core.config.server.clone(),
+                self.stop.clone(),
+            ));
+        }
         let router = crate::http::router(state, &self.core.config.server);
 
         // Histograms buffer samples until rendered; drain them even if nobody scrapes.

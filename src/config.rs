@@ -37,8 +37,11 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
-    /// Address to listen on.
+    /// Address the API, the pages and the health checks listen on.
     pub listen: String,
+    /// Address `/metrics` (Prometheus text format) listens on: a listener of its own, so
+    /// the business figures it exposes are not public with the API.
+    pub metrics_listen: String,
     /// A request still running after this long is answered 503 and dropped.
     pub request_timeout_seconds: u64,
     /// Largest request body accepted.
@@ -75,6 +78,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
+            metrics_listen: "127.0.0.1:9464".into(),
             request_timeout_seconds: 30,
             max_body_bytes: 1024 * 1024,
             header_read_timeout_seconds: 10,
@@ -373,6 +377,24 @@ impl Config {
                 ),
             );
         }
+        match self.server.metrics_listen.parse::<SocketAddr>() {
+            Err(_) => {
+                return invalid(
+                    "server.metrics_listen",
+                    format!(
+                        "`{}` is not an address such as 127.0.0.1:9464",
+                        self.server.metrics_listen
+                    ),
+                );
+            }
+            Ok(metrics) if metrics.port() != 0 && self.listen_addr().ok() == Some(metrics) => {
+                return invalid(
+                    "server.metrics_listen",
+                    "must differ from server.listen: /metrics has a listener of its own",
+                );
+            }
+            Ok(_) => {}
+        }
         if self.server.request_timeout_seconds == 0 {
             return invalid("server.request_timeout_seconds", "must be at least 1");
         }
@@ -552,12 +574,24 @@ impl Config {
             })
     }
 
+    /// The `/metrics` address; valid once [`Config::validate`] has passed.
+    pub fn metrics_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server
+            .metrics_listen
+            .parse()
+            .map_err(|_| ConfigError::Invalid {
+                key: "server.metrics_listen",
+                message: "not an address".into(),
+            })
+    }
+
     /// A configuration for tests: everything under `data_dir`, cheap password hashing so a
     /// test suite can create hundreds of accounts quickly.
     pub fn for_tests(data_dir: &Path) -> Config {
         let mut config = Config::default();
         config.storage.data_dir = data_dir.to_path_buf();
         config.server.listen = "127.0.0.1:0".into();
+        config.server.metrics_listen = "127.0.0.1:0".into();
         config.auth.argon2_memory_kib = 64;
         config.auth.argon2_iterations = 1;
         config.mail.transport = MailTransport::Log;
@@ -626,6 +660,15 @@ mod tests {
         let config = load_str(DOCUMENTED_CONFIG, &[]).expect("shipped config loads");
         let defaults = Config::default();
         assert_eq!(config.server.listen, defaults.server.listen);
+        assert_eq!(config.server.metrics_listen, "127.0.0.1:9464");
+        // Not public by default: the scrape is for the operator's Prometheus.
+        assert!(
+            config
+                .metrics_addr()
+                .expect("an address")
+                .ip()
+                .is_loopback()
+        );
         assert_eq!(config.storage.data_dir, defaults.storage.data_dir);
         assert_eq!(config.auth.token_ttl_seconds, 3600);
         assert_eq!(config.server.header_read_timeout_seconds, 10);
@@ -665,6 +708,14 @@ mod tests {
     fn bad_values_are_named() {
         let err = load_str("[server]\nlisten = \"nowhere\"\n", &[]).expect_err("bad addr");
         assert!(err.to_string().contains("server.listen"), "{err}");
+        let err = load_str("[server]\nmetrics_listen = \"9464\"\n", &[]).expect_err("bad addr");
+        assert!(err.to_string().contains("server.metrics_listen"), "{err}");
+        let err = load_str(
+            "[server]\nlisten = \"127.0.0.1:9000\"\nmetrics_listen = \"127.0.0.1:9000\"\n",
+            &[],
+        )
+        .expect_err("one address for both");
+        assert!(err.to_string().contains("must differ"), "{err}");
         let err = load_str("[holds]\nttl_seconds = \"soon\"\n", &[]).expect_err("bad type");
         assert!(err.to_string().contains("holds.ttl_seconds"), "{err}");
         let err = load_str(

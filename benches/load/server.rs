@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 pub struct Server {
     child: Child,
     pub base: String,
+    /// `/metrics` on the server's metrics listener (the console bench reads it).
+    #[allow(dead_code)]
+    pub metrics: String,
     /// The server's stderr (warnings and errors), kept after the run.
     pub log: PathBuf,
     _data: tempfile::TempDir,
@@ -29,6 +32,10 @@ impl Server {
             .local_addr()?
             .port();
         let listen = format!("127.0.0.1:{port}");
+        let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let metrics_listen = format!("127.0.0.1:{metrics_port}");
         let log = target_dir.join("load-server.log");
         let configure = |command: &mut Command| {
             for (key, _) in std::env::vars_os() {
@@ -40,6 +47,7 @@ impl Server {
                 // The data dir as cwd keeps a ./rezerve.toml in the repo from being read.
                 .current_dir(data.path())
                 .env("REZERVE_SERVER__LISTEN", &listen)
+                .env("REZERVE_SERVER__METRICS_LISTEN", &metrics_listen)
                 .env("REZERVE_STORAGE__DATA_DIR", data.path().join("data"))
                 .env("REZERVE_LOG__LEVEL", "warn")
                 .env("REZERVE_HOLDS__TTL_SECONDS", "600")
@@ -72,6 +80,7 @@ impl Server {
         let server = Server {
             child,
             base: format!("http://{listen}"),
+            metrics: format!("http://{metrics_listen}/metrics"),
             log,
             _data: data,
         };

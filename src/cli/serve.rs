@@ -1,6 +1,7 @@
 //! `rezerve serve`: build the app, optionally seed demo data, listen and serve until a
-//! terminate signal. Prints where to go: the API docs, the staff console, the first-run
-//! setup link while no admin exists, and the TLS certificate's fingerprint.
+//! terminate signal. Prints where to go: the metrics for Prometheus, the API docs, the staff
+//! console, the first-run setup link while no admin exists, and the TLS certificate's
+//! fingerprint.
 
 use crate::app::App;
 use crate::config::Config;
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 /// Serves on the configured address until SIGTERM/ctrl-c; `demo` seeds an empty catalog first.
 pub(super) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let addr = config.listen_addr()?;
+    let metrics_addr = config.metrics_addr()?;
     let app = App::build(config).await?;
     if demo {
         crate::seed::demo(&app, &mut std::io::stdout()).await?;
@@ -18,6 +20,14 @@ pub(super) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
+    let metrics = tokio::net::TcpListener::bind(metrics_addr)
+        .await
+        .with_context(|| format!("cannot listen on {metrics_addr} (server.metrics_listen)"))?;
+    // Before the "serving on" line, which scripts wait for: by then both addresses are known.
+    println!(
+        "Prometheus metrics: {}/metrics",
+        base_url(metrics.local_addr()?, false)
+    );
     let bound = listener.local_addr()?;
     let base = base_url(bound, app.tls().is_some());
     println!("Rezerve is serving on {base}/ (API docs: {base}/api/docs/)");
@@ -52,7 +62,7 @@ pub(super) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
         println!("  {base}/admin/setup?token={token}");
         println!("  (or from the shell: rezerve user add --role admin --email you@example.com)");
     }
-    app.serve(listener, crate::shutdown::terminate_signal())
+    app.serve(listener, Some(metrics), crate::shutdown::terminate_signal())
         .await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod headers;
 pub mod idempotency;
 pub mod listener;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod ops;
@@ -86,7 +87,6 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(api::admin_check::check))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
-        .routes(routes!(ops::metrics))
         .split_for_parts()
 }
 

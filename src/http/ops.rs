@@ -1,4 +1,5 @@
-//! Operational endpoints: liveness, readiness and Prometheus metrics.
+//! Operational endpoints: liveness and readiness on the API listener, and the Prometheus
+//! metrics that `http::metrics` serves on a listener of its own.
 
 use super::problem::Problem;
 use super::state::Ops;
@@ -75,11 +76,9 @@ async fn in_time(probe: impl Future<Output = Result<(), Error>>) -> Result<(), E
         })
 }
 
-/// Prometheus text format. Gauges read from the stores (queue depth, file sizes, disk,
-/// whether each store is writable as `/readyz` asks) are refreshed first, so each scrape
-/// shows them as they are.
-#[utoipa::path(get, path = "/metrics", operation_id = "get_metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format", body = String)))]
+/// Prometheus text format, served on the metrics listener (`http::metrics`), not the API's.
+/// Gauges read from the stores (queue depth, file sizes, disk, whether each store is
+/// writable as `/readyz` asks) are refreshed first, so each scrape shows them as they are.
 pub async fn metrics(State(ops): State<Ops>) -> Response {
     for (store, result) in probe_stores(&ops).await {
         crate::telemetry::gauges::store_writable(store, result.is_ok());

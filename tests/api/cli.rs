@@ -126,6 +126,14 @@ impl Rezerve<'_> {
                 command.env_remove(key);
             }
         }
+        // Tests run side by side: the metrics listener's fixed default port would collide.
+        if !self
+            .env
+            .iter()
+            .any(|(k, _)| k == "REZERVE_SERVER__METRICS_LISTEN")
+        {
+            command.env("REZERVE_SERVER__METRICS_LISTEN", "127.0.0.1:0");
+        }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command.stdin(if self.stdin.is_some() {
             Stdio::piped()
@@ -198,6 +206,7 @@ impl Rezerve<'_> {
             stderr_path,
             startup_output: Vec::new(),
             base_url: String::new(),
+            metrics_url: String::new(),
             http: reqwest::Client::new(),
         };
         let deadline = Instant::now() + RUN_LIMIT;
@@ -211,6 +220,9 @@ impl Rezerve<'_> {
                         .split_once("serving on http://")
                         .and_then(|(_, rest)| rest.split_once('/'))
                         .map(|(addr, _)| format!("http://{addr}"));
+                    if let Some(url) = line.strip_prefix("Prometheus metrics: ") {
+                        server.metrics_url = url.to_string();
+                    }
                     server.startup_output.push(line);
                     if let Some(url) = announced {
                         server.base_url = url;
@@ -354,6 +366,8 @@ pub(crate) struct Server {
     /// Everything printed to stdout up to and including the "serving on" line.
     pub startup_output: Vec<String>,
     pub base_url: String,
+    /// `/metrics` on the metrics listener, as `serve` announced it.
+    pub metrics_url: String,
     pub http: reqwest::Client,
 }
 

@@ -14,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 /// A running app.
 pub struct TestApp {
     pub base_url: String,
+    /// Where `/metrics` is served: the metrics listener, not `base_url`.
+    pub metrics_url: String,
     pub http: reqwest::Client,
     pub clock: ManualClock,
     pub config: Config,
@@ -120,6 +122,10 @@ impl TestApp {
             .await
             .expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let metrics_url = format!("http://{}/metrics", metrics.local_addr().expect("addr"));
         let app = App::build_with_clock(config.clone(), Arc::new(clock.clone()))
             .await
             .expect("app builds");
@@ -130,9 +136,11 @@ impl TestApp {
             .await
             .expect("first-run check");
         let stop = CancellationToken::new();
-        let server = tokio::spawn(app.serve(listener, stop.clone().cancelled_owned()));
+        let server =
+            tokio::spawn(app.serve(listener, Some(metrics), stop.clone().cancelled_owned()));
         TestApp {
             base_url,
+            metrics_url,
             http: reqwest::Client::new(),
             clock,
             config,
@@ -172,6 +180,17 @@ impl TestApp {
             request = request.json(&body);
         }
         let response = request.send().await.expect("request sent");
+        Self::reply(response).await
+    }
+
+    /// One scrape of `/metrics` on the metrics listener.
+    pub async fn scrape(&self) -> Reply {
+        let response = self
+            .http
+            .get(&self.metrics_url)
+            .send()
+            .await
+            .expect("metrics scraped");
         Self::reply(response).await
     }
 

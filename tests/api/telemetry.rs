@@ -12,10 +12,24 @@ mod domain;
 mod prometheus;
 
 use crate::cli::Server;
+use crate::helpers::TestApp;
 
-/// One scrape of the server's `/metrics`, asserting it answers.
+/// One scrape of the server's `/metrics` (on its metrics listener), asserting it answers.
 pub async fn scrape(server: &Server) -> Scrape {
-    let reply = server.get("/metrics", None).await;
+    assert!(
+        !server.metrics_url.is_empty(),
+        "serve did not announce its metrics address: {:?}",
+        server.startup_output
+    );
+    let reply = TestApp::reply(
+        server
+            .http
+            .get(&server.metrics_url)
+            .send()
+            .await
+            .expect("metrics scraped"),
+    )
+    .await;
     reply.assert_status(200);
     Scrape(reply.text)
 }

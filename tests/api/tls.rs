@@ -281,6 +281,7 @@ fn rezerve(work: &Workdir, env: &[(&str, &str)]) -> Command {
         }
     }
     command.env("REZERVE_SERVER__LISTEN", "127.0.0.1:0");
+    command.env("REZERVE_SERVER__METRICS_LISTEN", "127.0.0.1:0");
     command.envs(env.iter().copied());
     command
 }

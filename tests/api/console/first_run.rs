@@ -164,7 +164,7 @@ async fn serve_prints_the_setup_link_when_no_admin_exists() {
     std::fs::write(
         &config,
         format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\n[storage]\ndata_dir = {:?}\n[mail]\ntransport = \"log\"\n",
+            "[server]\nlisten = \"127.0.0.1:0\"\nmetrics_listen = \"127.0.0.1:0\"\n[storage]\ndata_dir = {:?}\n[mail]\ntransport = \"log\"\n",
             dir.path().join("data")
         ),
     )

@@ -1,9 +1,10 @@
 //! What a hostile client does to the HTTP edge (issue 14): oversized query text, slow
-//! connections, missing protective headers, look-alike identities, and a webhook signed the
-//! way the README tells a gateway integrator to sign it.
+//! connections, missing protective headers, look-alike identities, a public `/metrics`, and a
+//! webhook signed the way the README tells a gateway integrator to sign it.
 
 mod headers;
 mod identities;
+mod metrics_listener;
 mod query_limits;
 mod slow_clients;
 mod webhook_secret;

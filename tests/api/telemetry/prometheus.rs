@@ -126,7 +126,7 @@ impl Prometheus {
         for (from, to) in [
             ("scrape_interval: 15s", "scrape_interval: 1s"),
             ("evaluation_interval: 15s", "evaluation_interval: 1s"),
-            ("\"127.0.0.1:8080\"", &format!("\"{target}\"")),
+            ("\"127.0.0.1:9464\"", &format!("\"{target}\"")),
         ] {
             assert!(
                 config.contains(from),
@@ -291,11 +291,18 @@ impl Drop for Prometheus {
 async fn a_real_prometheus_sees_the_sales_of_the_running_binary() {
     let work = Workdir::new();
     let server = day::serve(&work).await;
+    // The metrics listener, not the API's: the shipped config's target is that address.
     let target = server
-        .base_url
+        .metrics_url
         .strip_prefix("http://")
-        .expect("plain HTTP")
+        .and_then(|t| t.strip_suffix("/metrics"))
+        .unwrap_or_else(|| panic!("not a metrics URL: {}", server.metrics_url))
         .to_string();
+    assert_ne!(
+        format!("http://{target}"),
+        server.base_url,
+        "/metrics has a listener of its own"
+    );
     let prometheus = Prometheus::start(&target).await;
 
     // The target is up under the shipped job name, its instance the host without the port,
