@@ -20,12 +20,23 @@ async fn serve(work: &Workdir) -> Server {
 
 /// Runs a program from the repository root, with `PYTHONPATH` set when given.
 async fn run(program: &'static str, args: Vec<String>, python_path: Option<PathBuf>) -> Output {
+    run_with(program, args, python_path, Vec::new()).await
+}
+
+/// [`run`] with more environment variables.
+async fn run_with(
+    program: &'static str,
+    args: Vec<String>,
+    python_path: Option<PathBuf>,
+    env: Vec<(&'static str, String)>,
+) -> Output {
     tokio::task::spawn_blocking(move || {
         let mut command = Command::new(program);
         command.args(&args).current_dir(env!("CARGO_MANIFEST_DIR"));
         if let Some(path) = python_path {
             command.env("PYTHONPATH", path);
         }
+        command.envs(env);
         command.output().unwrap_or_else(|e| {
             panic!("{program} runs (the contract tests need Python 3 with the packages .ci/run installs): {e}")
         })
@@ -85,7 +96,8 @@ async fn the_served_document_is_valid_openapi_with_method_like_unique_operation_
 /// The kiosk example (`tests/kiosk/kiosk.py`), written only against the generated client,
 /// through register, browse, seat map, hold, extend, book, pay with a replayed
 /// Idempotency-Key, a declined card (a typed 402), a bus segment, a customer refused a staff
-/// operation (typed 403), check-in twice (typed 409) and a forged token (typed 401).
+/// operation (typed 403), check-in twice (typed 409), a forged token and an expired one
+/// (typed 401s).
 #[tokio::test]
 async fn a_generated_client_runs_the_kiosk_flow_against_the_real_binary() {
     let work = Workdir::new();
@@ -105,9 +117,11 @@ async fn a_generated_client_runs_the_kiosk_flow_against_the_real_binary() {
         .expect("a staff account");
     let (email, password) = (staff[1].to_string(), staff[3].to_string());
 
+    let expired = expired_token(&work, &server, &email, &password).await;
+
     let client = tempfile::tempdir().expect("a dir for the client");
     generate_client(&server.base_url, client.path()).await;
-    let output = run(
+    let output = run_with(
         "python3",
         vec![
             "tests/kiosk/kiosk.py".into(),
@@ -116,12 +130,47 @@ async fn a_generated_client_runs_the_kiosk_flow_against_the_real_binary() {
             password,
         ],
         Some(client.path().to_path_buf()),
+        vec![("KIOSK_EXPIRED_TOKEN", expired)],
     )
     .await;
     let text = explain(&output);
     assert!(output.status.success(), "the kiosk flow failed\n{text}");
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("kiosk: 31 passed, 0 failed"),
+        String::from_utf8_lossy(&output.stdout).contains("kiosk: 32 passed, 0 failed"),
         "the kiosk did not make every call\n{text}"
     );
+}
+
+/// A token for the staff account as the server would have issued it two hours ago, signed
+/// with the data dir's real key: everything about it is right except that it has expired.
+async fn expired_token(work: &Workdir, server: &Server, email: &str, password: &str) -> String {
+    let session = server.login(email, password).await;
+    session.assert_status(200);
+    let fresh = session.body["token"].as_str().expect("a token").to_string();
+    let config = rezerve::Config::for_tests(&work.data_dir());
+    let secrets = rezerve::store::Secrets::load_or_create(&config).expect("the server's secrets");
+    let now = time::OffsetDateTime::now_utc();
+    let tokens = rezerve::auth::token::Tokens::new(&secrets.token_key, &config.auth.issuer, 3600);
+    let claims = tokens
+        .verify(&fresh, now)
+        .expect("the fresh token verifies");
+    let (expired, expires_at) = tokens
+        .issue(
+            &claims.sub,
+            &claims.email,
+            claims.role,
+            claims.ver,
+            now - time::Duration::hours(2),
+        )
+        .expect("signed");
+    assert!(expires_at < now, "the token has expired");
+    // The same token, unexpired, is accepted: only its age is wrong.
+    let (current, _) = tokens
+        .issue(&claims.sub, &claims.email, claims.role, claims.ver, now)
+        .expect("signed");
+    server
+        .get("/api/v1/auth/me", Some(&current))
+        .await
+        .assert_status(200);
+    expired
 }

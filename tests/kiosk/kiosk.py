@@ -8,10 +8,12 @@ Runs against a server with the demo catalog (`rezerve serve --demo`; the staff a
 password is in `data/demo-credentials.txt`). Walks a customer through the whole flow — register,
 browse, seat map, hold, extend, book, pay with a replayed Idempotency-Key, a declined card, a
 bus segment — then a door scans the tickets twice. Every answer is read as the generated types:
-a success as its model, a refusal as a typed `Problem` with the documented code. Prints one line
-per call and `N passed, 0 failed` at the end; exits 1 at the first surprise.
+a success as its model, a refusal as a typed `Problem` with the documented code, including a
+forged token and, when KIOSK_EXPIRED_TOKEN holds one, an expired token. Prints one line per call
+and `N passed, 0 failed` at the end; exits 1 at the first surprise.
 """
 
+import os
 import sys
 import uuid
 
@@ -294,6 +296,20 @@ def main():
         401,
         ProblemCode.UNAUTHORIZED,
     )
+    # A token that was ours but has expired (KIOSK_EXPIRED_TOKEN: `cargo test` mints one for
+    # the staff account with the server's key, dated two hours back): the kiosk reads the
+    # refusal as a typed 401 and knows to sign in again.
+    expired_token = os.environ.get("KIOSK_EXPIRED_TOKEN")
+    if expired_token:
+        expired = AuthenticatedClient(
+            base_url=base, token=expired_token, raise_on_unexpected_status=True
+        )
+        problem(
+            "an expired token",
+            get_current_user.sync_detailed(client=expired),
+            401,
+            ProblemCode.UNAUTHORIZED,
+        )
     print(f"kiosk: {calls} passed, 0 failed")
 
 
