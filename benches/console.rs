@@ -97,7 +97,7 @@ async fn run() -> anyhow::Result<()> {
     let load_before = loadavg();
     let target_dir = target_dir();
     std::fs::create_dir_all(&target_dir)?;
-    let server = Server::start(&target_dir).await?;
+    let server = Server::start(&target_dir, None).await?;
     eprintln!(
         "console: server pid {} on {}; loading {EVENTS} events × {} seats and one of {BIG_SEATS}",
         server.pid(),

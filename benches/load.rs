@@ -1,14 +1,23 @@
 //! The HTTP load generator: `cargo bench --bench load`.
 //!
 //! Starts the real `rezerve` binary on loopback with a fresh data dir and default durability
-//! (SQLite `synchronous=FULL`, redb's default commits), loads 100 events of 1,000 seats, then
-//! runs each phase at every client count and reports throughput, latency percentiles,
-//! conflicts, errors, the CPU split between server and generator, and the server's RSS. The
-//! figures go to stdout as a table and, as one JSON line, to `target/load-report.jsonl`.
+//! (SQLite `synchronous=FULL`, redb's default commits), loads 100 events of 1,000 seats and
+//! one "hot" event of 20,000, then runs each phase at every client count and reports
+//! throughput, latency percentiles, conflicts, errors, the CPU split between server and
+//! generator, how long the server's background work (seat history, pricing, emails) went on
+//! after the level ended (the drain), the bytes it wrote per operation (level and drain;
+//! email files counted apart) and its RSS. The figures go to stdout as a table, with a summary
+//! beside the project's targets, and, as one JSON line, to `target/load-report.jsonl`.
 //!
-//! Environment: `LOAD_SECONDS` (per phase and client count, default 5) and `LOAD_CLIENTS`
-//! (default `1,16,64,256`). The bench's accounts are hashed with a cheap argon2 setting
-//! (64 KiB, 1 pass): hashing is not what is measured, and the output says so.
+//! Phases: `holds` (hold and release 1–2 seats of a random event), `hot` (the same on the one
+//! 20,000-seat event: the minute a show goes on sale) and `flows` (hold → book → pay).
+//!
+//! Environment: `LOAD_SECONDS` (per phase and client count, default 5), `LOAD_CLIENTS`
+//! (default `1,16,64,256`), `LOAD_PHASES` (default `holds,hot,flows`) and `LOAD_CPUS`: with
+//! `LOAD_CPUS=N` the server is pinned to the first N cores and the generator to the others
+//! (the closest a 2-core machine gets to a small board). The bench's accounts are hashed
+//! with a cheap argon2 setting (64 KiB, 1 pass): hashing is not what is measured, and the
+//! output says so.
 //!
 //! The generator shares the machine's cores with the server, so it stays lean: one pooled
 //! `reqwest::Client` per client count, request bodies and URLs built before the clock starts,
@@ -36,7 +45,7 @@ use proc_stats::{
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use report::{Level, Machine, print_table};
+use report::{Level, Machine, print_table, print_targets};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
@@ -55,6 +64,9 @@ use tokio::task::JoinSet;
 const EVENTS: usize = 100;
 const ROWS: usize = 20;
 const SEATS_PER_ROW: usize = 50;
+/// The hot event: 40 rows × 500 seats.
+const HOT_ROWS: usize = 40;
+const HOT_SEATS_PER_ROW: usize = 500;
 const ADMIN_EMAIL: &str = "admin@load.local";
 const PASSWORD: &str = "load-generator-password";
 /// Argon2 cost for the bench's accounts, passed to the server as config.
@@ -66,22 +78,33 @@ const SETUP_CONCURRENCY: usize = 8;
 /// One simulated client's loop: runs until `session.deadline` and tallies what happened.
 type Worker = fn(Session) -> Pin<Box<dyn Future<Output = Tally> + Send>>;
 
-/// A phase: its name, what one `ok` counts, and its client loop. Every phase runs at every
-/// client count, in this order.
+/// A phase: its name, what one `ok` counts, and its client loop. Every chosen phase runs at
+/// every client count, in this order.
 const PHASES: &[(&str, &str, Worker)] = &[
-    ("holds", "holds", |s| Box::pin(holds_client(s))),
+    ("holds", "holds", |s| Box::pin(holds_client(s, false))),
+    ("hot", "holds", |s| Box::pin(holds_client(s, true))),
     ("flows", "flows", |s| Box::pin(flows_client(s))),
 ];
 
 fn main() -> anyhow::Result<()> {
+    // Pinned before the runtime starts, so every thread it spawns inherits the cores.
+    let cpus = cpu_split()?;
+    if let Some((_, Some(list))) = &cpus {
+        let pinned = std::process::Command::new("taskset")
+            .args(["-p", "-c", list, &std::process::id().to_string()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .context("cannot run taskset")?;
+        ensure!(pinned.success(), "taskset failed to pin the generator");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the tokio runtime")?;
-    runtime.block_on(run())
+    runtime.block_on(run(cpus))
 }
 
-async fn run() -> anyhow::Result<()> {
+async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
     let seconds = env_or("LOAD_SECONDS", "5")
         .parse::<f64>()
         .context("LOAD_SECONDS must be a number of seconds")?;
@@ -95,16 +118,28 @@ async fn run() -> anyhow::Result<()> {
         levels.iter().all(|&n| n > 0),
         "LOAD_CLIENTS: counts must be positive"
     );
+    let chosen = env_or("LOAD_PHASES", "holds,hot,flows");
+    let chosen: Vec<&str> = chosen.split(',').map(str::trim).collect();
+    for name in &chosen {
+        ensure!(
+            PHASES.iter().any(|(phase, _, _)| phase == name),
+            "LOAD_PHASES: no phase `{name}` (there are holds, hot and flows)"
+        );
+    }
     let customers = levels.iter().copied().max().unwrap_or(1);
     let target_dir = target_dir();
     std::fs::create_dir_all(&target_dir)?;
 
-    let server = Server::start(&target_dir).await?;
+    let server = Server::start(&target_dir, cpus.as_ref().map(|(s, _)| s.as_str())).await?;
     eprintln!(
-        "load: server pid {} on {}; setting up {EVENTS} events × {} seats and {customers} customers",
+        "load: server pid {} on {}{}; setting up {EVENTS} events × {} seats, one of {} and {customers} customers",
         server.pid(),
         server.base,
-        ROWS * SEATS_PER_ROW
+        cpus.as_ref()
+            .map(|(s, _)| format!(" pinned to cpu {s}"))
+            .unwrap_or_default(),
+        ROWS * SEATS_PER_ROW,
+        HOT_ROWS * HOT_SEATS_PER_ROW
     );
     let setup_started = Instant::now();
     let target = Arc::new(setup::set_up(&server, customers).await.with_context(|| {
@@ -117,7 +152,7 @@ async fn run() -> anyhow::Result<()> {
     let rss_after_setup = server.rss_kib()?;
 
     let mut results = Vec::new();
-    for &(phase, unit, worker) in PHASES {
+    for &(phase, unit, worker) in PHASES.iter().filter(|(p, _, _)| chosen.contains(p)) {
         for &clients in &levels {
             let settled = server.settle().await?;
             eprintln!(
@@ -136,11 +171,15 @@ async fn run() -> anyhow::Result<()> {
     drop(server);
 
     let machine = Machine::detect();
-    print_table(&results, seconds);
+    let pinned = cpus.as_ref().map(|(s, _)| s.as_str());
+    print_table(&results, seconds, pinned);
+    println!();
+    print_targets(&results, mib(rss_peak));
     println!();
     println!(
-        "server RSS with {EVENTS} events × {} seats: {:.1} MiB after setup, {:.1} MiB after the run, {:.1} MiB peak",
+        "server RSS with {EVENTS} events × {} seats and one of {}: {:.1} MiB after setup, {:.1} MiB after the run, {:.1} MiB peak",
         ROWS * SEATS_PER_ROW,
+        HOT_ROWS * HOT_SEATS_PER_ROW,
         mib(rss_after_setup),
         mib(rss_after_run),
         mib(rss_peak)
@@ -169,6 +208,9 @@ async fn run() -> anyhow::Result<()> {
         "seconds_per_level": seconds,
         "events": EVENTS,
         "seats_per_event": ROWS * SEATS_PER_ROW,
+        "hot_event_seats": HOT_ROWS * HOT_SEATS_PER_ROW,
+        "server_cpus": pinned,
+        "load_average": load_average(),
         "customers": customers,
         "argon2": {"memory_kib": ARGON2_MEMORY_KIB.parse::<u32>()?, "iterations": ARGON2_ITERATIONS.parse::<u32>()?},
         "setup_seconds": setup_seconds,
@@ -193,6 +235,9 @@ struct Target {
     hold_urls: Vec<Url>,
     /// Every selection of one seat or two adjacent seats in a row, as a ready JSON body.
     selections: Vec<&'static str>,
+    /// `…/events/{id}/holds` of the hot event, and its selections.
+    hot_url: Url,
+    hot_selections: Vec<&'static str>,
     /// `Bearer …` for each customer, one per client.
     tokens: Vec<HeaderValue>,
 }
@@ -212,6 +257,8 @@ struct Tally {
     ok: u64,
     /// Latency of each successful unit, in microseconds.
     latency: Histogram<u64>,
+    /// Latency of each timed request that succeeded (a flow has three), in microseconds.
+    requests: Histogram<u64>,
     conflicts: u64,
     releases: u64,
     /// Every answer that was neither success nor an expected conflict, by what it was.
@@ -223,6 +270,8 @@ impl Tally {
         Tally {
             ok: 0,
             latency: Histogram::new_with_bounds(1, 120_000_000, 3).expect("valid histogram bounds"),
+            requests: Histogram::new_with_bounds(1, 120_000_000, 3)
+                .expect("valid histogram bounds"),
             conflicts: 0,
             releases: 0,
             errors: BTreeMap::new(),
@@ -235,6 +284,11 @@ impl Tally {
             .saturating_record(took.as_micros().max(1) as u64);
     }
 
+    fn record_request(&mut self, took: Duration) {
+        self.requests
+            .saturating_record(took.as_micros().max(1) as u64);
+    }
+
     fn error(&mut self, what: String) {
         *self.errors.entry(what).or_default() += 1;
     }
@@ -243,6 +297,9 @@ impl Tally {
         self.ok += other.ok;
         self.latency
             .add(&other.latency)
+            .expect("histograms share their bounds");
+        self.requests
+            .add(&other.requests)
             .expect("histograms share their bounds");
         self.conflicts += other.conflicts;
         self.releases += other.releases;
@@ -254,7 +311,8 @@ impl Tally {
 
 /// The "holds" phase: hold 1–2 adjacent random seats of a random event; on 201 time it and
 /// release it at once (untimed) so the seats come back; on 409 count a conflict and go on.
-async fn holds_client(mut s: Session) -> Tally {
+/// The "hot" phase (`hot`) does the same on the one 20,000-seat event.
+async fn holds_client(mut s: Session, hot: bool) -> Tally {
     #[derive(Deserialize)]
     struct Created {
         id: String,
@@ -262,8 +320,16 @@ async fn holds_client(mut s: Session) -> Tally {
     let mut tally = Tally::new();
     let target = Arc::clone(&s.target);
     while Instant::now() < s.deadline {
-        let url = &target.hold_urls[s.rng.random_range(0..target.hold_urls.len())];
-        let body = target.selections[s.rng.random_range(0..target.selections.len())];
+        let (url, body) = if hot {
+            let i = s.rng.random_range(0..target.hot_selections.len());
+            (&target.hot_url, target.hot_selections[i])
+        } else {
+            let url = &target.hold_urls[s.rng.random_range(0..target.hold_urls.len())];
+            (
+                url,
+                target.selections[s.rng.random_range(0..target.selections.len())],
+            )
+        };
         let started = Instant::now();
         let request = s
             .http
@@ -282,6 +348,7 @@ async fn holds_client(mut s: Session) -> Tally {
         match status {
             StatusCode::CREATED => {
                 tally.record_ok(took);
+                tally.record_request(took);
                 let Ok(Created { id }) = serde_json::from_slice(&reply) else {
                     tally.error("POST hold: 201 without an id".into());
                     continue;
@@ -322,8 +389,11 @@ async fn flows_client(mut s: Session) -> Tally {
             .body(body);
         let hold_id = match exchange(hold).await {
             Ok((StatusCode::CREATED, reply)) => match serde_json::from_slice::<Value>(&reply) {
-                Ok(v) => v["id"].as_str().unwrap_or_default().to_string(),
-                Err(_) => {
+                Ok(v) if v["id"].is_string() => {
+                    tally.record_request(started.elapsed());
+                    v["id"].as_str().unwrap_or_default().to_string()
+                }
+                _ => {
                     tally.error("POST hold: 201 without a body".into());
                     continue;
                 }
@@ -347,12 +417,16 @@ async fn flows_client(mut s: Session) -> Tally {
             .header(AUTHORIZATION, s.auth.clone())
             .header(CONTENT_TYPE, json.clone())
             .body(format!(r#"{{"hold_id":"{hold_id}"}}"#));
+        let booking_started = Instant::now();
         let (booking_id, total) = match exchange(book).await {
             Ok((StatusCode::CREATED, reply)) => match serde_json::from_slice::<Value>(&reply) {
-                Ok(v) => (
-                    v["id"].as_str().unwrap_or_default().to_string(),
-                    v["total"]["amount_minor"].as_i64().unwrap_or(0),
-                ),
+                Ok(v) => {
+                    tally.record_request(booking_started.elapsed());
+                    (
+                        v["id"].as_str().unwrap_or_default().to_string(),
+                        v["total"]["amount_minor"].as_i64().unwrap_or(0),
+                    )
+                }
                 Err(_) => {
                     tally.error("POST booking: 201 without a body".into());
                     continue;
@@ -378,8 +452,12 @@ async fn flows_client(mut s: Session) -> Tally {
             .body(format!(
                 r#"{{"method":"test","amount_minor":{total},"card_number":"4242424242424242"}}"#
             ));
+        let pay_started = Instant::now();
         match exchange(pay).await {
-            Ok((StatusCode::CREATED, _)) => tally.record_ok(started.elapsed()),
+            Ok((StatusCode::CREATED, _)) => {
+                tally.record_request(pay_started.elapsed());
+                tally.record_ok(started.elapsed());
+            }
             Ok((status, reply)) => tally.error(problem("POST payment", status, &reply)),
             Err(e) => tally.error(format!("POST payment: {}", transport_failure(&e))),
         }
@@ -459,6 +537,7 @@ async fn run_level(
     let (server_ticks, own_ticks) = (cpu_ticks(server.pid())?, cpu_ticks(std::process::id())?);
     let (threads_before, machine_before) = (thread_times(server.pid()), machine_ticks()?);
     let written_before = written_bytes(server.pid())?;
+    let mail_before = server.mail_bytes();
     let mut tally = Tally::new();
     while let Some(done) = tasks.join_next().await {
         tally.merge(done.context("a client task panicked")?);
@@ -466,14 +545,21 @@ async fn run_level(
     let elapsed = started.elapsed();
     let per_second = clock_ticks_per_second() * elapsed.as_secs_f64();
     let machine_after = machine_ticks()?;
+    let (server_after, own_after) = (cpu_ticks(server.pid())?, cpu_ticks(std::process::id())?);
+    let threads_after = thread_times(server.pid());
+    // What the load left behind is billed to it: writes are counted to the drain's end.
+    let drain = server.drain().await?;
     let written_after = written_bytes(server.pid())?;
+    let mail = server.mail_bytes().saturating_sub(mail_before);
     let discarded = written_after.1.saturating_sub(written_before.1);
-    let written = (written_after.0.saturating_sub(written_before.0)).saturating_sub(discarded);
+    let written = (written_after.0.saturating_sub(written_before.0))
+        .saturating_sub(discarded)
+        .saturating_sub(mail);
     let machine_cores = (machine_after.0 - machine_before.0) as f64
         / (machine_after.1 - machine_before.1).max(1) as f64
         * nproc() as f64;
     let ns = elapsed.as_nanos() as f64;
-    let mut server_threads: Vec<(String, f64, f64)> = thread_times(server.pid())
+    let mut server_threads: Vec<(String, f64, f64)> = threads_after
         .into_iter()
         .map(|(name, (run, wait))| {
             let (run0, wait0) = threads_before.get(&name).copied().unwrap_or_default();
@@ -487,12 +573,16 @@ async fn run_level(
         clients,
         elapsed,
         tally,
-        server_cores: (cpu_ticks(server.pid())? - server_ticks) as f64 / per_second,
-        generator_cores: (cpu_ticks(std::process::id())? - own_ticks) as f64 / per_second,
+        server_cores: (server_after - server_ticks) as f64 / per_second,
+        generator_cores: (own_after - own_ticks) as f64 / per_second,
         machine_cores,
         server_threads,
+        drain,
         written,
         discarded,
+        mail,
+        rss_kib: server.rss_kib()?,
+        load_average: load_average(),
     })
 }
 
@@ -500,6 +590,38 @@ fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+/// `LOAD_CPUS=N`: the server's cores (`0-(N-1)`) and the generator's (the rest, if any).
+fn cpu_split() -> anyhow::Result<Option<(String, Option<String>)>> {
+    let Ok(n) = std::env::var("LOAD_CPUS") else {
+        return Ok(None);
+    };
+    let n: usize = n
+        .trim()
+        .parse()
+        .context("LOAD_CPUS must be a number of cores")?;
+    let all = nproc();
+    ensure!(
+        (1..=all).contains(&n),
+        "LOAD_CPUS must be between 1 and {all}"
+    );
+    let list = |from: usize, to: usize| {
+        if from == to {
+            from.to_string()
+        } else {
+            format!("{from}-{to}")
+        }
+    };
+    Ok(Some((list(0, n - 1), (n < all).then(|| list(n, all - 1)))))
+}
+
+/// The machine's 1-minute load average, as /proc/loadavg gives it.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
 }
 
 fn env_or(key: &str, default: &str) -> String {

@@ -73,8 +73,20 @@ pub fn machine_ticks() -> anyhow::Result<(u64, u64)> {
     Ok((total - ticks[3] - ticks[4], total))
 }
 
+/// The machine's cores, counted in /proc/stat (not this process's affinity: the generator
+/// may be pinned).
 pub fn nproc() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    std::fs::read_to_string("/proc/stat")
+        .map(|stat| {
+            stat.lines()
+                .filter(|l| {
+                    l.strip_prefix("cpu")
+                        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+        .max(1)
 }
 
 pub fn clock_ticks_per_second() -> f64 {

@@ -2,7 +2,7 @@
 //! facts about the machine and commit that go beside the figures in the JSON report.
 
 use super::proc_stats::nproc;
-use super::{EVENTS, ROWS, SEATS_PER_ROW, Tally};
+use super::{EVENTS, HOT_ROWS, HOT_SEATS_PER_ROW, ROWS, SEATS_PER_ROW, Tally};
 use serde_json::{Value, json};
 use std::process::Command;
 use std::time::Duration;
@@ -20,10 +20,19 @@ pub struct Level {
     /// Per server thread name, busiest first: cores running, and cores' worth of time spent
     /// runnable but waiting for a CPU (contention with the generator or anything else).
     pub server_threads: Vec<(String, f64, f64)>,
-    /// Bytes the server wrote to disk (both stores, logs included), net of `discarded`.
+    /// How long the server kept working after the level ended (see `Server::drain`).
+    pub drain: Duration,
+    /// Bytes the server wrote to disk (both stores, logs included) from the level's start to
+    /// the drain's end, net of `discarded` and of `mail`.
     pub written: u64,
     /// Bytes written to temporary files that were deleted before reaching the disk.
     pub discarded: u64,
+    /// Bytes of email files written (the file mail transport), counted apart.
+    pub mail: u64,
+    /// The server's RSS once drained.
+    pub rss_kib: u64,
+    /// The machine's 1-minute load average at the drain's end (other work on the box).
+    pub load_average: f64,
 }
 
 impl Level {
@@ -36,6 +45,18 @@ impl Level {
             return 0.0;
         }
         self.tally.latency.value_at_quantile(quantile) as f64 / 1000.0
+    }
+
+    /// p99 of single requests (for flows each of hold, book and pay), in ms.
+    pub fn request_p99_ms(&self) -> f64 {
+        if self.tally.requests.is_empty() {
+            return 0.0;
+        }
+        self.tally.requests.value_at_quantile(0.99) as f64 / 1000.0
+    }
+
+    pub fn kib_per_op(&self) -> f64 {
+        self.written as f64 / self.tally.ok.max(1) as f64 / 1024.0
     }
 
     pub fn errors(&self) -> u64 {
@@ -53,8 +74,13 @@ impl Level {
             "errors": self.errors(), "error_kinds": self.tally.errors,
             "server_cpu_cores": self.server_cores, "generator_cpu_cores": self.generator_cores,
             "machine_cpu_cores": self.machine_cores,
+            "request_p99_ms": self.request_p99_ms(),
+            "drain_seconds": self.drain.as_secs_f64(),
             "server_disk_write_bytes": self.written,
             "server_discarded_write_bytes": self.discarded,
+            "server_mail_bytes": self.mail,
+            "server_rss_kib": self.rss_kib,
+            "load_average": self.load_average,
             "server_threads": self.server_threads.iter()
                 .map(|(name, run, wait)| json!({"name": name, "cpu_cores": run, "runqueue_cores": wait}))
                 .collect::<Vec<_>>(),
@@ -62,18 +88,22 @@ impl Level {
     }
 }
 
-pub fn print_table(results: &[(&str, &str, Level)], seconds: f64) {
+pub fn print_table(results: &[(&str, &str, Level)], seconds: f64, pinned: Option<&str>) {
     println!();
     println!(
-        "Rezerve load: {EVENTS} events × {} seats, {seconds} s per level, loopback, durable commits",
-        ROWS * SEATS_PER_ROW
+        "Rezerve load: {EVENTS} events × {} seats + one of {} (hot), {seconds} s per level, loopback, durable commits{}",
+        ROWS * SEATS_PER_ROW,
+        HOT_ROWS * HOT_SEATS_PER_ROW,
+        pinned
+            .map(|c| format!(", server pinned to cpu {c}"))
+            .unwrap_or_default()
     );
     let mut last_phase = "";
     for (phase, unit, level) in results {
         if *phase != last_phase {
             println!();
             println!(
-                "{:<8}{:>8}{:>12}{:>9}{:>9}{:>9}{:>10}{:>10}{:>11}{:>8}{:>9}{:>9}{:>9}",
+                "{:<8}{:>8}{:>12}{:>9}{:>9}{:>9}{:>10}{:>10}{:>11}{:>8}{:>9}{:>9}{:>9}{:>9}{:>9}{:>7}",
                 "phase",
                 "clients",
                 format!("{unit}/s"),
@@ -86,12 +116,15 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64) {
                 "errors",
                 "srv cpu",
                 "gen cpu",
-                "box cpu"
+                "box cpu",
+                "drain s",
+                "KiB/op",
+                "load"
             );
             last_phase = phase;
         }
         println!(
-            "{:<8}{:>8}{:>12.0}{:>9.2}{:>9.2}{:>9.2}{:>10}{:>10}{:>11}{:>8}{:>9.2}{:>9.2}{:>9.2}",
+            "{:<8}{:>8}{:>12.0}{:>9.2}{:>9.2}{:>9.2}{:>10}{:>10}{:>11}{:>8}{:>9.2}{:>9.2}{:>9.2}{:>9.1}{:>9.1}{:>7.1}",
             phase,
             level.clients,
             level.per_second(),
@@ -105,6 +138,9 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64) {
             level.server_cores,
             level.generator_cores,
             level.machine_cores,
+            level.drain.as_secs_f64(),
+            level.kib_per_op(),
+            level.load_average,
         );
     }
     println!();
@@ -118,14 +154,15 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64) {
             .take(5)
             .map(|(name, run, wait)| format!("{name} {run:.2} (+{wait:.2})"))
             .collect();
-        let seconds = level.elapsed.as_secs_f64();
         println!(
-            "  {phase} @ {:>3} clients: {:.1} MiB/s written (+{:.1}), {:.1} KiB per {}; {}",
+            "  {phase} @ {:>3} clients: {:.1} MiB written (+{:.1}; + {:.1} MiB email files), {:.1} KiB per {}, RSS {:.1} MiB; {}",
             level.clients,
-            level.written as f64 / seconds / 1048576.0,
-            level.discarded as f64 / seconds / 1048576.0,
-            level.written as f64 / level.tally.ok.max(1) as f64 / 1024.0,
+            level.written as f64 / 1048576.0,
+            level.discarded as f64 / 1048576.0,
+            level.mail as f64 / 1048576.0,
+            level.kib_per_op(),
             unit.trim_end_matches('s'),
+            level.rss_kib as f64 / 1024.0,
             busiest.join(", ")
         );
     }
@@ -147,7 +184,76 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64) {
     }
     println!();
     println!(
-        "cpu = cores used on average while the level ran: srv = the server, gen = this generator, box = the whole machine (other processes too)"
+        "cpu = cores used on average while the level ran: srv = the server, gen = this generator, box = the whole machine (other processes too); drain = seconds the server kept working after the level (background: seat history, pricing, emails); KiB/op = written to disk from the level's start to the drain's end, per unit (email files apart); load = 1-min load average"
+    );
+}
+
+/// The table: each target beside what the busiest level of its phase measured.
+pub fn print_targets(results: &[(&str, &str, Level)], rss_peak_mib: f64) {
+    let top = |phase: &str| {
+        results
+            .iter()
+            .filter(|(p, _, _)| *p == phase)
+            .max_by_key(|(_, _, l)| l.clients)
+            .map(|(_, _, l)| l)
+    };
+    let row = |scenario: &str, target: &str, measured: String| {
+        println!("| {scenario} | {target} | {measured} |");
+    };
+    println!("| scenario (most clients run) | target | measured |");
+    println!("|---|---|---|");
+    let rate = |l: &Level, unit: &str| {
+        format!(
+            "{:.0} {unit}/s, p99 {:.1} ms ({} clients, load {:.1})",
+            l.per_second(),
+            l.request_p99_ms(),
+            l.clients,
+            l.load_average
+        )
+    };
+    if let Some(l) = top("holds") {
+        row(
+            "holds over 100 events × 1,000 seats",
+            "≥ 20,000 holds/s, p99 < 50 ms",
+            rate(l, "holds"),
+        );
+    }
+    if let Some(l) = top("hot") {
+        row(
+            "holds on one event of 20,000 seats",
+            "≥ 10,000 holds/s, p99 < 50 ms",
+            rate(l, "holds"),
+        );
+    }
+    if let Some(l) = top("flows") {
+        row(
+            "flows hold → book → pay",
+            "≥ 5,000 flows/s, p99 < 50 ms per request",
+            format!("{} (p99 per flow {:.1} ms)", rate(l, "flows"), l.ms(0.99)),
+        );
+    }
+    let drains: Vec<String> = ["holds", "hot", "flows"]
+        .iter()
+        .filter_map(|p| top(p).map(|l| format!("{p} {:.1} s", l.drain.as_secs_f64())))
+        .collect();
+    row(
+        "background drained after the load stops",
+        "≤ 2 s after a 30 s run",
+        drains.join(", "),
+    );
+    let disk: Vec<String> = ["holds", "hot", "flows"]
+        .iter()
+        .filter_map(|p| top(p).map(|l| format!("{p} {:.1} KiB", l.kib_per_op())))
+        .collect();
+    row(
+        "disk written per operation",
+        "≤ 2 KiB per hold, ≤ 16 KiB per flow",
+        disk.join(", "),
+    );
+    row(
+        "peak RSS through the whole run",
+        "≤ 100 MiB",
+        format!("{rss_peak_mib:.1} MiB"),
     );
 }
 

@@ -1,5 +1,6 @@
 //! The server under load: the real `rezerve` binary, started as its own process on a free
-//! loopback port with a fresh data dir and default durability, and stopped when dropped.
+//! loopback port with a fresh data dir and default durability, optionally pinned to some
+//! cores (`taskset`), and stopped when dropped.
 
 use super::proc_stats::{clock_ticks_per_second, cpu_ticks};
 use super::{ADMIN_EMAIL, ARGON2_ITERATIONS, ARGON2_MEMORY_KIB, PASSWORD};
@@ -19,11 +20,12 @@ pub struct Server {
     pub metrics: String,
     /// The server's stderr (warnings and errors), kept after the run.
     pub log: PathBuf,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 impl Server {
-    pub async fn start(target_dir: &Path) -> anyhow::Result<Server> {
+    /// Starts the server; with `cpus` (a `taskset` list such as `0`) it runs on those cores.
+    pub async fn start(target_dir: &Path, cpus: Option<&str>) -> anyhow::Result<Server> {
         // Under target/ rather than /tmp: /tmp may be a tmpfs, where an fsync costs nothing.
         let data = tempfile::Builder::new()
             .prefix("load-data-")
@@ -69,7 +71,15 @@ impl Server {
         let added = add.wait()?;
         ensure!(added.success(), "`rezerve user add` failed: {added}");
 
-        let mut serve = Command::new(binary);
+        // taskset execs the binary, so the child's pid is the server's.
+        let mut serve = match cpus {
+            Some(list) => {
+                let mut taskset = Command::new("taskset");
+                taskset.args(["-c", list, binary]);
+                taskset
+            }
+            None => Command::new(binary),
+        };
         configure(&mut serve);
         let child = serve
             .arg("serve")
@@ -82,7 +92,7 @@ impl Server {
             base: format!("http://{listen}"),
             metrics: format!("http://{metrics_listen}/metrics"),
             log,
-            _data: data,
+            data,
         };
         server.wait_until_healthy().await?;
         Ok(server)
@@ -119,6 +129,46 @@ impl Server {
             }
         }
         Ok(started.elapsed())
+    }
+
+    /// After a level: how long the server went on working on what the load left behind
+    /// (seat history, pricing, emails). Samples its CPU every 100 ms; the drain ends where
+    /// the first 500 ms begin in which it used under 5% of a core. At most 120 s.
+    pub async fn drain(&self) -> anyhow::Result<Duration> {
+        const SAMPLE: Duration = Duration::from_millis(100);
+        const WINDOW: usize = 5;
+        let started = Instant::now();
+        let quiet_ticks = 0.05 * clock_ticks_per_second() * SAMPLE.as_secs_f64() * WINDOW as f64;
+        let mut samples: std::collections::VecDeque<(Duration, u64)> = Default::default();
+        let mut ticks = cpu_ticks(self.pid())?;
+        while started.elapsed() < Duration::from_secs(120) {
+            let at = started.elapsed();
+            tokio::time::sleep(SAMPLE).await;
+            let now = cpu_ticks(self.pid())?;
+            samples.push_back((at, now - ticks));
+            ticks = now;
+            if samples.len() > WINDOW {
+                samples.pop_front();
+            }
+            let used: u64 = samples.iter().map(|(_, t)| t).sum();
+            if samples.len() == WINDOW && (used as f64) < quiet_ticks {
+                return Ok(samples[0].0);
+            }
+        }
+        Ok(started.elapsed())
+    }
+
+    /// Bytes of the `.eml` files the file mail transport has written so far.
+    pub fn mail_bytes(&self) -> u64 {
+        let Ok(files) = std::fs::read_dir(self.data.path().join("data").join("mail")) else {
+            return 0;
+        };
+        files
+            .flatten()
+            .filter_map(|f| f.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum()
     }
 
     pub fn pid(&self) -> u32 {

@@ -1,8 +1,11 @@
-//! Before the clock starts: the admin's token, the events, one customer per client, and
-//! every request body a client will send.
+//! Before the clock starts: the admin's token, the events (100 of 1,000 seats and one hot
+//! event of 20,000), one customer per client, and every request body a client will send.
 
 use super::server::Server;
-use super::{ADMIN_EMAIL, EVENTS, PASSWORD, ROWS, SEATS_PER_ROW, SETUP_CONCURRENCY, Target};
+use super::{
+    ADMIN_EMAIL, EVENTS, HOT_ROWS, HOT_SEATS_PER_ROW, PASSWORD, ROWS, SEATS_PER_ROW,
+    SETUP_CONCURRENCY, Target,
+};
 use anyhow::{Context, ensure};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{StatusCode, Url};
@@ -26,14 +29,28 @@ pub async fn set_up(server: &Server, customers: usize) -> anyhow::Result<Target>
 
     let limit = Arc::new(Semaphore::new(SETUP_CONCURRENCY));
     let mut events = JoinSet::new();
-    for i in 0..EVENTS {
+    // The hot event is the last one created.
+    for i in 0..=EVENTS {
         let (http, base, admin, limit) = (http.clone(), base.clone(), admin.clone(), limit.clone());
+        let event = if i < EVENTS {
+            concert(
+                &format!("Load test concert {i}"),
+                &row_names(ROWS),
+                SEATS_PER_ROW,
+            )
+        } else {
+            concert(
+                "Load test on-sale rush",
+                &row_names(HOT_ROWS),
+                HOT_SEATS_PER_ROW,
+            )
+        };
         events.spawn(async move {
             let _permit = limit.acquire_owned().await?;
             let created: Value = expect_status(
                 http.post(format!("{base}/api/v1/events"))
                     .header(AUTHORIZATION, admin)
-                    .json(&concert(i)),
+                    .json(&event),
                 StatusCode::CREATED,
                 "event creation",
             )
@@ -61,44 +78,63 @@ pub async fn set_up(server: &Server, customers: usize) -> anyhow::Result<Target>
             bearer(&registered["token"])
         });
     }
-    let hold_urls = events
+    let mut hold_urls: Vec<Url> = events
         .join_all()
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
+    let hot_url = hold_urls.pop().context("no hot event")?;
     let tokens = accounts
         .join_all()
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
 
-    let rows = (0..ROWS).map(|r| char::from(b'A' + r as u8));
+    Ok(Target {
+        base,
+        hold_urls,
+        selections: selections(&row_names(ROWS), SEATS_PER_ROW),
+        hot_url,
+        hot_selections: selections(&row_names(HOT_ROWS), HOT_SEATS_PER_ROW),
+        tokens,
+    })
+}
+
+/// Row names: `A` … `T` for the 20 rows of a concert, `R1` … `R40` for the hot event.
+fn row_names(rows: usize) -> Vec<String> {
+    if rows <= 26 {
+        (0..rows)
+            .map(|r| char::from(b'A' + r as u8).to_string())
+            .collect()
+    } else {
+        (1..=rows).map(|r| format!("R{r}")).collect()
+    }
+}
+
+/// Every selection of one seat or two adjacent seats in a row, as a JSON body, leaked once
+/// so each request borrows its body instead of copying it.
+fn selections(rows: &[String], seats_per_row: usize) -> Vec<&'static str> {
     let mut selections = Vec::new();
     for row in rows {
-        for seat in 1..=SEATS_PER_ROW {
+        for seat in 1..=seats_per_row {
             selections.push(format!(r#"{{"seats":["{row}-{seat}"]}}"#));
-            if seat < SEATS_PER_ROW {
+            if seat < seats_per_row {
                 let next = seat + 1;
                 selections.push(format!(r#"{{"seats":["{row}-{seat}","{row}-{next}"]}}"#));
             }
         }
     }
-    Ok(Target {
-        base,
-        hold_urls,
-        // Leaked once so each request borrows its body instead of copying it.
-        selections: selections
-            .into_iter()
-            .map(|s| &*Box::leak(s.into_boxed_str()))
-            .collect(),
-        tokens,
-    })
+    selections
+        .into_iter()
+        .map(|s| &*Box::leak(s.into_boxed_str()))
+        .collect()
 }
 
-/// A concert of `ROWS` rows × `SEATS_PER_ROW` seats, all `standard`, a month from now.
-fn concert(i: usize) -> Value {
-    let rows: Vec<Value> = (0..ROWS)
-        .map(|r| json!({"row": char::from(b'A' + r as u8).to_string(), "seats": SEATS_PER_ROW}))
+/// A concert with these rows of `seats_per_row` seats, all `standard`, a month from now.
+fn concert(name: &str, rows: &[String], seats_per_row: usize) -> Value {
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|r| json!({"row": r, "seats": seats_per_row}))
         .collect();
     let starts_at = (time::OffsetDateTime::now_utc() + time::Duration::days(30))
         .replace_nanosecond(0)
@@ -106,7 +142,7 @@ fn concert(i: usize) -> Value {
         .format(&time::format_description::well_known::Rfc3339)
         .expect("a UTC time formats as RFC 3339");
     json!({
-        "name": format!("Load test concert {i}"), "category": "concert", "starts_at": starts_at,
+        "name": name, "category": "concert", "starts_at": starts_at,
         "venue": {"name": "Load Hall"},
         "seat_map": {"sections": [{"name": "Stalls", "rows": rows}]},
         "prices": {"standard": {"amount_minor": 90000, "currency": "INR"}}
