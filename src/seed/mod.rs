@@ -5,6 +5,8 @@
 //! Demo passwords are generated, printed once to stdout (never to the log) and kept in
 //! `<data_dir>/demo-credentials.txt` (0600) for later.
 
+mod sales;
+
 use crate::app::{App, Core};
 use crate::auth::account::NewUser;
 use crate::auth::{Caller, Role};
@@ -59,7 +61,25 @@ pub async fn demo(app: &App, out: &mut impl Write) -> anyhow::Result<()> {
         }))?)
         .await?;
 
-    let mut created = 0;
+    // Tonight's showing, so the dashboard, the door and the box office have a show to work
+    // on: two hours from now, or the last minute of today (UTC) when that comes first, but
+    // never less than a quarter of an hour away (just before midnight it is tomorrow's).
+    let end_of_today =
+        now.replace_time(time::Time::MIDNIGHT) + Duration::days(1) - Duration::minutes(1);
+    let tonight_at = (now + Duration::hours(2))
+        .min(end_of_today)
+        .max(now + Duration::minutes(15));
+    let tonight = create(
+        core,
+        &admin,
+        json!({
+            "name": "The Last Ferry", "category": "movie", "venue": {"id": cinema.id},
+            "starts_at": tonight_at.format(&time::format_description::well_known::Rfc3339)?,
+            "prices": {"standard": inr(25000), "premium": inr(42000), "accessible": inr(25000)},
+        }),
+    )
+    .await?;
+    let mut created = 1;
     for (name, when) in [
         ("Monsoon Letters", day(2, 13, 30)?),
         ("Monsoon Letters", day(2, 16, 30)?),
@@ -138,82 +158,10 @@ pub async fn demo(app: &App, out: &mut impl Write) -> anyhow::Result<()> {
     created += 1;
 
     writeln!(out, "demo catalog: 1 venue, {created} events")?;
-    let bookings = bookings(app, &staff, &customer).await?;
+    let bookings = sales::bookings(app, &staff, &customer).await?
+        + sales::tonight(app, &tonight, [&admin, &staff, &customer]).await?;
     writeln!(out, "demo bookings: {bookings}")?;
     Ok(())
-}
-
-/// A few bookings so the demo shows sold seats and moved prices: the customer paid for two
-/// concert seats by card, the box office sold a walk-in two movie seats for cash, and the
-/// customer has a bus seat waiting for payment.
-async fn bookings(app: &App, staff: &Caller, customer: &Caller) -> anyhow::Result<usize> {
-    let events = app
-        .core()
-        .catalog
-        .list_events(
-            Default::default(),
-            crate::pagination::PageRequest::parse(Some(50), None, 2)?,
-        )
-        .await?
-        .items;
-    let find = |category: &str| {
-        events
-            .iter()
-            .find(|e| e.category.as_str() == category && !e.general_admission)
-            .map(|e| e.id.clone())
-    };
-    let plan = [
-        (
-            find("concert"),
-            customer,
-            json!({"seats": ["S-A-7", "S-A-8"]}),
-            Some(("test", Some(crate::payment::provider::CARD_OK))),
-            None,
-        ),
-        (
-            find("movie"),
-            staff,
-            json!({"quantity": 2, "category": "standard"}),
-            Some(("cash", None)),
-            Some("walk-in@demo.rezerve.test"),
-        ),
-        (
-            find("bus"),
-            customer,
-            json!({"seats": ["3-1"], "from": "Delhi", "to": "Neemrana"}),
-            None,
-            None,
-        ),
-    ];
-    let mut made = 0;
-    for (event, caller, hold, payment, walk_in) in plan {
-        let Some(event) = event else { continue };
-        let hold = app
-            .inventory()
-            .hold(caller, &event, serde_json::from_value(hold)?)
-            .await?;
-        let booking = app
-            .bookings()
-            .book(
-                caller,
-                crate::booking::BookRequest {
-                    hold_id: hold.id,
-                    customer_email: walk_in.map(str::to_string),
-                },
-            )
-            .await?;
-        if let Some((method, card)) = payment {
-            let request = crate::booking::saga::PayRequest {
-                method: method.into(),
-                amount_minor: booking.total.amount_minor,
-                currency: None,
-                card_number: card.map(str::to_string),
-            };
-            app.bookings().pay(caller, &booking.id, request).await?;
-        }
-        made += 1;
-    }
-    Ok(made)
 }
 
 fn inr(amount_minor: i64) -> Value {
@@ -292,14 +240,15 @@ fn bus_map() -> Value {
     json!({"sections": [{"name": "Coach", "rows": rows}]})
 }
 
-async fn create(core: &Core, admin: &Caller, event: Value) -> anyhow::Result<()> {
+async fn create(core: &Core, admin: &Caller, event: Value) -> anyhow::Result<String> {
     let input: CreateEvent = serde_json::from_value(event).context("demo event json")?;
     let name = input.name.clone();
-    core.catalog
+    let event = core
+        .catalog
         .create_event(admin, input)
         .await
         .with_context(|| format!("creating demo event {name}"))?;
-    Ok(())
+    Ok(event.id)
 }
 
 /// Creates the demo accounts that do not exist yet; returns the admin.
