@@ -225,11 +225,20 @@ impl Door {
     /// server, as at a door once sales have closed.
     async fn settle(&self) {
         let deadline = Instant::now() + Duration::from_secs(300);
-        for status in ["queued", "running"] {
+        // Kinds the purchases queue that a worker runs. `price-changed` jobs are left out:
+        // nothing consumed them when this was written, so they stay queued for good.
+        let kinds = ["seats-changed", "payment-succeeded", "send-email"];
+        for (kind, status) in kinds
+            .iter()
+            .flat_map(|kind| ["queued", "running"].map(|status| (kind, status)))
+        {
             loop {
                 let page = json_ok(
                     self.http
-                        .get(format!("{}/api/v1/jobs?status={status}&limit=1", self.base))
+                        .get(format!(
+                            "{}/api/v1/jobs?kind={kind}&status={status}&limit=1",
+                            self.base
+                        ))
                         .bearer_auth(&self.bearer)
                         .send()
                         .await
