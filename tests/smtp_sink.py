@@ -5,7 +5,8 @@
 
 Listens on 127.0.0.1:PORT (0: any free port) and prints the port it got as the first line
 of stdout. The first DEFER messages (default 0) are refused with a transient `451`, as a
-busy server does; they are not stored. Every message it accepts becomes one file DIR/<time>-<pid>-<n>.eml: two header
+busy server does; they are not stored. Any recipient at the domain `reject.test` is refused
+for good at RCPT with `550 5.1.1`, as a server refuses a mailbox that does not exist. Every message it accepts becomes one file DIR/<time>-<pid>-<n>.eml: two header
 lines that carry the SMTP envelope (X-Sink-Mail-From, X-Sink-Rcpt-To) followed by the
 message exactly as it arrived. Each file is written under a temporary name and renamed, so
 a reader never sees half a message. The sink stops when its stdin closes (the test that
@@ -22,6 +23,10 @@ import time
 from aiosmtpd.controller import Controller
 
 
+# Recipients at this domain are refused with a permanent 5xx.
+REJECT_DOMAIN = "reject.test"
+
+
 class Sink:
     """Writes each message it is given into a directory."""
 
@@ -30,6 +35,12 @@ class Sink:
         self.defer = defer
         self.count = 0
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.rsplit("@", 1)[-1].lower() == REJECT_DOMAIN:
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:

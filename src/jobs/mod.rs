@@ -21,10 +21,41 @@ use tokio::sync::Notify;
 pub use kind::JobKind;
 pub use queue::JobRow;
 
-/// What a handler returns: `Err` with a reason retries the job later.
-pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+/// What a handler returns: `Err` says why the job did not finish and whether to retry it.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), JobFailure>> + Send>>;
 /// A job handler: idempotent, since a job may run more than once after a crash.
 pub type Handler = Arc<dyn Fn(JobRow) -> HandlerFuture + Send + Sync>;
+
+/// Why a job did not finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobFailure {
+    /// Worth another attempt after the backoff (a server that is down or busy).
+    Retry(String),
+    /// No attempt can succeed (a mail server's permanent refusal): dead at once, with the
+    /// reason, for an operator to read and retry by hand if they fix the cause.
+    Park(String),
+}
+
+impl JobFailure {
+    /// The reason, as recorded on the job.
+    pub fn reason(&self) -> &str {
+        match self {
+            JobFailure::Retry(r) | JobFailure::Park(r) => r,
+        }
+    }
+}
+
+impl From<String> for JobFailure {
+    fn from(reason: String) -> Self {
+        JobFailure::Retry(reason)
+    }
+}
+
+impl From<&str> for JobFailure {
+    fn from(reason: &str) -> Self {
+        JobFailure::Retry(reason.to_string())
+    }
+}
 
 /// The queue handle.
 #[derive(Clone)]
@@ -61,11 +92,25 @@ impl Jobs {
         }
     }
 
-    /// Registers the handler of a kind; workers start claiming that kind.
+    /// Registers the handler of a kind; workers start claiming that kind. A handler's `Err`
+    /// retries the job after the backoff.
     pub fn register<F, Fut>(&self, kind: &str, handler: F)
     where
         F: Fn(JobRow) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.register_parking(kind, move |job| {
+            let run = handler(job);
+            async move { run.await.map_err(JobFailure::Retry) }
+        });
+    }
+
+    /// Like [`Jobs::register`], for a handler that can tell a failure worth retrying from
+    /// one that is not ([`JobFailure::Park`]).
+    pub fn register_parking<F, Fut>(&self, kind: &str, handler: F)
+    where
+        F: Fn(JobRow) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), JobFailure>> + Send + 'static,
     {
         let handler: Handler = Arc::new(move |job| Box::pin(handler(job)));
         self.handlers
@@ -163,14 +208,14 @@ impl Jobs {
                     .await?;
                 "done"
             }
-            Some(Err(reason)) => {
-                let logged = reason.clone();
+            Some(Err(failure)) => {
+                let logged = failure.reason().to_string();
                 let status = self
                     .db
-                    .write(move |conn| queue::fail(conn, id, &reason, now))
+                    .write(move |conn| queue::fail(conn, id, &failure, now))
                     .await?;
                 if status == "dead" {
-                    tracing::error!(job = id, kind = %kind, error = %logged, "job is dead after its last attempt");
+                    tracing::error!(job = id, kind = %kind, error = %logged, "job is dead: out of attempts or refused for good");
                 } else {
                     tracing::warn!(job = id, kind = %kind, error = %logged, "job failed; will retry");
                 }

@@ -147,14 +147,20 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     (1000_i64 << exponent).min(3_600_000)
 }
 
-/// Records a failed attempt: queued again after the backoff, or dead when out of attempts.
-/// Returns the new status.
-pub fn fail(conn: &Connection, id: i64, error: &str, now_ms: i64) -> Result<&'static str, Error> {
+/// Records a failed attempt: queued again after the backoff, or dead when out of attempts
+/// or parked. Returns the new status.
+pub fn fail(
+    conn: &Connection,
+    id: i64,
+    failure: &super::JobFailure,
+    now_ms: i64,
+) -> Result<&'static str, Error> {
     let (attempts, max): (i64, i64) = conn
         .prepare_cached("SELECT attempts, max_attempts FROM jobs WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let error: String = error.chars().take(2000).collect();
-    if attempts >= max {
+    let error: String = failure.reason().chars().take(2000).collect();
+    let parked = matches!(failure, super::JobFailure::Park(_));
+    if parked || attempts >= max {
         conn.prepare_cached(
             "UPDATE jobs SET status = 'dead', locked_until = NULL, last_error = ?2, updated_at = ?3 WHERE id = ?1",
         )?

@@ -21,7 +21,7 @@ pub mod transport;
 use crate::clock::SharedClock;
 use crate::config::MailConfig;
 use crate::error::Error;
-use crate::jobs::{JobKind, JobRow, Jobs, queue};
+use crate::jobs::{JobFailure, JobKind, JobRow, Jobs, queue};
 use crate::pagination::{Page, PageRequest};
 use crate::store::Sqlite;
 use email::{EmailData, EmailKind, EventInfo, Sender, TicketInfo, format_money};
@@ -121,7 +121,7 @@ impl Notifier {
             });
         }
         let notifier = self.clone();
-        jobs.register(JobKind::SendEmail.as_str(), move |job| {
+        jobs.register_parking(JobKind::SendEmail.as_str(), move |job| {
             let notifier = notifier.clone();
             async move { notifier.deliver(&job).await }
         });
@@ -363,8 +363,10 @@ impl Notifier {
         Ok(user.map(|u| u.name).unwrap_or_else(|| "there".into()))
     }
 
-    /// Delivers one logged email (the `send-email` handler). `Err` retries it later.
-    pub async fn deliver(&self, job: &JobRow) -> Result<(), String> {
+    /// Delivers one logged email (the `send-email` handler). A temporary failure retries it
+    /// later; a permanent refusal (SMTP 5xx) parks it as dead at once, with the server's
+    /// answer as its error.
+    pub async fn deliver(&self, job: &JobRow) -> Result<(), JobFailure> {
         let payload: Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
         let id = payload["notification_id"]
             .as_str()
@@ -387,15 +389,24 @@ impl Notifier {
         let now_ms = self.now_ms();
         let (status, error) = match &outcome {
             Ok(()) => ("sent", None),
-            Err(e) if job.attempts >= job.max_attempts => ("dead", Some(e.clone())),
-            Err(e) => ("failed", Some(e.clone())),
+            Err(e) if e.permanent => ("dead", Some(format!("refused for good: {}", e.reason))),
+            Err(e) if job.attempts >= job.max_attempts => ("dead", Some(e.reason.clone())),
+            Err(e) => ("failed", Some(e.reason.clone())),
         };
+        let recorded = error.clone();
         self.db
-            .write(move |conn| repo::record_attempt(conn, &id, status, error.as_deref(), now_ms))
+            .write(move |conn| repo::record_attempt(conn, &id, status, recorded.as_deref(), now_ms))
             .await
             .map_err(|e| e.to_string())?;
         crate::telemetry::record::email_attempt(&row.kind, status);
-        outcome
+        match (outcome, error) {
+            (Ok(()), _) => Ok(()),
+            (Err(e), Some(reason)) if e.permanent => {
+                tracing::warn!(notification = %row.id, kind = %row.kind, error = %reason, "email refused for good; not retried");
+                Err(JobFailure::Park(reason))
+            }
+            (Err(e), _) => Err(JobFailure::Retry(e.reason)),
+        }
     }
 
     fn envelope(&self, to: &str) -> Result<Envelope, Error> {
@@ -474,7 +485,7 @@ impl Notifier {
         self.transport
             .send(&id, &envelope, &message.formatted())
             .await
-            .map_err(|e| Error::Unavailable(format!("mail delivery failed: {e}")))?;
+            .map_err(|e| Error::Unavailable(format!("mail delivery failed: {}", e.reason)))?;
         Ok(id)
     }
 

@@ -12,7 +12,8 @@ pub struct NotificationRow {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    /// `queued`, `failed` (will retry), `sent` or `dead`.
+    /// `queued`, `failed` (will retry), `sent` or `dead` (out of attempts, or refused for
+    /// good by the mail server; `last_error` has its answer).
     pub status: String,
     pub attempts: i64,
     pub last_error: Option<String>,

@@ -10,6 +10,31 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Why a message was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendFailure {
+    /// What went wrong, with the server's own answer when it gave one.
+    pub reason: String,
+    /// The server refused it for good (an SMTP 5xx): the same message will never go
+    /// through, so trying again only delays telling the operator.
+    pub permanent: bool,
+}
+
+impl SendFailure {
+    fn temporary(reason: String) -> SendFailure {
+        SendFailure {
+            reason,
+            permanent: false,
+        }
+    }
+}
+
+impl std::fmt::Display for SendFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
 /// A configured transport.
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -71,22 +96,32 @@ impl Transport {
         }
     }
 
-    /// Delivers one message; `id` names it in file names and logs.
-    pub async fn send(&self, id: &str, envelope: &Envelope, message: &[u8]) -> Result<(), String> {
+    /// Delivers one message; `id` names it in file names and logs. A 4xx answer, a
+    /// connection or a file error is temporary; a 5xx answer is permanent.
+    pub async fn send(
+        &self,
+        id: &str,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<(), SendFailure> {
         match self {
-            Transport::Smtp(smtp) => smtp
-                .send_raw(envelope, message)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("smtp: {e}")),
+            Transport::Smtp(smtp) => {
+                smtp.send_raw(envelope, message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| SendFailure {
+                        reason: format!("smtp: {e}"),
+                        permanent: e.is_permanent(),
+                    })
+            }
             Transport::File(dir) => {
                 tokio::fs::create_dir_all(dir)
                     .await
-                    .map_err(|e| format!("{}: {e}", dir.display()))?;
+                    .map_err(|e| SendFailure::temporary(format!("{}: {e}", dir.display())))?;
                 let path = dir.join(format!("{id}.eml"));
                 tokio::fs::write(&path, message)
                     .await
-                    .map_err(|e| format!("{}: {e}", path.display()))
+                    .map_err(|e| SendFailure::temporary(format!("{}: {e}", path.display())))
             }
             Transport::Log => {
                 tracing::info!(

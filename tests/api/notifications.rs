@@ -8,6 +8,7 @@
 
 mod cli;
 mod delivery;
+mod refusals;
 mod templates;
 mod triggers;
 

@@ -42,7 +42,7 @@ fn enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ),
         (
             "NotificationStatus",
-            "An email's state: `failed` will be retried, `dead` will not.",
+            "An email's state: `failed` will be retried, `dead` will not (out of attempts, or refused for good by the mail server: a 5xx, whose answer is in `last_error`).",
             vec!["queued", "failed", "sent", "dead"],
         ),
         (
