@@ -212,6 +212,12 @@ impl App {
             let pricing = consumer.clone();
             async move { pricing.on_seats_changed(job).await }
         });
+        // An event's cancellation finishes here if the request that began it could not.
+        let canceller = bookings.clone();
+        jobs.register(JobKind::CancelEvent.as_str(), move |job| {
+            let bookings = canceller.clone();
+            async move { bookings.on_cancel_event(job).await }
+        });
         let notifier = core.notifier()?;
         notifier.register(&jobs);
         let requeued = jobs.recover().await?;

@@ -1,5 +1,6 @@
-//! Ending bookings early or late: cancellation (refunding what was paid), an admin's event
-//! cancellation, the expiry of unpaid bookings, and recovery after a crash.
+//! Ending bookings early or late: cancellation (refunding what was paid), the expiry of
+//! unpaid bookings, and recovery after a crash. An admin's event cancellation, which cancels
+//! many bookings through [`cancel_in`], is `event_cancel`.
 
 use super::repo::{self, BookingRow, ItemRow};
 use super::saga::follow_up;
@@ -18,17 +19,17 @@ use serde_json::json;
 use std::time::Duration;
 
 /// What one booking's cancellation did, inside the transaction.
-struct Cancelled {
-    booking: BookingRow,
-    items: Vec<ItemRow>,
-    refund_minor: Option<i64>,
+pub(super) struct Cancelled {
+    pub(super) booking: BookingRow,
+    pub(super) items: Vec<ItemRow>,
+    pub(super) refund_minor: Option<i64>,
     /// Seats were sold (confirmed) and must be given back to the index.
-    was_sold: bool,
+    pub(super) was_sold: bool,
 }
 
 /// Cancels one booking in the caller's transaction: pending → cancelled; confirmed → its
 /// payment refunded, tickets void, seats back on sale → refunded.
-fn cancel_in(
+pub(super) fn cancel_in(
     conn: &Connection,
     b: &BookingRow,
     reason: &str,
@@ -133,7 +134,7 @@ pub struct CancellationPreview {
 
 impl Cancelled {
     /// Counts the booking's end and its refund, once committed.
-    fn record(&self) {
+    pub(super) fn record(&self) {
         let outcome = if self.was_sold {
             BookingOutcome::Refunded
         } else {
@@ -199,7 +200,7 @@ impl Bookings {
         Ok(self.named(view(&updated, &c.items)))
     }
 
-    async fn give_back(&self, c: &Cancelled) -> Result<(), Error> {
+    pub(super) async fn give_back(&self, c: &Cancelled) -> Result<(), Error> {
         if c.was_sold {
             self.inventory.unsell(&lot(&c.booking, &c.items));
         } else {
@@ -241,66 +242,6 @@ impl Bookings {
         Ok(preview)
     }
 
-    /// Cancels an event: no more sales, every hold released, every booking cancelled and
-    /// every payment refunded, every holder told. Returns how many bookings it cancelled.
-    pub async fn cancel_event(&self, caller: &Caller, event_id: &str) -> Result<usize, Error> {
-        if !crate::ids::looks_like("evt", event_id) {
-            return Err(Error::NotFound("event"));
-        }
-        let now_ms = self.now_ms();
-        let id = event_id.to_string();
-        self.db
-            .write(move |conn| {
-                let event = crate::catalog::repo::event_by_id(conn, &id)?
-                    .ok_or(Error::NotFound("event"))?;
-                if event.status == "cancelled" {
-                    return Err(Error::conflict(
-                        "event_cancelled",
-                        "the event is cancelled already",
-                    ));
-                }
-                conn.execute(
-                    "UPDATE events SET status = 'cancelled', updated_at = ?2 WHERE id = ?1",
-                    rusqlite::params![id, now_ms / 1000],
-                )?;
-                Ok(())
-            })
-            .await?;
-        // From here on no hold can be taken; live ones are released.
-        self.inventory.close_event(event_id).await?;
-        let id = event_id.to_string();
-        let reason = "the event was cancelled";
-        let cancelled = self
-            .db
-            .write(move |conn| {
-                let event = crate::catalog::repo::event_by_id(conn, &id)?.ok_or(Error::NotFound("event"))?;
-                let bookings = repo::of_event(conn, &id, &[BookingStatus::PendingPayment, BookingStatus::Confirmed])?;
-                let mut done = Vec::with_capacity(bookings.len());
-                let mut holders = Vec::new();
-                for b in &bookings {
-                    let c = cancel_in(conn, b, reason, now_ms)?;
-                    holders.push(json!({"booking_id": b.id, "customer_email": b.customer_email, "refund_minor": c.refund_minor, "currency": b.currency}));
-                    done.push(c);
-                }
-                queue::enqueue_now(
-                    conn,
-                    JobKind::EventCancelled,
-                    &json!({"event_id": id, "name": event.name, "starts_at": event.starts_at, "holders": holders}),
-                    Some(format!("event-cancelled:{id}")),
-                    format!("event:{id}"),
-                    now_ms,
-                )?;
-                Ok(done)
-            })
-            .await?;
-        cancelled.iter().for_each(Cancelled::record);
-        for c in &cancelled {
-            self.give_back(c).await?;
-        }
-        tracing::info!(event_id, by = %caller.user_id, bookings = cancelled.len(), "event cancelled");
-        Ok(cancelled.len())
-    }
-
     /// Expires pending bookings whose time is up and releases their holds; returns how many.
     pub async fn expire_overdue(&self) -> Result<usize, Error> {
         let now_ms = self.now_ms();
@@ -330,8 +271,9 @@ impl Bookings {
 
     /// At start-up: synchronous payments a crash interrupted are failed (nothing was
     /// charged: the charge and its record commit together) and counted as failed payments,
-    /// idempotency keys of requests it interrupted are freed for their retries, and holds of
-    /// confirmed bookings that outlived their confirmation are ended.
+    /// idempotency keys of requests it interrupted are freed for their retries, holds of
+    /// confirmed bookings that outlived their confirmation are ended, and cancelled events
+    /// that still have live bookings get a job that finishes their cancellation.
     pub async fn recover(&self) -> Result<(), Error> {
         let now_ms = self.now_ms();
         let failed = self
@@ -354,10 +296,29 @@ impl Bookings {
         let failed = failed.len();
         let confirmed = self.db.read(repo::confirmed_holds).await?;
         let settled = self.inventory.settle_booked_holds(&confirmed).await?;
-        if failed + settled > 0 {
+        // A cancelled event with live bookings finishes its cancellation as a job.
+        let resumed = self
+            .db
+            .write(move |conn| {
+                let events = repo::half_cancelled_events(conn)?;
+                for id in &events {
+                    queue::enqueue_now(
+                        conn,
+                        JobKind::CancelEvent,
+                        &json!({"event_id": id, "by": "recovery"}),
+                        None,
+                        format!("event:{id}"),
+                        now_ms,
+                    )?;
+                }
+                Ok(events.len())
+            })
+            .await?;
+        if failed + settled + resumed > 0 {
             tracing::warn!(
                 interrupted_payments = failed,
                 settled_holds = settled,
+                resumed_event_cancellations = resumed,
                 "recovered after a crash"
             );
         }

@@ -12,6 +12,7 @@ pub mod confirmation;
 pub mod door;
 pub mod door_repo;
 pub mod dossier;
+pub mod event_cancel;
 pub mod invariants;
 pub mod repo;
 pub mod saga;

@@ -361,3 +361,26 @@ pub fn check_in(conn: &Connection, ticket_id: &str, by: &str, now_ms: i64) -> Re
         .execute(rusqlite::params![ticket_id, by, now_ms])?
         > 0)
 }
+
+/// How many bookings of an event ended (cancelled or refunded) for `reason`.
+pub fn count_ended_for(conn: &Connection, event_id: &str, reason: &str) -> Result<i64, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM bookings
+             WHERE event_id = ?1 AND status IN ('cancelled', 'refunded') AND status_reason = ?2",
+        )?
+        .query_row(rusqlite::params![event_id, reason], |r| r.get(0))?)
+}
+
+/// Cancelled events that still have live bookings: cancellations left half done (by a
+/// version that ran them on the request alone, or a booking that slipped in meanwhile).
+pub fn half_cancelled_events(conn: &Connection) -> Result<Vec<String>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT e.id FROM events e WHERE e.status = 'cancelled'
+               AND EXISTS (SELECT 1 FROM bookings b WHERE b.event_id = e.id
+                             AND b.status IN ('pending_payment', 'confirmed'))",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<Vec<_>, _>>()?)
+}

@@ -583,3 +583,13 @@ pub fn all_event_ids(conn: &Connection) -> Result<Vec<String>, Error> {
         .query_map([], |r| r.get(0))?
         .collect::<Result<Vec<_>, _>>()?)
 }
+
+/// Marks an event cancelled; false if it was already.
+pub fn mark_cancelled(conn: &Connection, id: &str, now_s: i64) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE events SET status = 'cancelled', updated_at = ?2 WHERE id = ?1 AND status != 'cancelled'",
+        )?
+        .execute(rusqlite::params![id, now_s])?
+        > 0)
+}

@@ -8,6 +8,7 @@
 mod background;
 pub mod best_available;
 mod catalog_edits;
+mod closing;
 mod counts;
 pub mod expiry;
 pub mod figures;

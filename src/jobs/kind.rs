@@ -17,6 +17,9 @@ pub enum JobKind {
     BookingExpired,
     /// A booking was cancelled (and refunded).
     BookingCancelled,
+    /// An admin cancelled an event: cancel and refund its bookings, release its holds, then
+    /// tell everyone (event-cancelled). Runs until it has finished, across restarts.
+    CancelEvent,
     /// An event was cancelled: tell every ticket holder.
     EventCancelled,
     /// Deliver one rendered email.
@@ -25,7 +28,7 @@ pub enum JobKind {
 
 impl JobKind {
     /// Every kind.
-    pub const ALL: [JobKind; 9] = [
+    pub const ALL: [JobKind; 10] = [
         JobKind::UserCreated,
         JobKind::SeatsChanged,
         JobKind::PriceChanged,
@@ -33,6 +36,7 @@ impl JobKind {
         JobKind::PaymentFailed,
         JobKind::BookingExpired,
         JobKind::BookingCancelled,
+        JobKind::CancelEvent,
         JobKind::EventCancelled,
         JobKind::SendEmail,
     ];
@@ -47,6 +51,7 @@ impl JobKind {
             JobKind::PaymentFailed => "payment-failed",
             JobKind::BookingExpired => "booking-expired",
             JobKind::BookingCancelled => "booking-cancelled",
+            JobKind::CancelEvent => "cancel-event",
             JobKind::EventCancelled => "event-cancelled",
             JobKind::SendEmail => "send-email",
         }

@@ -254,14 +254,20 @@ impl Notifier {
                         .iter()
                         .filter_map(|h| {
                             let mut data = base.clone();
-                            data.reference = text(&h["booking_id"]).unwrap_or_default();
+                            let booking = text(&h["booking_id"]);
+                            data.reference = booking.clone().unwrap_or_default();
                             data.refund = h["refund_minor"]
                                 .as_i64()
                                 .map(|m| format_money(m, h["currency"].as_str().unwrap_or("")));
+                            // A customer who only held seats: once per event.
+                            let cause = match booking {
+                                Some(id) => format!("booking:{id}"),
+                                None => format!("event:{}", event_id.clone().unwrap_or_default()),
+                            };
                             Some(Outgoing {
                                 kind: EmailKind::EventCancelled,
                                 to: text(&h["customer_email"])?,
-                                cause: format!("booking:{}", data.reference),
+                                cause,
                                 data,
                             })
                         })

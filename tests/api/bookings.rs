@@ -7,6 +7,7 @@
 
 pub(crate) mod binary;
 mod cancel;
+mod cancel_crash;
 mod check;
 mod checkin;
 mod crash;

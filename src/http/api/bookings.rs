@@ -241,12 +241,16 @@ pub async fn public_key(State(bookings): State<Bookings>) -> Json<PublicKey> {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EventCancelled {
     pub event_id: String,
+    /// Every booking the cancellation has ended so far (the same answer when asked again).
     pub bookings_cancelled: usize,
 }
 
-/// Cancels an event: every booking cancelled and refunded, every holder notified.
+/// Cancels an event: no more sales, every booking cancelled and refunded, every hold
+/// released, every booker and holder notified. The work finishes even if this request is
+/// cut off (it continues as a job, across restarts); asking again finishes whatever is left
+/// and answers the same.
 #[utoipa::path(post, path = "/api/v1/events/{id}/cancel", operation_id = "cancel_event", tag = "events", params(("id" = String, Path)), security(("bearer" = ["admin"])),
-    responses((status = 200, body = EventCancelled), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = EventCancelled), (status = 404, body = Problem)))]
 pub async fn cancel_event(
     State(bookings): State<Bookings>,
     AdminOnly(caller): AdminOnly,

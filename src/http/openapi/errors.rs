@@ -230,7 +230,6 @@ pub const OPERATIONS: &[(&str, Statuses)] = &[
         "delete_event",
         &[(409, &["event_has_sales", "event_has_bookings"])],
     ),
-    ("cancel_event", &[(409, &["event_cancelled"])]),
     ("block_seats", &[(409, &["seat_unavailable"])]),
     (
         "create_hold",

@@ -285,8 +285,16 @@ async fn cancelling_an_event_tells_every_ticket_holder_once() {
     let b = buy(&app, &bob, &event, &["A-2", "A-3"]).await;
     // Carol booked but has not paid: her booking ends too, with nothing to refund.
     let c = book(&app, &carol, &event, &["A-4"], json!({})).await;
-    // Dave only browsed.
+    // Dave only browsed; Erin held a seat and had not booked it yet.
     let _ = &dave;
+    let erin = app.customer("erin").await;
+    app.post(
+        &format!("/api/v1/events/{event}/holds"),
+        Some(&erin),
+        json!({"seats": ["A-5"]}),
+    )
+    .await
+    .assert_status(201);
     mail(&sink, "bob@example.test", "Your tickets").await;
 
     let reply = app
@@ -351,6 +359,25 @@ async fn cancelling_an_event_tells_every_ticket_holder_once() {
         );
     }
     assert_eq!(mails(&sink, "dave@example.test", "cancelled").len(), 0);
+    // Erin is told once that her seats are released, with no booking to name.
+    let m = mail(&sink, "erin@example.test", "Evening Raga is cancelled").await;
+    assert_branded(&m);
+    for part in [&m.text, &m.html_as_read()] {
+        assert!(part.contains("Hello erin,"), "{part}");
+        assert!(
+            part.contains("The seats you were holding are released; nothing was charged."),
+            "{part}"
+        );
+        assert!(!part.contains("your booking"), "{part}");
+    }
+    assert_still(
+        &app,
+        &sink,
+        "erin@example.test",
+        "Evening Raga is cancelled",
+        1,
+    )
+    .await;
 }
 
 #[tokio::test]
