@@ -368,6 +368,13 @@ impl App {
                 }
             }
         });
+        self.tasks.spawn(crate::retention::run_pruner(
+            self.jobs.clone(),
+            self.notifier.clone(),
+            Arc::clone(&self.core.clock),
+            self.core.config.storage.retention_days,
+            self.stop.clone(),
+        ));
         crate::jobs::worker::spawn_workers(&self.jobs, JOB_WORKERS, &self.tasks, &self.stop);
 
         if let Ok(addr) = listener.local_addr() {

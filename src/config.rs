@@ -97,12 +97,15 @@ impl Default for ServerConfig {
 pub struct StorageConfig {
     /// Holds the SQLite database, the hold store, secrets and mail files.
     pub data_dir: PathBuf,
+    /// Days a finished background job and a sent email are kept before they are deleted.
+    pub retention_days: u32,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("./data"),
+            retention_days: 30,
         }
     }
 }
@@ -442,6 +445,9 @@ impl Config {
         }
         if self.storage.data_dir.as_os_str().is_empty() {
             return invalid("storage.data_dir", "must not be empty");
+        }
+        if !(1..=3650).contains(&self.storage.retention_days) {
+            return invalid("storage.retention_days", "must be between 1 and 3650");
         }
         if !(60..=30 * 24 * 3600).contains(&self.auth.token_ttl_seconds) {
             return invalid(

@@ -31,6 +31,7 @@ pub mod notify;
 pub mod pagination;
 pub mod payment;
 pub mod pricing;
+pub mod retention;
 pub mod seed;
 pub mod shutdown;
 pub mod store;

@@ -7,8 +7,6 @@ pub enum JobKind {
     UserCreated,
     /// Seats of an event were held, released, sold or blocked: recompute prices.
     SeatsChanged,
-    /// An event's price moved: refresh caches and pages.
-    PriceChanged,
     /// A payment went through: confirm the booking, send tickets.
     PaymentSucceeded,
     /// A payment was declined: tell the customer.
@@ -28,10 +26,9 @@ pub enum JobKind {
 
 impl JobKind {
     /// Every kind.
-    pub const ALL: [JobKind; 10] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::UserCreated,
         JobKind::SeatsChanged,
-        JobKind::PriceChanged,
         JobKind::PaymentSucceeded,
         JobKind::PaymentFailed,
         JobKind::BookingExpired,
@@ -46,7 +43,6 @@ impl JobKind {
         match self {
             JobKind::UserCreated => "user-created",
             JobKind::SeatsChanged => "seats-changed",
-            JobKind::PriceChanged => "price-changed",
             JobKind::PaymentSucceeded => "payment-succeeded",
             JobKind::PaymentFailed => "payment-failed",
             JobKind::BookingExpired => "booking-expired",

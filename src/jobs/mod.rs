@@ -21,6 +21,9 @@ use tokio::sync::Notify;
 pub use kind::JobKind;
 pub use queue::JobRow;
 
+/// How many finished rows one pruning write deletes.
+pub(crate) const PRUNE_BATCH: i64 = 500;
+
 /// What a handler returns: `Err` says why the job did not finish and whether to retry it.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), JobFailure>> + Send>>;
 /// A job handler: idempotent, since a job may run more than once after a crash.
@@ -280,6 +283,22 @@ impl Jobs {
     /// How many jobs there are of each kind in each status: `(kind, status, count)`.
     pub async fn counts(&self) -> Result<Vec<(String, String, i64)>, Error> {
         self.db.read(queue::counts).await
+    }
+
+    /// Deletes done jobs that finished before `before_ms`, a batch per write so the writer
+    /// is never held long; returns how many.
+    pub async fn prune_done(&self, before_ms: i64) -> Result<usize, Error> {
+        let mut total = 0;
+        loop {
+            let deleted = self
+                .db
+                .write(move |conn| queue::delete_done_before(conn, before_ms, PRUNE_BATCH))
+                .await?;
+            total += deleted;
+            if deleted < PRUNE_BATCH as usize {
+                return Ok(total);
+            }
+        }
     }
 
     /// One job.

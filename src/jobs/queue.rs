@@ -217,6 +217,16 @@ pub fn retry(conn: &Connection, id: i64, now_ms: i64) -> Result<bool, Error> {
         > 0)
 }
 
+/// Deletes up to `limit` done jobs that finished before `before_ms`; returns how many.
+pub fn delete_done_before(conn: &Connection, before_ms: i64, limit: i64) -> Result<usize, Error> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
+                 WHERE status = 'done' AND run_at < ?1 AND updated_at < ?1 LIMIT ?2)",
+        )?
+        .execute(rusqlite::params![before_ms, limit])?)
+}
+
 /// One job.
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<JobRow>, Error> {
     Ok(conn

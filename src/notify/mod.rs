@@ -436,6 +436,22 @@ impl Notifier {
         Ok(Page::from_rows(rows, &page, |n| vec![n.id.clone()]))
     }
 
+    /// Deletes sent emails sent before `before_ms`, a batch per write; returns how many.
+    pub async fn prune_sent(&self, before_ms: i64) -> Result<usize, Error> {
+        let batch = crate::jobs::PRUNE_BATCH;
+        let mut total = 0;
+        loop {
+            let deleted = self
+                .db
+                .write(move |conn| repo::delete_sent_before(conn, before_ms, batch))
+                .await?;
+            total += deleted;
+            if deleted < batch as usize {
+                return Ok(total);
+            }
+        }
+    }
+
     /// Queues a failed or dead email again with fresh attempts.
     ///
     /// The checks and both updates run in one write, which the single writer serializes with

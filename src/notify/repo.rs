@@ -176,3 +176,13 @@ pub fn of_booking(conn: &Connection, booking_id: &str) -> Result<Vec<Notificatio
         )?
         .collect::<Result<Vec<_>, _>>()?)
 }
+
+/// Deletes up to `limit` sent emails sent before `before_ms`; returns how many.
+pub fn delete_sent_before(conn: &Connection, before_ms: i64, limit: i64) -> Result<usize, Error> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM notifications WHERE id IN (SELECT id FROM notifications
+                 WHERE status = 'sent' AND sent_at < ?1 LIMIT ?2)",
+        )?
+        .execute(rusqlite::params![before_ms, limit])?)
+}

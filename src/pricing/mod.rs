@@ -2,9 +2,10 @@
 //! buckets and EMSR-b, the current price per price category and its history.
 //!
 //! Choreography: pricing consumes `seats-changed` jobs, recomputes from the live seat index,
-//! records changes with their history in one transaction, tells the inventory the new
-//! quote, and emits `price-changed`. Nobody waits for it; a hold keeps the price it was
-//! quoted. Occupancy is per price category (premium sells out before standard, and its
+//! records changes with their history in one transaction and tells the inventory the new
+//! quote (no `price-changed` job: every reader — holds, pages, the API — reads the live quote
+//! or the history, so such a job would have no consumer). Nobody waits for it; a hold keeps
+//! the price it was quoted. Occupancy is per price category (premium sells out before standard, and its
 //! price should move first), counting sold seats only (see `curve`).
 //!
 //! Owns pricing_rules, pricing_overrides, current_prices and price_history.
@@ -20,7 +21,7 @@ use crate::catalog::model::EventCategory;
 use crate::clock::SharedClock;
 use crate::error::{Error, Validator};
 use crate::inventory::Inventory;
-use crate::jobs::{JobKind, JobRow, queue};
+use crate::jobs::JobRow;
 use crate::money::Money;
 use crate::pagination::{Page, PageRequest};
 use crate::store::Sqlite;
@@ -167,7 +168,8 @@ impl Pricing {
                         sold: a.sold as u32,
                         capacity: a.total.saturating_sub(a.blocked) as u32,
                     };
-                    let new = curve::price(&rule, input.base_minor, input.sold, input.capacity, factors);
+                    let new =
+                        curve::price(&rule, input.base_minor, input.sold, input.capacity, factors);
                     let old = current.get(category).map(|&(p, _)| p);
                     quotes.push((category.clone(), new));
                     if old == Some(new) {
@@ -178,28 +180,21 @@ impl Pricing {
                         continue; // first pricing at the base price: nothing moved
                     }
                     let occupancy = occupancy(input.sold, input.capacity);
-                    repo::record(conn, &id, &HistoryRow::new(
-                        0,
-                        category.clone(),
-                        old.unwrap_or(input.base_minor),
-                        new,
-                        occupancy,
-                        cause.clone(),
-                        now_ms,
-                        &event.currency,
-                    ))?;
-                    changed.push((input.category, new));
-                }
-                if !changed.is_empty() {
-                    let prices: BTreeMap<&str, i64> = changed.iter().map(|(c, p)| (c.as_str(), *p)).collect();
-                    queue::enqueue_now(
+                    repo::record(
                         conn,
-                        JobKind::PriceChanged,
-                        &serde_json::json!({"event_id": id, "seq": seq, "prices": prices, "currency": event.currency}),
-                        Some(format!("price-changed:{id}:{seq}:{now_ms}")),
-                        format!("event:{id}"),
-                        now_ms,
+                        &id,
+                        &HistoryRow::new(
+                            0,
+                            category.clone(),
+                            old.unwrap_or(input.base_minor),
+                            new,
+                            occupancy,
+                            cause.clone(),
+                            now_ms,
+                            &event.currency,
+                        ),
                     )?;
+                    changed.push((input.category, new));
                 }
                 Ok((changed.len(), quotes))
             })

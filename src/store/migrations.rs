@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_console_bookings",
         include_str!("migrations/0008_console_bookings.sql"),
     ),
+    (
+        "0009_no_price_changed_jobs",
+        include_str!("migrations/0009_no_price_changed_jobs.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

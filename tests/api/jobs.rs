@@ -10,6 +10,7 @@
 mod mechanics;
 mod outbox;
 mod restart;
+mod retention;
 
 use crate::helpers::{TestApp, test_config};
 use rezerve::App;

@@ -79,15 +79,15 @@ async fn a_job_that_always_fails_is_parked_dead_with_its_last_error() {
 async fn a_kind_without_a_handler_waits_in_the_queue() {
     let local = Local::build().await;
     flaky(local.jobs(), "something-else", 0);
-    local.enqueue("price-changed", None, 8).await;
-    let id = local.newest("price-changed").await.id;
+    local.enqueue("not-yet-handled", None, 8).await;
+    let id = local.newest("not-yet-handled").await.id;
     assert_eq!(local.run_next().await, None);
     local.advance_ms(3600 * 1000);
     assert_eq!(local.run_next().await, None);
     let job = local.get(id).await;
     assert_eq!((job.status.as_str(), job.attempts), ("queued", 0));
     // Once a consumer exists, the waiting job is the first it gets.
-    let calls = flaky(local.jobs(), "price-changed", 0);
+    let calls = flaky(local.jobs(), "not-yet-handled", 0);
     assert_eq!(local.run_next().await, Some("done"));
     assert_eq!(local.get(id).await.status, "done");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
