@@ -350,7 +350,7 @@ impl App {
             self.jobs.clone(),
             self.stop.clone(),
         ));
-        self.tasks.spawn(crate::booking::cancel::run_expiry(
+        self.tasks.spawn(crate::booking::expiry::run_expiry(
             self.bookings.clone(),
             self.stop.clone(),
         ));

@@ -1,5 +1,5 @@
-//! Ending bookings early or late: cancellation (refunding what was paid), the expiry of
-//! unpaid bookings, and recovery after a crash. An admin's event cancellation, which cancels
+//! Ending bookings early: cancellation (refunding what was paid), and recovery after a
+//! crash. Running out of time is `expiry`. An admin's event cancellation, which cancels
 //! many bookings through [`cancel_in`], is `event_cancel`.
 
 use super::repo::{self, BookingRow, ItemRow};
@@ -12,11 +12,9 @@ use crate::catalog::repo::record_history;
 use crate::error::Error;
 use crate::jobs::{JobKind, queue};
 use crate::payment::repo::{insert_refund, succeeded_of};
-use crate::shutdown::CancellationToken;
 use crate::telemetry::record::{self, BookingOutcome};
 use rusqlite::Connection;
 use serde_json::json;
-use std::time::Duration;
 
 /// What one booking's cancellation did, inside the transaction.
 pub(super) struct Cancelled {
@@ -242,33 +240,6 @@ impl Bookings {
         Ok(preview)
     }
 
-    /// Expires pending bookings whose time is up and releases their holds; returns how many.
-    pub async fn expire_overdue(&self) -> Result<usize, Error> {
-        let now_ms = self.now_ms();
-        let expired = self
-            .db
-            .write(move |conn| {
-                let due = repo::overdue(conn, now_ms, 200)?;
-                let mut expired = Vec::new();
-                for b in due {
-                    if repo::set_status(conn, &b.id, b.status, BookingStatus::Expired, Some("not paid in time"), now_ms)? {
-                        let items = repo::items(conn, &b.id)?;
-                        let body = json!({"booking_id": b.id, "event_id": b.event_id, "customer_email": b.customer_email,
-                                          "seats": items.iter().filter_map(|i| i.seat_label.clone()).collect::<Vec<_>>()});
-                        follow_up(conn, JobKind::BookingExpired, &b, "expired", &body, now_ms)?;
-                        expired.push(b.hold_id.clone());
-                    }
-                }
-                Ok(expired)
-            })
-            .await?;
-        record::bookings_ended(BookingOutcome::Expired, expired.len());
-        for hold_id in &expired {
-            self.inventory.release_for_booking(hold_id).await?;
-        }
-        Ok(expired.len())
-    }
-
     /// At start-up: synchronous payments a crash interrupted are failed (nothing was
     /// charged: the charge and its record commit together) and counted as failed payments,
     /// idempotency keys of requests it interrupted are freed for their retries, holds of
@@ -323,18 +294,5 @@ impl Bookings {
             );
         }
         Ok(())
-    }
-}
-
-/// Expires unpaid bookings every half second until `stop`.
-pub async fn run_expiry(bookings: Bookings, stop: CancellationToken) {
-    loop {
-        if let Err(e) = bookings.expire_overdue().await {
-            tracing::warn!(error = %e, "cannot expire bookings");
-        }
-        tokio::select! {
-            () = stop.cancelled() => break,
-            () = tokio::time::sleep(Duration::from_millis(500)) => {}
-        }
     }
 }

@@ -13,6 +13,7 @@ pub mod door;
 pub mod door_repo;
 pub mod dossier;
 pub mod event_cancel;
+pub mod expiry;
 pub mod invariants;
 pub mod repo;
 pub mod saga;

@@ -591,6 +591,15 @@ impl Bookings {
                     &cb.payment_id,
                     now_ms,
                 )?;
+                // A success reported after we stopped waiting (failed unanswered at the
+                // booking's expiry): the money was taken after all, so it is settled as any
+                // late payment is — the same seats if free, else refunded.
+                if fresh
+                    && cb.status == "succeeded"
+                    && crate::payment::repo::reopen_unanswered(conn, &payment.id, now_ms)?
+                {
+                    return Ok(Some("pending".to_string()));
+                }
                 Ok(fresh.then_some(payment.status))
             })
             .await?;

@@ -15,7 +15,8 @@ pub struct PaymentRow {
     pub booking_id: String,
     /// `test`, `cash` or `webhook`.
     pub method: String,
-    /// `pending`, `succeeded`, `declined` or `failed`.
+    /// `pending`, `succeeded`, `declined` or `failed` (`failure_reason` `gateway_no_answer`:
+    /// no callback by the booking's expiry).
     pub status: String,
     pub amount_minor: i64,
     pub currency: String,
@@ -271,4 +272,43 @@ pub fn forget_webhook(
     )?
     .execute(rusqlite::params![provider, event_id, payment_id])?;
     Ok(())
+}
+
+/// Why a gateway payment failed when its callback had not come by the booking's expiry.
+pub const GATEWAY_NO_ANSWER: &str = "gateway_no_answer";
+
+/// Whether a payment of the booking is waiting for its provider.
+pub fn has_pending(conn: &Connection, booking_id: &str) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM payments WHERE booking_id = ?1 AND status = 'pending')",
+        )?
+        .query_row([booking_id], |r| r.get(0))?)
+}
+
+/// Gateway payments still pending whose booking has ended and whose time is up: their
+/// callback has not come in the booking's lifetime.
+pub fn unanswered(conn: &Connection, now_ms: i64, limit: i64) -> Result<Vec<PaymentRow>, Error> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM payments p LEFT JOIN refunds r ON r.payment_id = p.id
+             JOIN bookings b ON b.id = p.booking_id
+             WHERE p.status = 'pending' AND p.method = 'webhook'
+               AND b.status != 'pending_payment' AND b.expires_at <= ?1
+             ORDER BY p.id LIMIT ?2"
+        ))?
+        .query_map(rusqlite::params![now_ms, limit], from_row)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Makes a payment failed as unanswered pending again, for the success its gateway reports
+/// late; false if it is not such a payment.
+pub fn reopen_unanswered(conn: &Connection, id: &str, now_ms: i64) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE payments SET status = 'pending', failure_reason = NULL, updated_at = ?2
+             WHERE id = ?1 AND status = 'failed' AND failure_reason = ?3",
+        )?
+        .execute(rusqlite::params![id, now_ms, GATEWAY_NO_ANSWER])?
+        > 0)
 }

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_no_price_changed_jobs",
         include_str!("migrations/0009_no_price_changed_jobs.sql"),
     ),
+    (
+        "0010_payments_pending",
+        include_str!("migrations/0010_payments_pending.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

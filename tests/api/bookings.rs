@@ -17,6 +17,7 @@ mod hostile;
 mod idempotency;
 mod interrupted;
 mod race;
+mod unanswered;
 mod webhook;
 
 use crate::helpers::{Reply, TestApp};

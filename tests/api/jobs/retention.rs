@@ -117,8 +117,12 @@ async fn done_jobs_and_sent_emails_past_their_retention_go_and_the_checks_stay_c
     app.clock.advance(time::Duration::days(31));
     let since = (app.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
     // Tokens of a month ago have expired.
-    let admin = app.login("admin@example.test", "correct horse battery").await;
-    let alice = app.login("alice@example.test", "correct horse battery").await;
+    let admin = app
+        .login("admin@example.test", "correct horse battery")
+        .await;
+    let alice = app
+        .login("alice@example.test", "correct horse battery")
+        .await;
     app.customer("bob").await;
     settled(&app, &admin, "waiting").await;
     let notifier = app.core.notifier().expect("notifier");
