@@ -49,7 +49,13 @@ impl Bookings {
         if first {
             tracing::info!(event_id, by = %caller.user_id, "event cancelled");
         }
-        self.finish_event_cancellation(event_id).await?;
+        // On a task of its own: a client that goes away must not stop it between its
+        // commit and the seat index catching up (a run after that finds nothing left to
+        // give back, and the index would show sold seats until a restart).
+        let (bookings, id) = (self.clone(), event_id.to_string());
+        tokio::spawn(async move { bookings.finish_event_cancellation(&id).await })
+            .await
+            .map_err(Error::internal)??;
         let id = event_id.to_string();
         let ended = self
             .db

@@ -53,6 +53,23 @@ async fn all_ended(server: &Server, admin: &str, event: &str) -> Vec<Value> {
     }
 }
 
+/// Waits until every seat of the event is available again (the seat index follows the
+/// bookings' commit).
+async fn all_available(server: &Server, event: &str) {
+    let deadline = Instant::now() + FINISH_LIMIT;
+    loop {
+        let seats = statuses(server, event).await;
+        if seats.values().all(|s| s == "available") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "seats still held or sold: {seats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_during_an_event_cancellation_finishes_it_after_the_restart() {
     let work = Workdir::new();
@@ -140,11 +157,7 @@ async fn kill_9_during_an_event_cancellation_finishes_it_after_the_restart() {
     for b in &bookings {
         assert_eq!(b["status_reason"], "the event was cancelled", "{b}");
     }
-    let seats = statuses(&server, &event).await;
-    assert!(
-        seats.values().all(|s| s == "available"),
-        "no seat held or sold: {seats:?}"
-    );
+    all_available(&server, &event).await;
     server
         .get(
             &format!("/api/v1/holds/{}", text(&held.body, "id")),
@@ -250,8 +263,7 @@ async fn a_cancellation_an_earlier_version_left_half_done_finishes_at_start_up()
     };
     assert_eq!(status(&paid), Some(json!("refunded")));
     assert_eq!(status(&unpaid), Some(json!("cancelled")));
-    let seats = statuses(&server, &event).await;
-    assert!(seats.values().all(|s| s == "available"), "{seats:?}");
+    all_available(&server, &event).await;
     let again = server
         .post(
             &format!("/api/v1/events/{event}/cancel"),
