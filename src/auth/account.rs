@@ -127,8 +127,9 @@ pub fn normalize_email(field: &str, raw: &str, v: &mut Validator) -> String {
 pub fn normalize_name(field: &str, raw: &str, v: &mut Validator) -> String {
     let name = raw.trim().to_string();
     v.check(!name.is_empty(), field, "must not be empty");
+    // The value as sent, white space included, as the OpenAPI document's maxLength counts.
     v.check(
-        name.chars().count() <= MAX_NAME_CHARS,
+        raw.chars().count() <= MAX_NAME_CHARS,
         field,
         format!("must be at most {MAX_NAME_CHARS} characters"),
     );
@@ -149,7 +150,10 @@ pub fn normalize_name(field: &str, raw: &str, v: &mut Validator) -> String {
 /// returns it as its digits, after a `+` if it had one: `+91 98765-43210` and `+919876543210`
 /// are one number, and the unique index must see them as one.
 pub fn normalize_phone(field: &str, raw: Option<&str>, v: &mut Validator) -> Option<String> {
-    let phone = raw?.trim();
+    let raw = raw?;
+    // The value as sent, white space included, as the OpenAPI document's maxLength counts.
+    v.check(raw.len() <= 32, field, "must be at most 32 characters");
+    let phone = raw.trim();
     if phone.is_empty() {
         return None;
     }
@@ -158,7 +162,7 @@ pub fn normalize_phone(field: &str, raw: Option<&str>, v: &mut Validator) -> Opt
         .chars()
         .all(|c| c.is_ascii_digit() || " +-().".contains(c));
     v.check(
-        allowed && (7..=20).contains(&digits.len()) && phone.len() <= 32,
+        allowed && (7..=20).contains(&digits.len()),
         field,
         "must be a phone number of 7 to 20 digits",
     );

@@ -134,7 +134,8 @@ pub fn required_text(field: &str, raw: Option<&str>, max: usize, v: &mut Validat
     let text = raw.unwrap_or("").trim().to_string();
     if text.is_empty() {
         v.add(field, "is required and must not be empty");
-    } else if text.chars().count() > max {
+    } else if raw.unwrap_or("").chars().count() > max {
+        // The value as sent, white space included, as the OpenAPI document's maxLength counts.
         v.add(field, format!("must be at most {max} characters"));
     } else if text.chars().any(char::is_control) {
         v.add(field, "must not contain control characters");

@@ -141,8 +141,9 @@ impl SeatMapInput {
         for (si, section) in self.sections.iter().enumerate() {
             let sf = format!("{field}.sections[{si}]");
             let name = section.name.trim();
+            // Characters of the value as sent, as the OpenAPI document's maxLength counts.
             v.check(
-                !name.is_empty() && name.len() <= 100,
+                !name.is_empty() && section.name.chars().count() <= 100,
                 format!("{sf}.name"),
                 "must be 1 to 100 characters",
             );

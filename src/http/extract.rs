@@ -63,6 +63,10 @@ where
 }
 
 /// Parses JSON, telling syntax errors (400) from shape errors (422, with the field's path).
+///
+/// An integer may be written with a zero fraction (`"seconds": 60.0`): JSON Schema, and so
+/// the OpenAPI document, counts `60.0` as the integer 60, and generated clients in languages
+/// without integers send it that way.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -75,12 +79,57 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
                     "the body is not valid JSON: {inner}"
                 )));
             }
+            // The slow path, only for a body that failed: read integral floats as integers.
+            if let Ok(mut tree) = serde_json::from_slice::<serde_json::Value>(bytes)
+                && integral_floats_to_integers(&mut tree)
+            {
+                return serde_path_to_error::deserialize::<_, T>(tree)
+                    .map_err(|e| shape_error(&e.path().to_string(), e.inner()));
+            }
             return Err(shape_error(&path, &inner));
         }
     };
     de.end()
         .map_err(|e| Error::MalformedRequest(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// Replaces every number with a zero fraction that fits an `i64`/`u64` exactly by that
+/// integer; true if any was replaced.
+fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    /// 2^53: beyond it an `f64` no longer holds every integer.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() != 0.0 || f.abs() > EXACT {
+                return false;
+            }
+            *value = if f < 0.0 {
+                Value::from(f as i64)
+            } else {
+                Value::from(f as u64)
+            };
+            true
+        }
+        Value::Array(items) => {
+            // Every item, not only up to the first replaced.
+            let mut any = false;
+            for item in items {
+                any |= integral_floats_to_integers(item);
+            }
+            any
+        }
+        Value::Object(fields) => {
+            let mut any = false;
+            for field in fields.values_mut() {
+                any |= integral_floats_to_integers(field);
+            }
+            any
+        }
+        _ => false,
+    }
 }
 
 /// A 422 for a value of the wrong shape: the field path, and serde's message without the

@@ -3,7 +3,7 @@
 use crate::error::{Error, Validator};
 use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
-use crate::jobs::{JobRow, Jobs};
+use crate::jobs::{JobKind, JobRow, Jobs};
 use crate::pagination::{Page, PageRequest};
 use axum::Json;
 use axum::extract::State;
@@ -41,6 +41,13 @@ pub async fn list(
     }
     let mut v = Validator::new();
     v.query_text("kind", query.kind.as_deref());
+    if let Some(kind) = &query.kind
+        && !JobKind::ALL.iter().any(|k| k.as_str() == kind)
+    {
+        // An unknown kind would match nothing: say so rather than answer an empty page.
+        let kinds: Vec<&str> = JobKind::ALL.iter().map(|k| k.as_str()).collect();
+        v.add("kind", format!("must be one of {}", kinds.join(", ")));
+    }
     v.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
     let before = match &page.after {

@@ -6,6 +6,7 @@ use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::jobs::Jobs;
 use crate::notify::Notifier;
+use crate::notify::email::EmailKind;
 use crate::notify::repo::{NotificationFilter, NotificationRow};
 use crate::pagination::{Page, PageRequest};
 use axum::Json;
@@ -50,6 +51,13 @@ pub async fn list(
     }
     let mut v = Validator::new();
     v.query_text("kind", query.kind.as_deref());
+    if let Some(kind) = &query.kind
+        && !EmailKind::ALL.iter().any(|k| k.as_str() == kind)
+    {
+        // An unknown kind would match nothing: say so rather than answer an empty page.
+        let kinds: Vec<&str> = EmailKind::ALL.iter().map(|k| k.as_str()).collect();
+        v.add("kind", format!("must be one of {}", kinds.join(", ")));
+    }
     v.query_text("recipient", query.recipient.as_deref());
     v.query_text("cause", query.cause.as_deref());
     v.finish()?;

@@ -2,6 +2,7 @@
 //! connections, missing protective headers, look-alike identities, a public `/metrics`, and a
 //! webhook signed the way the README tells a gateway integrator to sign it.
 
+mod fuzz_findings;
 mod headers;
 mod identities;
 mod metrics_listener;
