@@ -18,6 +18,7 @@
 //! - enums, formats and limits are declared in the schema (`schemas.rs`), and requests and
 //!   responses carry examples (`examples.rs`).
 
+mod body_rules;
 mod errors;
 mod examples;
 mod schemas;
@@ -105,6 +106,7 @@ pub fn complete(doc: &mut Value) {
         refer_page_items(schemas);
         enumerate_codes(schemas);
         schemas::declare(schemas);
+        body_rules::declare(schemas);
     }
 }
 
@@ -144,6 +146,7 @@ fn complete_operation(operation: &mut Map<String, Value>) {
         }
         schemas::constrain_parameters(&id, params);
     }
+    body_rules::constrain_body(&id, operation);
     examples::add(&id, operation);
     if let Some(roles) = roles {
         let who = if roles.len() == 3 {

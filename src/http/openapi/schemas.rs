@@ -146,6 +146,23 @@ pub fn declare(schemas: &mut Map<String, Value>) {
             "then".into(),
             json!({"required": ["quantity"], "properties": {"quantity": {"type": "integer"}}}),
         );
+        // `category` and `accessible` choose among a quantity's seats: not with seats.
+        hold.insert(
+            "allOf".into(),
+            json!([{"if": {"required": ["seats"], "properties": {"seats": {"type": "array"}}},
+                    "then": {"properties": {"category": {"type": "null"},
+                                            "accessible": {"type": "null"}}}}]),
+        );
+    }
+    // A card number with the card simulator (`test`), and only with it.
+    if let Some(Value::Object(pay)) = schemas.get_mut("PayRequest") {
+        pay.insert(
+            "allOf".into(),
+            json!([{"if": {"required": ["method"], "properties": {"method": {"const": "test"}}},
+                    "then": {"required": ["card_number"],
+                             "properties": {"card_number": {"type": "string"}}},
+                    "else": {"properties": {"card_number": {"type": "null"}}}}]),
+        );
     }
 }
 
@@ -216,15 +233,39 @@ fn with_ref(prop: &Value, name: &str) -> Value {
     out
 }
 
+/// Characters a person's name may not hold, as a regex class body: control characters and
+/// the bidirectional controls that can disguise a name.
+const NOT_IN_NAMES: &str = r"\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069";
+
+/// A required text of the catalog, as `catalog::event_input::required_text` accepts it:
+/// something besides white space, no control characters, at most `max` characters.
+fn text(max: usize) -> Value {
+    json!({
+        "minLength": 1, "maxLength": max,
+        "pattern": r"^\s*[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?\s*$",
+    })
+}
+
 /// Lengths and ranges of request fields, as the domain validators check them.
 fn limits() -> Vec<(&'static str, &'static str, Value)> {
     let email = json!({"format": "email", "maxLength": 254});
-    let name = json!({"minLength": 1, "maxLength": MAX_NAME_CHARS});
+    // What `auth::account::normalize_name` accepts: something besides white space, and no
+    // control or bidirectional control characters (white space around it is trimmed).
+    let name = json!({
+        "minLength": 1, "maxLength": MAX_NAME_CHARS,
+        "pattern": format!("^\\s*[^\\s{NOT_IN_NAMES}]([^{NOT_IN_NAMES}]*[^\\s{NOT_IN_NAMES}])?\\s*$"),
+    });
     let password = json!({
         "minLength": MIN_PASSWORD_CHARS, "maxLength": MAX_PASSWORD_BYTES,
         "description": format!("At least {MIN_PASSWORD_CHARS} characters, at most {MAX_PASSWORD_BYTES} bytes."),
     });
-    let phone = json!({"maxLength": 32, "description": "7 to 20 digits; `+`, spaces, dashes, dots and brackets allowed."});
+    // What `auth::account::normalize_phone` accepts: blank (no phone), or 7 to 20 digits
+    // among `+`, spaces, dashes, dots and brackets.
+    let phone = json!({
+        "maxLength": 32,
+        "pattern": "^(\\s*|\\s*([ +().-]*[0-9]){7,20}[ +().-]*\\s*)$",
+        "description": "7 to 20 digits; `+`, spaces, dashes, dots and brackets allowed.",
+    });
     let mut out = Vec::new();
     for schema in ["Registration", "NewUser"] {
         out.push((schema, "email", email.clone()));
@@ -233,6 +274,8 @@ fn limits() -> Vec<(&'static str, &'static str, Value)> {
         out.push((schema, "phone", phone.clone()));
     }
     out.extend([
+        ("CreateEvent", "origin", text(100)),
+        ("CreateEvent", "destination", text(100)),
         ("UserPatch", "name", name.clone()),
         ("UserPatch", "password", password),
         ("UserPatch", "phone", phone),
@@ -259,21 +302,17 @@ fn limits() -> Vec<(&'static str, &'static str, Value)> {
             "seats",
             json!({"minItems": 1, "maxItems": MAX_LABELS_PER_REQUEST}),
         ),
-        (
-            "BlockSeats",
-            "reason",
-            json!({"minLength": 1, "maxLength": 500}),
-        ),
+        ("BlockSeats", "reason", text(500)),
         (
             "UnblockSeats",
             "seats",
             json!({"minItems": 1, "maxItems": MAX_LABELS_PER_REQUEST}),
         ),
-        ("CreateEvent", "name", json!({"minLength": 1, "maxLength": 200})),
+        ("CreateEvent", "name", text(200)),
         ("CreateEvent", "description", json!({"maxLength": 5_000})),
-        ("EventPatch", "name", json!({"minLength": 1, "maxLength": 200})),
+        ("EventPatch", "name", text(200)),
         ("EventPatch", "description", json!({"maxLength": 5_000})),
-        ("CreateVenue", "name", json!({"minLength": 1, "maxLength": 200})),
+        ("CreateVenue", "name", text(200)),
         (
             "WebhookCallback",
             "status",
