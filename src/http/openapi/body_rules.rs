@@ -190,6 +190,11 @@ pub fn declare(schemas: &mut Map<String, Value>) {
                                             "departs_at": absent, "arrives_at": absent,
                                             "stops": {"type": ["array", "null"], "maxItems": 0}}},
                 },
+                // A seat map or a capacity, never both (null counts as absent).
+                {"not": {"allOf": [
+                    {"required": ["seat_map"], "properties": {"seat_map": {"type": "object"}}},
+                    {"required": ["capacity"], "properties": {"capacity": {"type": "object"}}},
+                ]}},
                 // Seats from a seat map, a capacity, or the seat map of the venue it names.
                 {"anyOf": [
                     {"required": ["seat_map"], "properties": {"seat_map": {"type": "object"}}},

@@ -275,6 +275,7 @@ fn limits() -> Vec<(&'static str, &'static str, Value)> {
     }
     out.extend([
         ("CreateEvent", "origin", text(100)),
+        ("StopInput", "name", text(100)),
         ("CreateEvent", "destination", text(100)),
         ("UserPatch", "name", name.clone()),
         ("UserPatch", "password", password),
