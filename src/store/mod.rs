@@ -82,7 +82,20 @@ impl DataDirLock {
             .write(true)
             .open(&path)
             .map_err(|e| Error::internal(format!("cannot open {}: {e}", path.display())))?;
-        match file.try_lock() {
+        // A lock that was just let go can still be held for a moment: a child process
+        // forked by this one (a test's, or a hook's) keeps a copy of the descriptor until its
+        // exec closes it. So a busy lock is tried again for up to a second before it counts.
+        let mut tries = 0;
+        let locked = loop {
+            match file.try_lock() {
+                Err(fs::TryLockError::WouldBlock) if tries < 20 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other,
+            }
+        };
+        match locked {
             Ok(()) => Ok(DataDirLock { _file: file }),
             Err(fs::TryLockError::WouldBlock) => Err(Error::conflict(
                 "data_dir_locked",
