@@ -15,9 +15,10 @@
 //! Environment: `LOAD_SECONDS` (per phase and client count, default 5), `LOAD_CLIENTS`
 //! (default `1,16,64,256`), `LOAD_PHASES` (default `holds,hot,flows`) and `LOAD_CPUS`: with
 //! `LOAD_CPUS=N` the server is pinned to the first N cores and the generator to the others
-//! (the closest a 2-core machine gets to a small board). The bench's accounts are hashed
-//! with a cheap argon2 setting (64 KiB, 1 pass): hashing is not what is measured, and the
-//! output says so.
+//! (the closest a 2-core machine gets to a small board). `LOAD_BINARY` runs another
+//! `rezerve` build than the one cargo built (an earlier commit's, for a back-to-back
+//! comparison). The bench's accounts are hashed with a cheap argon2 setting (64 KiB,
+//! 1 pass): hashing is not what is measured, and the output says so.
 //!
 //! The generator shares the machine's cores with the server, so it stays lean: one pooled
 //! `reqwest::Client` per client count, request bodies and URLs built before the clock starts,

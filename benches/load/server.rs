@@ -56,7 +56,10 @@ impl Server {
                 .env("REZERVE_AUTH__ARGON2_MEMORY_KIB", ARGON2_MEMORY_KIB)
                 .env("REZERVE_AUTH__ARGON2_ITERATIONS", ARGON2_ITERATIONS);
         };
-        let binary = env!("CARGO_BIN_EXE_rezerve");
+        // LOAD_BINARY runs another build (an earlier commit's, to compare back to back).
+        let binary = std::env::var("LOAD_BINARY")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_rezerve").to_string());
+        let binary = binary.as_str();
 
         let mut add = Command::new(binary);
         configure(&mut add);
