@@ -155,10 +155,13 @@ impl Pricing {
                     return Ok((0, Vec::new())); // a newer state is priced already
                 }
                 let factors = factors(conn, &rule, &id, event.starts_at, &counts, now_ms)?;
-                let bases: BTreeMap<String, i64> = crate::catalog::repo::categories(conn, &id)?
-                    .into_iter()
-                    .map(|c| (c.category, c.base_minor))
-                    .collect();
+                // Base prices only: the counts come from the live index, and counting the
+                // event's seats here would cost a pass over all of them per recompute.
+                let bases: BTreeMap<String, i64> =
+                    crate::catalog::repo::categories_uncounted(conn, &id)?
+                        .into_iter()
+                        .map(|c| (c.category, c.base_minor))
+                        .collect();
                 let mut changed = Vec::new();
                 let mut quotes = Vec::with_capacity(counts.len());
                 for (category, a) in &counts {
@@ -245,10 +248,13 @@ impl Pricing {
                     .ok_or(Error::NotFound("event"))?;
                 let own = repo::event_rule(conn, &id)?.is_some();
                 let rule = repo::effective_rule(conn, &id, &event.category)?;
-                let bases: BTreeMap<String, i64> = crate::catalog::repo::categories(conn, &id)?
-                    .into_iter()
-                    .map(|c| (c.category, c.base_minor))
-                    .collect();
+                // Base prices only: the counts come from the live index, and counting the
+                // event's seats here would cost a pass over all of them per recompute.
+                let bases: BTreeMap<String, i64> =
+                    crate::catalog::repo::categories_uncounted(conn, &id)?
+                        .into_iter()
+                        .map(|c| (c.category, c.base_minor))
+                        .collect();
                 let history = repo::history(conn, &id, &event.currency, &request)?;
                 let factors = factors(conn, &rule, &id, event.starts_at, &read_counts, now_ms)?;
                 Ok((event, rule, own, bases, history, factors))
