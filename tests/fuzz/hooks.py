@@ -47,9 +47,12 @@ CONTEXTUAL = [
     # What the event has: its price categories and how many seats each holds.
     (r"category", r"this event has no category"),
     (r"quantity", r"more seats than the category has"),
+    (r"category", r"name the category to hold places in"),
+    (r"prices\..+", r"this event has no such category"),
+    (r"departs_at|arrives_at", r"only travel events (depart|arrive)"),
     (r"capacity(\..+)?", r"seated events? "),
     # Times are checked against the server's clock and against each other.
-    (r".*(starts_at|ends_at|departs_at|arrives_at)", r"must be in the future|must be after"),
+    (r".*(starts_at|ends_at|departs_at|arrives_at)", r"must be in the future|must be after|must not be before"),
     # Time zones are the names of the IANA database bundled in the binary (some 600,
     # changing with each release of it); the document names the format, not the list.
     (r"timezone", r"must be an IANA time zone"),
