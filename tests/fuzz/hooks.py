@@ -48,7 +48,8 @@ CONTEXTUAL = [
     (r"category", r"this event has no category"),
     (r"quantity", r"more seats than the category has"),
     (r"category", r"name the category to hold places in"),
-    (r"prices\..+", r"this event has no such category"),
+    (r"prices\..*", r"this event has no such category"),
+    (r"capacity\..*", r"this event has no such category"),
     (r"departs_at|arrives_at", r"only travel events (depart|arrive)"),
     (r"capacity(\..+)?", r"seated events? "),
     # Times are checked against the server's clock and against each other.

@@ -281,6 +281,7 @@ fn limits() -> Vec<(&'static str, &'static str, Value)> {
         ("UserPatch", "password", password),
         ("UserPatch", "phone", phone),
         ("Login", "email", json!({"maxLength": 254})),
+        ("BookRequest", "customer_email", email.clone()),
         ("Login", "password", json!({"maxLength": MAX_PASSWORD_BYTES})),
         (
             "Extend",
