@@ -4,8 +4,6 @@
 //! generated from it driving the real binary through a kiosk's whole flow. A missing tool
 //! fails these tests; nothing is skipped.
 
-mod fuzz;
-
 use crate::cli::{Server, Workdir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
