@@ -9,6 +9,7 @@ use super::csrf::CsrfForm;
 use super::dashboard::money;
 use super::render::{Chrome, PageError, page};
 use super::session::StaffSession;
+use crate::auth::session::ConsoleSession;
 use crate::booking::Bookings;
 use crate::error::Error;
 use crate::jobs::Jobs;
@@ -68,6 +69,17 @@ pub async fn confirm_cancel(
 #[derive(Debug, Deserialize)]
 pub struct CancelForm {}
 
+/// The booking's page again, with why the action it came from was refused.
+async fn refused(
+    bookings: &Bookings,
+    session: &ConsoleSession,
+    id: &str,
+    status: StatusCode,
+    message: String,
+) -> Result<Response, PageError> {
+    render(bookings, session, id, None, Some((status, message))).await
+}
+
 /// `POST /admin/bookings/{id}/cancel`.
 pub async fn cancel(
     State(bookings): State<Bookings>,
@@ -79,14 +91,7 @@ pub async fn cancel(
         // Cancelled meanwhile (a double click, another clerk): the page shows how it stands.
         Err(e @ Error::Conflict { .. }) => {
             let message = super::render::sentence(&e.to_string());
-            render(
-                &bookings,
-                &session,
-                &id,
-                None,
-                Some((StatusCode::CONFLICT, message)),
-            )
-            .await
+            refused(&bookings, &session, &id, StatusCode::CONFLICT, message).await
         }
         Err(e) => Err(e.into()),
     }
@@ -118,25 +123,18 @@ pub async fn resend(
                 .map(|f| format!("The form's {} {}.", f.field, f.message))
                 .collect::<Vec<_>>()
                 .join(" ");
-            render(
+            refused(
                 &bookings,
                 &session,
                 &id,
-                None,
-                Some((StatusCode::UNPROCESSABLE_ENTITY, message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                message,
             )
             .await
         }
         Err(e @ Error::Conflict { .. }) => {
             let message = super::render::sentence(&e.to_string());
-            render(
-                &bookings,
-                &session,
-                &id,
-                None,
-                Some((StatusCode::CONFLICT, message)),
-            )
-            .await
+            refused(&bookings, &session, &id, StatusCode::CONFLICT, message).await
         }
         Err(e) => Err(e.into()),
     }
