@@ -19,6 +19,12 @@
 //! Environment: `CONSOLE_REQUESTS` (timed requests per page, default 300). Figures go to stdout
 //! as a table and, as one JSON line, to `target/console-report.jsonl`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a bench is a test harness: a failed unwrap stops the run where it broke"
+)]
+
 #[path = "load/proc_stats.rs"]
 #[allow(dead_code)]
 mod proc_stats;

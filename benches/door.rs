@@ -13,6 +13,12 @@
 //! - `door/forged_json`: a code whose signature does not verify.
 //! - `door/admitted_form`: the no-script path, POST + GET.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a bench is a test harness: a failed unwrap stops the run where it broke"
+)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use reqwest::StatusCode;
 use rezerve::auth::Role;

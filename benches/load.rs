@@ -30,6 +30,12 @@
 //! and the table and JSON report (`report.rs`). `#[path]` keeps them out of Cargo's bench
 //! auto-discovery.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a bench is a test harness: a failed unwrap stops the run where it broke"
+)]
+
 #[path = "load/proc_stats.rs"]
 mod proc_stats;
 #[path = "load/report.rs"]

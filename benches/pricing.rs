@@ -11,6 +11,12 @@
 //!   empty write batch), `changed` when it moves (current price, history row and
 //!   price-changed job in one commit). The rule flip that makes it move is not timed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a bench is a test harness: a failed unwrap stops the run where it broke"
+)]
+
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use rezerve::auth::Role;
 use rezerve::auth::account::NewUser;

@@ -16,6 +16,12 @@
 //! and runs `rezerve check` on the stopped data dir. Exits 1 if any figure is not 0.
 //! `SOAK_CLIENTS` sets the number of customers (default 16).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a bench is a test harness: a failed unwrap stops the run where it broke"
+)]
+
 #[path = "soak/flows.rs"]
 mod flows;
 #[path = "soak/process.rs"]

@@ -645,11 +645,6 @@ impl Bookings {
         self.settle_failure(&callback.payment_id, "declined", &reason)
             .await
     }
-
-    /// Signs a callback body as the gateway would (for tests and gateway integrators).
-    pub fn sign_webhook(&self, timestamp: i64, body: &[u8]) -> String {
-        webhook::sign(&self.webhook_secret, timestamp, body)
-    }
 }
 
 fn provider_name() -> &'static str {

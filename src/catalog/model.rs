@@ -137,11 +137,6 @@ impl SeatFlag {
             .collect::<Vec<_>>()
             .join(",")
     }
-
-    /// Whether a seat with this flag serves a guest who needs accessible seating.
-    pub fn is_accessibility(self) -> bool {
-        matches!(self, SeatFlag::WheelchairSpace | SeatFlag::Companion)
-    }
 }
 
 /// A seat's state for sale.

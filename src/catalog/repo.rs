@@ -569,13 +569,6 @@ pub fn list_venues(conn: &Connection, page: &PageRequest) -> Result<Vec<VenueRow
     Ok(rows)
 }
 
-/// How many events exist.
-pub fn count_events(conn: &Connection) -> Result<i64, Error> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM events")?
-        .query_row([], |r| r.get(0))?)
-}
-
 /// Every event id, oldest first (for rebuilding the seat index).
 pub fn all_event_ids(conn: &Connection) -> Result<Vec<String>, Error> {
     Ok(conn

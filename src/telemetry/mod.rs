@@ -45,6 +45,10 @@ const FLOW_BUCKETS: [f64; 11] = [
 
 /// The process's Prometheus recorder. The `metrics` facade is process-global by design, so
 /// every `App` in a process (tests start many) shares the one recorder installed first.
+#[allow(
+    clippy::expect_used,
+    reason = "start-up: the bucket lists are constants, checked by every test run"
+)]
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE

@@ -134,13 +134,14 @@ pub fn draw(
     // Sections in order of first appearance, rows likewise within each.
     let mut groups: Vec<(&str, Vec<SeatRow<'_>>)> = Vec::new();
     for seat in seats {
-        let section = match groups.iter_mut().find(|(s, _)| *s == seat.section) {
-            Some(g) => g,
+        let at = match groups.iter().position(|(s, _)| *s == seat.section) {
+            Some(at) => at,
             None => {
                 groups.push((seat.section.as_str(), Vec::new()));
-                groups.last_mut().expect("just pushed")
+                groups.len() - 1
             }
         };
+        let section = &mut groups[at];
         match section.1.iter_mut().find(|(r, _)| *r == seat.row) {
             Some(row) => row.1.push(seat),
             None => section.1.push((seat.row.as_str(), vec![seat])),

@@ -79,6 +79,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The generated document with the shared parts filled in, as served. (JSON, not utoipa's
 /// types: those do not round-trip every schema exactly.)
+#[allow(
+    clippy::expect_used,
+    reason = "start-up: the router is built once, from a document the tests serialize"
+)]
 pub fn finish(doc: &utoipa::openapi::OpenApi) -> Value {
     let mut value = serde_json::to_value(doc).expect("an OpenAPI document serializes");
     complete(&mut value);
