@@ -6,6 +6,7 @@
 pub mod depth;
 pub mod kind;
 pub mod queue;
+pub mod rerun_repo;
 pub mod summary_repo;
 pub mod worker;
 

@@ -11,24 +11,28 @@
 //!
 //! Owns the notifications table.
 
+mod compose;
+mod delivery;
 pub mod email;
+mod outbox;
 pub mod qr;
 pub mod repo;
 pub mod resend;
 pub mod summary_repo;
 pub mod transport;
 
+pub use compose::local_time;
+
 use crate::clock::SharedClock;
 use crate::config::MailConfig;
 use crate::error::Error;
-use crate::jobs::{JobFailure, JobKind, JobRow, Jobs, queue};
+use crate::jobs::rerun_repo::{self, Rerun};
+use crate::jobs::{JobKind, Jobs};
 use crate::pagination::{Page, PageRequest};
 use crate::store::Sqlite;
-use email::{EmailData, EmailKind, EventInfo, Sender, TicketInfo, format_money};
-use lettre::address::Envelope;
-use repo::{NewNotification, NotificationFilter, NotificationRow};
-use rusqlite::OptionalExtension;
-use serde_json::Value;
+use compose::subject;
+use email::{EmailKind, Sender};
+use repo::{NotificationFilter, NotificationRow};
 use std::sync::Arc;
 use transport::Transport;
 
@@ -50,14 +54,6 @@ impl std::fmt::Debug for Notifier {
             .field("transport", &self.transport)
             .finish()
     }
-}
-
-/// An email about to be logged.
-struct Outgoing {
-    kind: EmailKind,
-    to: String,
-    cause: String,
-    data: EmailData,
 }
 
 impl Notifier {
@@ -126,302 +122,6 @@ impl Notifier {
             async move { notifier.deliver(&job).await }
         });
     }
-
-    /// Renders the emails a trigger calls for and queues them; returns how many were new.
-    pub async fn on_trigger(&self, kind: JobKind, job: &JobRow) -> Result<usize, Error> {
-        let payload: Value = serde_json::from_str(&job.payload).map_err(Error::internal)?;
-        let outgoing = self.compose(kind, &payload).await?;
-        self.queue(outgoing).await
-    }
-
-    async fn compose(&self, kind: JobKind, p: &Value) -> Result<Vec<Outgoing>, Error> {
-        let text = |v: &Value| v.as_str().map(str::to_string);
-        let event_id = text(&p["event_id"]);
-        let event = match &event_id {
-            Some(id) => self.event_info(id).await?,
-            None => None,
-        };
-        let money = |minor: &Value| {
-            minor
-                .as_i64()
-                .map(|m| format_money(m, p["currency"].as_str().unwrap_or("")))
-        };
-        let seats: Vec<String> = p["seats"]
-            .as_array()
-            .map(|a| a.iter().filter_map(&text).collect())
-            .unwrap_or_default();
-        let booking = text(&p["booking_id"]);
-        let mut base = EmailData {
-            brand: self.brand.clone(),
-            footer: self.footer.clone(),
-            event,
-            seats,
-            reference: booking.clone().unwrap_or_default(),
-            ..EmailData::default()
-        };
-        let one = |kind: EmailKind,
-                   to: Option<String>,
-                   cause: String,
-                   data: EmailData|
-         -> Vec<Outgoing> {
-            to.map(|to| {
-                vec![Outgoing {
-                    kind,
-                    to,
-                    cause,
-                    data,
-                }]
-            })
-            .unwrap_or_default()
-        };
-        let booking_cause = format!("booking:{}", booking.clone().unwrap_or_default());
-        Ok(match kind {
-            JobKind::UserCreated => {
-                base.name = text(&p["name"]).unwrap_or_default();
-                one(
-                    EmailKind::Welcome,
-                    text(&p["email"]),
-                    format!("user:{}", text(&p["user_id"]).unwrap_or_default()),
-                    base,
-                )
-            }
-            JobKind::PaymentSucceeded => {
-                base.amount = money(&p["total_minor"]).unwrap_or_default();
-                base.tickets = p["tickets"]
-                    .as_array()
-                    .map(|tickets| {
-                        tickets
-                            .iter()
-                            .enumerate()
-                            .map(|(i, t)| TicketInfo {
-                                seat: text(&t["seat"]),
-                                category: text(&t["category"]).unwrap_or_default(),
-                                code: text(&t["code"]).unwrap_or_default(),
-                                cid: format!("ticket-{}@rezerve", i + 1),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                one(
-                    EmailKind::BookingConfirmed,
-                    text(&p["customer_email"]),
-                    booking_cause,
-                    base,
-                )
-            }
-            JobKind::PaymentFailed => {
-                base.reason = text(&p["reason"]);
-                base.refund = if p["refunded"].as_bool() == Some(true) {
-                    money(&p["refund_minor"])
-                } else {
-                    None
-                };
-                let cause = format!(
-                    "{booking_cause}:{}",
-                    if base.refund.is_some() {
-                        "refund"
-                    } else {
-                        "failed"
-                    }
-                );
-                one(
-                    EmailKind::PaymentFailed,
-                    text(&p["customer_email"]),
-                    cause,
-                    base,
-                )
-            }
-            JobKind::BookingExpired => one(
-                EmailKind::BookingExpired,
-                text(&p["customer_email"]),
-                booking_cause,
-                base,
-            ),
-            JobKind::BookingCancelled => {
-                base.reason = text(&p["reason"]);
-                base.refund = money(&p["refund_minor"]);
-                one(
-                    EmailKind::BookingCancelled,
-                    text(&p["customer_email"]),
-                    booking_cause,
-                    base,
-                )
-            }
-            JobKind::EventCancelled => p["holders"]
-                .as_array()
-                .map(|holders| {
-                    holders
-                        .iter()
-                        .filter_map(|h| {
-                            let mut data = base.clone();
-                            let booking = text(&h["booking_id"]);
-                            data.reference = booking.clone().unwrap_or_default();
-                            data.refund = h["refund_minor"]
-                                .as_i64()
-                                .map(|m| format_money(m, h["currency"].as_str().unwrap_or("")));
-                            // A customer who only held seats: once per event.
-                            let cause = match booking {
-                                Some(id) => format!("booking:{id}"),
-                                None => format!("event:{}", event_id.clone().unwrap_or_default()),
-                            };
-                            Some(Outgoing {
-                                kind: EmailKind::EventCancelled,
-                                to: text(&h["customer_email"])?,
-                                cause,
-                                data,
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        })
-    }
-
-    /// The event's name, place and local start time, if it still exists.
-    async fn event_info(&self, event_id: &str) -> Result<Option<EventInfo>, Error> {
-        let id = event_id.to_string();
-        self.db
-            .read(move |conn| {
-                let Some(e) = crate::catalog::repo::event_by_id(conn, &id)? else {
-                    return Ok(None);
-                };
-                let stops = crate::catalog::repo::stops(conn, &id)?;
-                let place = match (stops.first(), stops.last(), &e.venue_name) {
-                    (Some(a), Some(b), _) if stops.len() >= 2 => format!("{} → {}", a.name, b.name),
-                    (_, _, Some(venue)) => venue.clone(),
-                    _ => String::new(),
-                };
-                Ok(Some(EventInfo {
-                    name: e.name,
-                    place,
-                    when: local_time(e.starts_at, &e.timezone),
-                }))
-            })
-            .await
-    }
-
-    async fn queue(&self, outgoing: Vec<Outgoing>) -> Result<usize, Error> {
-        if outgoing.is_empty() {
-            return Ok(0);
-        }
-        let now_ms = self.now_ms();
-        let mut rendered = Vec::with_capacity(outgoing.len());
-        for mut out in outgoing {
-            let name = out.data.name.trim().to_string();
-            out.data.name = if name.is_empty() {
-                self.name_of(&out.to).await?
-            } else {
-                name
-            };
-            out.data.recipient = out.to.clone();
-            out.data.subject = subject(out.kind, &out.data);
-            let id = crate::ids::new_id("ntf");
-            let message = email::build(out.kind, &out.data, &self.sender, &out.to, &id)?;
-            rendered.push(NewNotification {
-                dedupe_key: format!(
-                    "{}:{}:{}",
-                    out.kind.as_str(),
-                    out.cause,
-                    out.to.to_lowercase()
-                ),
-                id,
-                kind: out.kind.as_str().into(),
-                recipient: out.to,
-                subject: out.data.subject,
-                cause: out.cause,
-                message: message.formatted(),
-            });
-        }
-        let max_attempts = self.max_attempts;
-        self.db
-            .write(move |conn| {
-                let mut new = 0;
-                for n in &rendered {
-                    if repo::insert(conn, n, now_ms)? {
-                        queue::enqueue(
-                            conn,
-                            &queue::NewJob {
-                                kind: JobKind::SendEmail.as_str(),
-                                payload: serde_json::json!({"notification_id": n.id}).to_string(),
-                                dedupe_key: Some(format!("send-email:{}", n.id)),
-                                cause: n.cause.clone(),
-                                run_at_ms: now_ms,
-                                max_attempts,
-                            },
-                            now_ms,
-                        )?;
-                        new += 1;
-                    }
-                }
-                Ok(new)
-            })
-            .await
-    }
-
-    /// The account name behind an email, or a neutral greeting.
-    async fn name_of(&self, email: &str) -> Result<String, Error> {
-        let email = crate::auth::account::canonical_email(email);
-        let user = self
-            .db
-            .read(move |conn| crate::auth::repo::by_email(conn, &email))
-            .await?;
-        Ok(user.map(|u| u.name).unwrap_or_else(|| "there".into()))
-    }
-
-    /// Delivers one logged email (the `send-email` handler). A temporary failure retries it
-    /// later; a permanent refusal (SMTP 5xx) parks it as dead at once, with the server's
-    /// answer as its error.
-    pub async fn deliver(&self, job: &JobRow) -> Result<(), JobFailure> {
-        let payload: Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-        let id = payload["notification_id"]
-            .as_str()
-            .ok_or("send-email without notification_id")?
-            .to_string();
-        let lookup = id.clone();
-        let Some((row, message)) = self
-            .db
-            .read(move |conn| repo::with_message(conn, &lookup))
-            .await
-            .map_err(|e| e.to_string())?
-        else {
-            return Ok(()); // nothing to send
-        };
-        if row.status == "sent" {
-            return Ok(()); // sent before a crash or a retry: never twice
-        }
-        let envelope = self.envelope(&row.recipient).map_err(|e| e.to_string())?;
-        let outcome = self.transport.send(&id, &envelope, &message).await;
-        let now_ms = self.now_ms();
-        let (status, error) = match &outcome {
-            Ok(()) => ("sent", None),
-            Err(e) if e.permanent => ("dead", Some(format!("refused for good: {}", e.reason))),
-            Err(e) if job.attempts >= job.max_attempts => ("dead", Some(e.reason.clone())),
-            Err(e) => ("failed", Some(e.reason.clone())),
-        };
-        let recorded = error.clone();
-        self.db
-            .write(move |conn| repo::record_attempt(conn, &id, status, recorded.as_deref(), now_ms))
-            .await
-            .map_err(|e| e.to_string())?;
-        crate::telemetry::record::email_attempt(&row.kind, status);
-        match (outcome, error) {
-            (Ok(()), _) => Ok(()),
-            (Err(e), Some(reason)) if e.permanent => {
-                tracing::warn!(notification = %row.id, kind = %row.kind, error = %reason, "email refused for good; not retried");
-                Err(JobFailure::Park(reason))
-            }
-            (Err(e), _) => Err(JobFailure::Retry(e.reason)),
-        }
-    }
-
-    fn envelope(&self, to: &str) -> Result<Envelope, Error> {
-        let to: lettre::Address = to
-            .parse()
-            .map_err(|_| Error::invalid("recipient", "is not an email address"))?;
-        Envelope::new(Some(self.sender.from.email.clone()), vec![to]).map_err(Error::internal)
-    }
-
     /// A page of the log.
     pub async fn list(
         &self,
@@ -472,21 +172,17 @@ impl Notifier {
                         "this email was delivered; it is not sent twice",
                     ));
                 }
-                let job: Option<(i64, String)> = conn
-                    .prepare_cached("SELECT id, status FROM jobs WHERE dedupe_key = ?1")?
-                    .query_row([format!("send-email:{nid}")], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                let (job_id, status) = job.ok_or(Error::NotFound("notification job"))?;
-                if status == "running" {
-                    return Err(Error::conflict(
-                        "job_not_retryable",
-                        "this email is being sent right now",
-                    ));
+                let key = format!("send-email:{nid}");
+                match rerun_repo::rerun_by_dedupe_key(conn, &key, now_ms)? {
+                    Rerun::Queued => {}
+                    Rerun::Missing => return Err(Error::NotFound("notification job")),
+                    Rerun::Running => {
+                        return Err(Error::conflict(
+                            "job_not_retryable",
+                            "this email is being sent right now",
+                        ));
+                    }
                 }
-                conn.execute(
-                    "UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?2, locked_until = NULL, updated_at = ?2 WHERE id = ?1",
-                    rusqlite::params![job_id, now_ms],
-                )?;
                 repo::requeue(conn, &nid, now_ms)?;
                 repo::by_id(conn, &nid)?.ok_or(Error::NotFound("notification"))
             })
@@ -518,46 +214,5 @@ impl Notifier {
         let (html, text) = email::render(kind, &data)?;
         let message = email::build(kind, &data, &self.sender, to, "preview")?;
         Ok((message.formatted(), html, text))
-    }
-}
-
-fn subject(kind: EmailKind, d: &EmailData) -> String {
-    let event = d.event.as_ref().map(|e| e.name.clone()).unwrap_or_default();
-    match kind {
-        EmailKind::Welcome => format!("Welcome to {}", d.brand),
-        EmailKind::BookingConfirmed => format!("Your tickets for {event}"),
-        EmailKind::PaymentFailed if d.refund.is_some() => {
-            format!("Your payment for {event} was refunded")
-        }
-        EmailKind::PaymentFailed => format!("Your payment for {event} did not go through"),
-        EmailKind::BookingExpired => format!("Your booking for {event} has expired"),
-        EmailKind::BookingCancelled => format!("Your booking for {event} is cancelled"),
-        EmailKind::EventCancelled => format!("{event} is cancelled"),
-        EmailKind::Test => format!("{}: test email", d.brand),
-    }
-}
-
-/// A start time as people at the event read it: `Sun 10 Jan 2027, 18:30 IST (Asia/Kolkata)`.
-pub fn local_time(unix_seconds: i64, timezone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    match jiff::Timestamp::from_second(unix_seconds) {
-        Ok(t) => {
-            t.to_zoned_datetime(tz)
-                .strftime("%a %-d %b %Y, %H:%M %Z")
-                .to_string()
-                + &format!(" ({timezone})")
-        }
-        Err(_) => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn times_are_shown_in_the_event_zone() {
-        // 2027-01-10T13:00:00Z is 18:30 in India.
-        let s = super::local_time(1_799_586_000, "Asia/Kolkata");
-        assert!(s.starts_with("Sun 10 Jan 2027, 18:30"), "{s}");
-        assert!(s.ends_with("(Asia/Kolkata)"), "{s}");
     }
 }

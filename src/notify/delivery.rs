@@ -1,0 +1,63 @@
+//! Delivery: one logged email handed to the transport, its attempt recorded. Never twice: an
+//! email marked sent is skipped, so a retried or recovered job does not send it again.
+
+use super::{Notifier, repo};
+use crate::error::Error;
+use crate::jobs::{JobFailure, JobRow};
+use lettre::address::Envelope;
+use serde_json::Value;
+
+impl Notifier {
+    /// Delivers one logged email (the `send-email` handler). A temporary failure retries it
+    /// later; a permanent refusal (SMTP 5xx) parks it as dead at once, with the server's
+    /// answer as its error.
+    pub async fn deliver(&self, job: &JobRow) -> Result<(), JobFailure> {
+        let payload: Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+        let id = payload["notification_id"]
+            .as_str()
+            .ok_or("send-email without notification_id")?
+            .to_string();
+        let lookup = id.clone();
+        let Some((row, message)) = self
+            .db
+            .read(move |conn| repo::with_message(conn, &lookup))
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(()); // nothing to send
+        };
+        if row.status == "sent" {
+            return Ok(()); // sent before a crash or a retry: never twice
+        }
+        let envelope = self.envelope(&row.recipient).map_err(|e| e.to_string())?;
+        let outcome = self.transport.send(&id, &envelope, &message).await;
+        let now_ms = self.now_ms();
+        let (status, error) = match &outcome {
+            Ok(()) => ("sent", None),
+            Err(e) if e.permanent => ("dead", Some(format!("refused for good: {}", e.reason))),
+            Err(e) if job.attempts >= job.max_attempts => ("dead", Some(e.reason.clone())),
+            Err(e) => ("failed", Some(e.reason.clone())),
+        };
+        let recorded = error.clone();
+        self.db
+            .write(move |conn| repo::record_attempt(conn, &id, status, recorded.as_deref(), now_ms))
+            .await
+            .map_err(|e| e.to_string())?;
+        crate::telemetry::record::email_attempt(&row.kind, status);
+        match (outcome, error) {
+            (Ok(()), _) => Ok(()),
+            (Err(e), Some(reason)) if e.permanent => {
+                tracing::warn!(notification = %row.id, kind = %row.kind, error = %reason, "email refused for good; not retried");
+                Err(JobFailure::Park(reason))
+            }
+            (Err(e), _) => Err(JobFailure::Retry(e.reason)),
+        }
+    }
+
+    pub(super) fn envelope(&self, to: &str) -> Result<Envelope, Error> {
+        let to: lettre::Address = to
+            .parse()
+            .map_err(|_| Error::invalid("recipient", "is not an email address"))?;
+        Envelope::new(Some(self.sender.from.email.clone()), vec![to]).map_err(Error::internal)
+    }
+}
