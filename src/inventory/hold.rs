@@ -6,8 +6,9 @@ use crate::money::Money;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// The most seats or places one hold may take.
-pub const MAX_HOLD_SEATS: usize = 50;
+/// The most seats or places one hold may take (a config-level ceiling: `[holds]` cannot
+/// raise it).
+pub use crate::config::MAX_HOLD_SEATS;
 
 /// A hold request: seats by label, or a quantity (general admission, or best available).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
