@@ -151,6 +151,32 @@ pub fn settle(
         > 0)
 }
 
+/// Records the provider's reference of a payment that is still waiting for its answer.
+pub fn set_provider_ref(
+    conn: &Connection,
+    id: &str,
+    provider_ref: &str,
+    now_ms: i64,
+) -> Result<(), Error> {
+    conn.prepare_cached("UPDATE payments SET provider_ref = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(rusqlite::params![id, provider_ref, now_ms])?;
+    Ok(())
+}
+
+/// Stores the provider's reference a settling answer brings; an answer without one keeps
+/// the stored reference.
+pub fn fill_provider_ref(
+    conn: &Connection,
+    id: &str,
+    provider_ref: Option<&str>,
+) -> Result<(), Error> {
+    conn.prepare_cached(
+        "UPDATE payments SET provider_ref = coalesce(?2, provider_ref) WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![id, provider_ref])?;
+    Ok(())
+}
+
 /// One payment.
 pub fn by_id(conn: &Connection, id: &str) -> Result<Option<PaymentRow>, Error> {
     Ok(conn

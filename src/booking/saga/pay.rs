@@ -1,0 +1,180 @@
+//! Paying a booking: checks the request against the booking, records the payment as pending,
+//! asks the provider and hands its answer to settling (a gateway's answer comes later, by
+//! callback).
+
+use super::PayRequest;
+use super::PaymentOutcome;
+use crate::auth::Caller;
+use crate::booking::repo::{self, BookingRow, ItemRow};
+use crate::booking::state::BookingStatus;
+use crate::booking::{Bookings, may_see, view};
+use crate::error::{Error, Validator};
+use crate::payment::provider::{Charge, ChargeRequest, luhn_ok};
+use crate::payment::repo::PaymentRow;
+
+impl Bookings {
+    /// Pays a booking. Success confirms it and issues tickets; a decline or a timeout fails
+    /// it and frees its seats; a gateway payment stays pending until its callback.
+    pub async fn pay(
+        &self,
+        caller: &Caller,
+        booking_id: &str,
+        request: PayRequest,
+    ) -> Result<(u16, PaymentOutcome), Error> {
+        let provider = self.providers.get(&request.method)?;
+        if provider.staff_only() && !caller.may_see_all() {
+            return Err(Error::Forbidden);
+        }
+        let mut v = Validator::new();
+        if provider.method() == "test" {
+            match request.card_number.as_deref() {
+                None => v.add("card_number", "is required for test payments"),
+                Some(n) => v.check(luhn_ok(n), "card_number", "is not a valid card number"),
+            }
+        } else {
+            v.check(
+                request.card_number.is_none(),
+                "card_number",
+                "only for test payments",
+            );
+        }
+        v.finish()?;
+        let (b, _) = self.load(booking_id).await?;
+        if !may_see(caller, &b) {
+            return Err(Error::NotFound("booking"));
+        }
+        let now_ms = self.now_ms();
+        match b.status {
+            BookingStatus::PendingPayment if b.expires_at_ms > now_ms => {}
+            BookingStatus::PendingPayment | BookingStatus::Expired => {
+                return Err(Error::conflict(
+                    "booking_expired",
+                    "this booking expired before it was paid",
+                ));
+            }
+            BookingStatus::Confirmed => {
+                return Err(Error::conflict(
+                    "already_paid",
+                    "this booking is paid already",
+                ));
+            }
+            other => {
+                return Err(Error::conflict(
+                    "booking_not_payable",
+                    format!("a {} booking cannot be paid", other.as_str()),
+                ));
+            }
+        }
+        let mut v = Validator::new();
+        v.check(
+            request.amount_minor == b.total_minor,
+            "amount_minor",
+            format!(
+                "must equal the booking's total, {} {}",
+                b.total_minor, b.currency
+            ),
+        );
+        v.check(
+            request.currency.as_deref().is_none_or(|c| c == b.currency),
+            "currency",
+            format!("must be the booking's currency, {}", b.currency),
+        );
+        v.finish()?;
+
+        let payment = PaymentRow {
+            id: crate::ids::new_id("pay"),
+            booking_id: b.id.clone(),
+            method: provider.method().to_string(),
+            status: "pending".into(),
+            amount_minor: b.total_minor,
+            amount: crate::money::Money::new(b.total_minor, &b.currency),
+            currency: b.currency.clone(),
+            provider_ref: None,
+            card_last4: request
+                .card_number
+                .as_deref()
+                .map(|n| n[n.len().saturating_sub(4)..].to_string()),
+            failure_reason: None,
+            paid_by: caller.user_id.clone(),
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
+            created_at: crate::clock::at_ms(now_ms),
+            updated_at: crate::clock::at_ms(now_ms),
+            refund: None,
+        };
+        let insert = payment.clone();
+        self.db
+            .write(move |conn| crate::payment::repo::insert_pending(conn, &insert))
+            .await?;
+
+        let charge = provider.charge(ChargeRequest {
+            payment_id: payment.id.clone(),
+            amount_minor: payment.amount_minor,
+            currency: payment.currency.clone(),
+            card_number: request.card_number.clone(),
+        });
+        match tokio::time::timeout(self.providers.timeout, charge).await {
+            Ok(Charge::Succeeded { provider_ref }) => {
+                self.settle_success(&payment.id, Some(provider_ref)).await?;
+                Ok((201, self.outcome(&payment.id).await?))
+            }
+            Ok(Charge::Pending { provider_ref }) => {
+                let (id, now) = (payment.id.clone(), self.now_ms());
+                self.db
+                    .write(move |conn| {
+                        crate::payment::repo::set_provider_ref(conn, &id, &provider_ref, now)
+                    })
+                    .await?;
+                Ok((202, self.outcome(&payment.id).await?))
+            }
+            Ok(Charge::Declined { reason }) => {
+                self.settle_failure(&payment.id, "declined", &reason)
+                    .await?;
+                Err(Error::PaymentDeclined { reason })
+            }
+            Err(_) => {
+                self.settle_failure(&payment.id, "failed", "provider_timeout")
+                    .await?;
+                Err(Error::PaymentTimeout)
+            }
+        }
+    }
+
+    pub(super) async fn outcome(&self, payment_id: &str) -> Result<PaymentOutcome, Error> {
+        let id = payment_id.to_string();
+        self.db
+            .read(move |conn| {
+                let payment =
+                    crate::payment::repo::by_id(conn, &id)?.ok_or(Error::NotFound("payment"))?;
+                let b =
+                    repo::by_id(conn, &payment.booking_id)?.ok_or(Error::NotFound("booking"))?;
+                let items = repo::items(conn, &b.id)?;
+                Ok(PaymentOutcome {
+                    payment,
+                    booking: view(&b, &items),
+                })
+            })
+            .await
+            .map(|mut outcome| {
+                outcome.booking = self.named(outcome.booking);
+                outcome
+            })
+    }
+
+    pub(super) async fn payment_and_booking(
+        &self,
+        payment_id: &str,
+    ) -> Result<(PaymentRow, BookingRow, Vec<ItemRow>), Error> {
+        let id = payment_id.to_string();
+        self.db
+            .read(move |conn| {
+                let payment =
+                    crate::payment::repo::by_id(conn, &id)?.ok_or(Error::NotFound("payment"))?;
+                let b =
+                    repo::by_id(conn, &payment.booking_id)?.ok_or(Error::NotFound("booking"))?;
+                let items = repo::items(conn, &b.id)?;
+                Ok((payment, b, items))
+            })
+            .await
+    }
+}
