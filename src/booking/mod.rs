@@ -286,7 +286,19 @@ impl Bookings {
         };
         let (insert, insert_items) = (row.clone(), items.clone());
         self.db
-            .write(move |conn| repo::insert(conn, &insert, &insert_items))
+            .write(move |conn| {
+                // In the insert's transaction: an event cancelled since the hold was read
+                // takes no new booking. Its cancellation ends the bookings that exist when
+                // it runs, so one created after that would stay live (and payable).
+                let event = crate::catalog::repo::event_by_id(conn, &insert.event_id)?;
+                if event.is_some_and(|e| e.status == "cancelled") {
+                    return Err(Error::conflict(
+                        "event_cancelled",
+                        "the event has been cancelled",
+                    ));
+                }
+                repo::insert(conn, &insert, &insert_items)
+            })
             .await?;
         tracing::info!(booking_id = %row.id, hold_id = %row.hold_id, "booking created");
         Ok(self.named(view(&row, &items)))

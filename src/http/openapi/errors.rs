@@ -249,7 +249,10 @@ pub const OPERATIONS: &[(&str, Statuses)] = &[
         "create_booking",
         &[
             (404, &["not_found"]),
-            (409, &["hold_expired", "hold_already_booked"]),
+            (
+                409,
+                &["hold_expired", "hold_already_booked", "event_cancelled"],
+            ),
         ],
     ),
     (

@@ -244,3 +244,33 @@ async fn an_event_cancel_refunds_every_booking_and_tells_every_holder() {
     assert_seats(&app, &other_event, &["A-1"], "sold").await;
     assert_check_ok(&app, &admin).await;
 }
+
+#[tokio::test]
+async fn a_hold_booked_after_its_event_was_cancelled_makes_no_booking() {
+    let app = spawn().await;
+    let admin = app.admin().await;
+    let alice = app.customer("alice").await;
+    let event = app.create_concert(&admin, 1, 10).await;
+    let held = hold(&app, &alice, &event, &["A-1"]).await;
+    // The window inside a cancellation: its first transaction has marked the event
+    // cancelled, and its work (which ends the bookings that exist then and releases the
+    // holds) has not run yet, so the hold is still live. A booking made now would outlive
+    // the cancellation and could be paid.
+    let db = rusqlite::Connection::open(app.data_dir.path().join("rezerve.db")).expect("db");
+    db.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("timeout");
+    let marked = db
+        .execute(
+            "UPDATE events SET status = 'cancelled' WHERE id = ?1",
+            [&event],
+        )
+        .expect("cancel");
+    assert_eq!(marked, 1);
+
+    book(&app, &alice, &text(&held, "id"))
+        .await
+        .assert_problem(409, "event_cancelled");
+    let mine = app.get("/api/v1/bookings", Some(&alice)).await;
+    mine.assert_status(200);
+    assert_eq!(mine.body["items"], json!([]), "{}", mine.text);
+}
