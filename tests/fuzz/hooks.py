@@ -1,4 +1,4 @@
-"""Schemathesis hooks for Rezerve (loaded through SCHEMATHESIS_HOOKS by tests/api/fuzz.rs).
+"""Schemathesis hooks for Rezerve (loaded through SCHEMATHESIS_HOOKS by tests/fuzz/run.sh).
 
 One check, `positive_data_acceptance_in_context`, stands in for the built-in
 `positive_data_acceptance` (ST202, "a request the schema allows must be accepted"), which the
@@ -75,6 +75,10 @@ CONTEXTUAL = [
     (r"prices\..+", r"(every category used by a seat needs a price|no seat is in this category)"),
     # A card number's Luhn checksum: arithmetic, which JSON Schema cannot state.
     (r"card_number", r"is not a valid card number"),
+    # A payment names the stored booking's total and currency (POST /bookings/{id}/payments):
+    # the document says so, but only the server knows the booking's figures.
+    (r"amount_minor", r"must equal the booking's total"),
+    (r"currency", r"must be the booking's currency"),
     # Fields whose use depends on the caller's role (the document has one schema per
     # operation for every role, and says in the field's description who may send it).
     (r"customer_email", r"only staff book on behalf of someone else"),

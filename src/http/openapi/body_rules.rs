@@ -1,6 +1,6 @@
 //! The ranges and the rules between fields of request bodies that the domain validators
 //! enforce, declared so a client (and schemathesis) knows them before sending: pricing
-//! rules, general-admission capacities, "a seat map or a capacity".
+//! rules, general-admission capacities, "a seat map or a capacity", "a venue id or a name".
 //!
 //! What no JSON Schema can say stays in prose and in the server alone: a cap not below the
 //! floor, bucket shares adding up to 1, buckets from cheapest to dearest (comparisons and
@@ -154,6 +154,13 @@ pub fn declare(schemas: &mut Map<String, Value>) {
                 variant.insert("additionalProperties".into(), json!(false));
             }
         }
+    }
+    // An event's venue is a venue by its id (whose name is used unless one is sent) or a
+    // name; a name, when sent, is a name.
+    if let Some(Value::Object(venue)) = schemas.get_mut("VenueRef") {
+        let given =
+            |name: &str| json!({"required": [name], "properties": {name: {"type": "string"}}});
+        venue.insert("anyOf".into(), json!([given("id"), given("name")]));
     }
     for schema in ["CreateVenue", "CreateEvent"] {
         let Some(Value::Object(body)) = schemas.get_mut(schema) else {

@@ -282,6 +282,7 @@ fn limits() -> Vec<(&'static str, &'static str, Value)> {
         ("UserPatch", "phone", phone),
         ("Login", "email", json!({"maxLength": 254})),
         ("BookRequest", "customer_email", email.clone()),
+        ("PayRequest", "currency", json!({"pattern": "^[A-Z]{3}$"})),
         ("Login", "password", json!({"maxLength": MAX_PASSWORD_BYTES})),
         (
             "Extend",
@@ -315,6 +316,7 @@ fn limits() -> Vec<(&'static str, &'static str, Value)> {
         ("EventPatch", "name", text(200)),
         ("EventPatch", "description", json!({"maxLength": 5_000})),
         ("CreateVenue", "name", text(200)),
+        ("VenueRef", "name", text(200)),
         (
             "WebhookCallback",
             "status",
