@@ -17,7 +17,8 @@ use serde_json::json;
 use std::time::Duration;
 
 /// What the customer reads when the gateway never answered.
-const NO_ANSWER_TOLD: &str = "your payment provider did not confirm the payment before the booking expired; your seats were released, and if you were charged the money will be refunded";
+const NO_ANSWER_TOLD: &str =
+    "your payment provider did not confirm the payment before the booking expired";
 
 impl Bookings {
     /// Expires pending bookings whose time is up and releases their holds; returns how many.
@@ -76,6 +77,7 @@ impl Bookings {
                     let mut body = payload(&b, &items);
                     body["reason"] = json!(NO_ANSWER_TOLD);
                     body["refunded"] = json!(false);
+                    body["charge_unknown"] = json!(true);
                     follow_up(
                         conn,
                         JobKind::PaymentFailed,

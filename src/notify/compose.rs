@@ -99,7 +99,8 @@ impl Notifier {
                 )
             }
             JobKind::PaymentFailed => {
-                base.reason = text(&p["reason"]);
+                base.reason = text(&p["reason"]).map(told_reason);
+                base.charge_unknown = p["charge_unknown"].as_bool() == Some(true);
                 base.refund = if p["refunded"].as_bool() == Some(true) {
                     money(&p["refund_minor"])
                 } else {
@@ -204,6 +205,15 @@ pub(super) fn subject(kind: EmailKind, d: &EmailData) -> String {
         EmailKind::BookingCancelled => format!("Your booking for {event} is cancelled"),
         EmailKind::EventCancelled => format!("{event} is cancelled"),
         EmailKind::Test => format!("{}: test email", d.brand),
+    }
+}
+
+/// A payment refusal as a customer reads it: the providers' codes we know in words, any other
+/// reason (a gateway's own text) as it came.
+fn told_reason(reason: String) -> String {
+    match reason.as_str() {
+        "card_declined" => "the card was declined".into(),
+        _ => reason,
     }
 }
 

@@ -87,6 +87,9 @@ pub struct EmailData {
     pub tickets: Vec<TicketInfo>,
     pub reason: Option<String>,
     pub refund: Option<String>,
+    /// A payment failed without a refusal (the provider did not answer): the customer may
+    /// see a charge, which is refunded when it arrives, so "no money was taken" is not said.
+    pub charge_unknown: bool,
 }
 
 macro_rules! templates {
@@ -207,6 +210,7 @@ pub fn sample(kind: EmailKind, brand: &str, footer: &str) -> EmailData {
             EmailKind::BookingCancelled | EmailKind::EventCancelled
         )
         .then(|| format_money(150_000, "INR")),
+        charge_unknown: false,
     }
 }
 

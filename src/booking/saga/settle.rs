@@ -13,6 +13,9 @@ use crate::payment::repo::{PaymentRow, fill_provider_ref, settle};
 use crate::telemetry::record::{self, BookingOutcome};
 use serde_json::json;
 
+/// What a payment-failed email says when the provider did not answer in time.
+const PROVIDER_TIMEOUT_TOLD: &str = "the payment provider did not answer in time";
+
 impl Bookings {
     /// The money is in: sell the seats and confirm — or, if the seats are gone, refund.
     pub(crate) async fn settle_success(
@@ -188,8 +191,16 @@ impl Bookings {
                     now_ms,
                 )?;
                 let mut body = payload(&booking, &items);
-                body["reason"] = json!(reason_owned);
+                // A timeout is not a refusal: the provider may still take the money (and a
+                // late success is refunded), so the email must not promise nothing was taken.
+                let charge_unknown = status == "failed";
+                body["reason"] = json!(if charge_unknown {
+                    PROVIDER_TIMEOUT_TOLD
+                } else {
+                    reason_owned.as_str()
+                });
                 body["refunded"] = json!(false);
+                body["charge_unknown"] = json!(charge_unknown);
                 follow_up(
                     conn,
                     JobKind::PaymentFailed,

@@ -196,6 +196,7 @@ async fn a_declined_card_sends_payment_failed() {
         assert!(part.contains(&id), "{part}");
         assert!(part.contains("Evening Raga"), "{part}");
         assert!(part.contains("No money was taken"), "{part}");
+        assert!(part.contains("the card was declined"), "{part}");
         assert!(!part.contains("refunded"), "{part}");
     }
     notification_status(
@@ -210,6 +211,33 @@ async fn a_declined_card_sends_payment_failed() {
         mails(&sink, "alice@example.test", "did not go through").len(),
         1
     );
+}
+
+#[tokio::test]
+async fn a_provider_timeout_email_does_not_promise_that_no_money_was_taken() {
+    let sink = SmtpSink::start().await;
+    let app = spawn_with(&sink, |c| c.payments.provider_timeout_seconds = 1).await;
+    let admin = app.admin().await;
+    let alice = app.customer("alice").await;
+    let event = app.create_concert(&admin, 1, 10).await;
+    let booking = book(&app, &alice, &event, &["A-2"], json!({})).await;
+    pay(&app, &alice, &booking, crate::bookings::CARD_NO_ANSWER)
+        .await
+        .assert_problem(504, "payment_timeout");
+
+    // The provider may still take the money (a late success is refunded), so the email
+    // says what happens to a charge rather than that there is none.
+    let m = mail(&sink, "alice@example.test", "did not go through").await;
+    for part in [&m.text, &m.html_as_read()] {
+        assert!(part.contains(&text(&booking, "id")), "{part}");
+        assert!(
+            part.contains("the payment provider did not answer in time"),
+            "{part}"
+        );
+        assert!(part.contains("refunded automatically"), "{part}");
+        assert!(!part.contains("No money was taken"), "{part}");
+        assert!(!part.contains("provider_timeout"), "{part}");
+    }
 }
 
 #[tokio::test]
