@@ -30,6 +30,7 @@ pub mod booking_actions;
 pub mod bookings;
 pub mod box_office;
 pub mod box_office_done;
+pub mod box_office_pay;
 pub mod box_office_sale;
 pub mod csrf;
 pub mod dashboard;
@@ -184,7 +185,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/admin/box-office/sale/{hold_id}/pay",
-            page_route(post(box_office_sale::pay)),
+            page_route(post(box_office_pay::pay)),
         )
         .route(
             "/admin/box-office/sale/{hold_id}/release",
