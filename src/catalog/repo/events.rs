@@ -194,3 +194,17 @@ pub fn mark_cancelled(conn: &Connection, id: &str, now_s: i64) -> Result<bool, E
         .execute(rusqlite::params![id, now_s])?
         > 0)
 }
+
+/// The ids of the events of these event categories (their rules changed).
+pub fn event_ids_in_categories(
+    conn: &Connection,
+    categories: &[&str],
+) -> Result<Vec<String>, Error> {
+    let json = serde_json::to_string(categories).map_err(Error::internal)?;
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM events WHERE category IN (SELECT value FROM json_each(?1))",
+        )?
+        .query_map([json], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?)
+}
