@@ -6,6 +6,7 @@
 //! the [`live::LiveSeats`] trait it implements.
 
 mod blocking;
+pub mod counts;
 mod edit;
 pub mod event_input;
 pub mod history;
