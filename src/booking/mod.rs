@@ -24,23 +24,23 @@ pub mod settle_lock;
 pub mod state;
 pub mod summary_repo;
 pub mod tickets;
+mod view;
+
+pub use view::{BookingView, TicketView, view};
 
 use crate::auth::Caller;
 use crate::clock::SharedClock;
 use crate::error::{Error, Validator};
 use crate::inventory::Inventory;
-use crate::inventory::hold::{PriceLine, at_ms};
 use crate::inventory::sale::Lot;
-use crate::money::Money;
 use crate::pagination::{Page, PageRequest};
 use crate::payment::Providers;
 use crate::store::Sqlite;
-use repo::{BookingFilter, BookingRow, ItemRow, TicketRow};
-use serde::{Deserialize, Serialize};
+use repo::{BookingFilter, BookingRow, ItemRow};
+use serde::Deserialize;
 use state::BookingStatus;
 use std::sync::Arc;
 use tickets::TicketSigner;
-use time::OffsetDateTime;
 
 /// The bookings handle.
 #[derive(Clone)]
@@ -69,115 +69,6 @@ pub struct BookRequest {
     /// Staff booking for a walk-in: where the tickets go.
     #[serde(default)]
     pub customer_email: Option<String>,
-}
-
-/// A booking as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct BookingView {
-    pub id: String,
-    pub event_id: String,
-    pub hold_id: String,
-    pub status: BookingStatus,
-    /// Why it is in this status, when that is not obvious (e.g. `payment_declined`).
-    pub status_reason: Option<String>,
-    pub customer_email: String,
-    /// Seats booked (empty for general admission).
-    pub seats: Vec<String>,
-    /// The price snapshot from the hold.
-    pub items: Vec<PriceLine>,
-    pub total: Money,
-    /// Stop indices of the segment (0 and 1 on venue events).
-    pub from_stop: u16,
-    pub to_stop: u16,
-    /// The stop the segment starts at, on travel events with stops (as in holds).
-    pub from: Option<String>,
-    /// The stop the segment ends at, on travel events with stops.
-    pub to: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub expires_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-/// A ticket as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TicketView {
-    pub id: String,
-    pub booking_id: String,
-    pub event_id: String,
-    pub seat: Option<String>,
-    pub category: String,
-    /// The signed code to render as a QR code.
-    pub code: String,
-    /// `valid`, `checked_in` or `void`.
-    pub status: String,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub checked_in_at: Option<OffsetDateTime>,
-    /// The stop the ticket's segment starts at, on travel events with stops.
-    pub from: Option<String>,
-    /// The stop the ticket's segment ends at, on travel events with stops.
-    pub to: Option<String>,
-    #[serde(skip)]
-    pub legs: (u16, u16),
-}
-
-impl From<TicketRow> for TicketView {
-    fn from(t: TicketRow) -> Self {
-        let status = if t.void {
-            "void"
-        } else if t.checked_in_at_ms.is_some() {
-            "checked_in"
-        } else {
-            "valid"
-        };
-        TicketView {
-            status: status.into(),
-            checked_in_at: t.checked_in_at_ms.map(at_ms),
-            from: None,
-            to: None,
-            legs: (t.from_leg, t.to_leg),
-            id: t.id,
-            booking_id: t.booking_id,
-            event_id: t.event_id,
-            seat: t.seat_label,
-            category: t.category,
-            code: t.code,
-        }
-    }
-}
-
-/// The view of a booking row and its items.
-pub fn view(b: &BookingRow, items: &[ItemRow]) -> BookingView {
-    let money = |minor: i64| Money::new(minor, &b.currency);
-    BookingView {
-        id: b.id.clone(),
-        event_id: b.event_id.clone(),
-        hold_id: b.hold_id.clone(),
-        status: b.status,
-        status_reason: b.status_reason.clone(),
-        customer_email: b.customer_email.clone(),
-        seats: items.iter().filter_map(|i| i.seat_label.clone()).collect(),
-        items: items
-            .iter()
-            .map(|i| PriceLine {
-                seat: i.seat_label.clone(),
-                category: i.category.clone(),
-                quantity: i.quantity,
-                unit_price: money(i.unit_minor),
-                amount: money(i.unit_minor * i64::from(i.quantity)),
-            })
-            .collect(),
-        total: money(b.total_minor),
-        from_stop: b.from_leg,
-        to_stop: b.to_leg,
-        from: None,
-        to: None,
-        expires_at: at_ms(b.expires_at_ms),
-        created_at: at_ms(b.created_at_ms),
-        updated_at: at_ms(b.updated_at_ms),
-    }
 }
 
 /// What a booking holds or sold, for the inventory.
