@@ -162,7 +162,7 @@ impl Auth {
                 Ok(())
             })
             .await?;
-        metrics::counter!(crate::telemetry::AUTH_USERS_CREATED_TOTAL, "role" => role.as_str())
+        metrics::counter!(crate::metric::AUTH_USERS_CREATED_TOTAL, "role" => role.as_str())
             .increment(1);
         tracing::info!(user_id = %row.id, role = %role, "account created");
         Ok(row)
@@ -214,7 +214,7 @@ impl Auth {
             (Some(_), true) => "ok",
             _ => "invalid",
         };
-        metrics::counter!(crate::telemetry::AUTH_LOGINS_TOTAL, "outcome" => outcome).increment(1);
+        metrics::counter!(crate::metric::AUTH_LOGINS_TOTAL, "outcome" => outcome).increment(1);
         match (row, matches) {
             (Some(r), true) if r.disabled => Err(Error::AccountDisabled),
             (Some(r), true) => {

@@ -85,7 +85,7 @@ impl LoginThrottle {
             }
         }
         if wait > 0 {
-            metrics::counter!(crate::telemetry::AUTH_LOGINS_TOTAL, "outcome" => "throttled")
+            metrics::counter!(crate::metric::AUTH_LOGINS_TOTAL, "outcome" => "throttled")
                 .increment(1);
             return Err(Error::TooManyAttempts {
                 retry_after_seconds: wait as u64,

@@ -11,8 +11,8 @@ use crate::catalog::model::SeatStatus;
 use crate::catalog::repo::record_history;
 use crate::error::Error;
 use crate::jobs::{JobKind, queue};
+use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{insert_refund, succeeded_of};
-use crate::telemetry::record::{self, BookingOutcome};
 use rusqlite::Connection;
 use serde_json::json;
 

@@ -256,12 +256,12 @@ impl Bookings {
             .await;
         match done {
             Ok((answer, row)) => {
-                crate::telemetry::record::check_in(&answer);
+                crate::metric::record::check_in(&answer);
                 Ok((answer, row))
             }
             Err(e) => {
                 // Counted as a scan that failed for a reason other than the ticket.
-                crate::telemetry::record::check_in::<()>(&Err(Error::internal("store")));
+                crate::metric::record::check_in::<()>(&Err(Error::internal("store")));
                 Err(e)
             }
         }

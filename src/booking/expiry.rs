@@ -10,9 +10,9 @@ use super::saga::{follow_up, payload};
 use super::state::BookingStatus;
 use crate::error::Error;
 use crate::jobs::JobKind;
+use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{GATEWAY_NO_ANSWER, PaymentRow, settle};
 use crate::shutdown::CancellationToken;
-use crate::telemetry::record::{self, BookingOutcome};
 use serde_json::json;
 use std::time::Duration;
 

@@ -11,7 +11,6 @@ pub mod checkin;
 pub mod confirmation;
 pub mod door;
 pub mod door_repo;
-pub mod dossier;
 pub mod event_cancel;
 pub mod expiry;
 pub mod invariants;
@@ -109,6 +108,11 @@ impl Bookings {
             webhook_secret: Arc::new(webhook_secret),
             settling: settle_lock::SettleLocks::default(),
         }
+    }
+
+    /// The store, for read models above the domain (the staff dossier).
+    pub(crate) fn database(&self) -> &Sqlite {
+        &self.db
     }
 
     /// The saga's clock, in Unix milliseconds.
@@ -219,7 +223,7 @@ impl Bookings {
         Ok(self.named(view(&b, &items)))
     }
 
-    async fn load(&self, id: &str) -> Result<(BookingRow, Vec<ItemRow>), Error> {
+    pub(crate) async fn load(&self, id: &str) -> Result<(BookingRow, Vec<ItemRow>), Error> {
         if !crate::ids::looks_like("bkg", id) {
             return Err(Error::NotFound("booking"));
         }

@@ -43,7 +43,7 @@ impl Catalog {
             })
             .await?;
         self.load_live(&id).await?;
-        metrics::counter!(crate::telemetry::CATALOG_EVENTS_CREATED_TOTAL, "category" => category.as_str())
+        metrics::counter!(crate::metric::CATALOG_EVENTS_CREATED_TOTAL, "category" => category.as_str())
             .increment(1);
         tracing::info!(event_id = %id, by = %caller.user_id, seats = view.availability.total, "event created");
         Ok(self.with_live_counts(view))

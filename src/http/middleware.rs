@@ -20,10 +20,10 @@ pub async fn record_metrics(request: Request, next: Next) -> Response {
     let method = method_label(request.method());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics::counter!(crate::telemetry::HTTP_REQUESTS_TOTAL,
+    metrics::counter!(crate::metric::HTTP_REQUESTS_TOTAL,
         "method" => method, "route" => route.clone(), "status" => status)
     .increment(1);
-    metrics::histogram!(crate::telemetry::HTTP_REQUEST_DURATION_SECONDS,
+    metrics::histogram!(crate::metric::HTTP_REQUEST_DURATION_SECONDS,
         "method" => method, "route" => route)
     .record(started.elapsed().as_secs_f64());
     response

@@ -294,7 +294,7 @@ fn run_committer(db: HoldDb, batches: mpsc::Receiver<Batch>, poisoned: Arc<Atomi
                 Err(_) => break,
             }
         }
-        metrics::histogram!(crate::telemetry::HOLDS_BATCH_SIZE).record(group.len() as f64);
+        metrics::histogram!(crate::metric::HOLDS_BATCH_SIZE).record(group.len() as f64);
         let result = if poisoned.load(Ordering::SeqCst) {
             Err("the hold store failed an earlier commit".to_string())
         } else {

@@ -35,7 +35,7 @@ impl Inventory {
         let Some(entry) = self.untrack(&hold.id) else {
             return Vec::new();
         };
-        metrics::counter!(crate::telemetry::HOLDS_ENDED_TOTAL, "how" => how.name()).increment(1);
+        metrics::counter!(crate::metric::HOLDS_ENDED_TOTAL, "how" => how.name()).increment(1);
         let places = ga_places(ix, &hold.places);
         vec![
             Op::End {

@@ -58,7 +58,7 @@ impl Inventory {
                 ix.categories[c as usize].ga_sold += n;
             }
             self.untrack(hold_id);
-            metrics::counter!(crate::telemetry::HOLDS_ENDED_TOTAL, "how" => "booked").increment(1);
+            metrics::counter!(crate::metric::HOLDS_ENDED_TOTAL, "how" => "booked").increment(1);
             let places = super::ga_places(&ix, &hold.places);
             let ops = vec![
                 Op::End {

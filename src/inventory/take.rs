@@ -109,7 +109,7 @@ impl Inventory {
         HoldStore::committed(answer).await?;
         self.inner.expiry_wake.notify_one();
         self.inner.relay_wake.notify_one();
-        metrics::counter!(crate::telemetry::HOLDS_CREATED_TOTAL).increment(1);
+        metrics::counter!(crate::metric::HOLDS_CREATED_TOTAL).increment(1);
         Ok(HoldView::from_record(&record, &stops))
     }
 
@@ -151,7 +151,7 @@ impl Inventory {
                     .map(|&s| ix.seats[s as usize].label.clone())
                     .collect();
                 if !taken.is_empty() {
-                    metrics::counter!(crate::telemetry::HOLDS_CONFLICTS_TOTAL).increment(1);
+                    metrics::counter!(crate::metric::HOLDS_CONFLICTS_TOTAL).increment(1);
                     return Err(Error::SeatUnavailable { seats: taken });
                 }
                 self.clear_expired(ix, &seats, legs, now_ms, ops);
@@ -193,7 +193,7 @@ impl Inventory {
                     // are, since its `ops` are never committed.
                     let left = ix.places_free(c, now_ms);
                     if left < *quantity {
-                        metrics::counter!(crate::telemetry::HOLDS_CONFLICTS_TOTAL).increment(1);
+                        metrics::counter!(crate::metric::HOLDS_CONFLICTS_TOTAL).increment(1);
                         return Err(Error::PlacesUnavailable {
                             category: ix.categories[c as usize].name.clone(),
                             left,
@@ -221,7 +221,7 @@ impl Inventory {
                     accessible: *accessible,
                 };
                 let Some(seats) = best_available::choose(ix, want, legs, now_ms) else {
-                    metrics::counter!(crate::telemetry::HOLDS_CONFLICTS_TOTAL).increment(1);
+                    metrics::counter!(crate::metric::HOLDS_CONFLICTS_TOTAL).increment(1);
                     return Err(Error::SeatUnavailable { seats: Vec::new() });
                 };
                 self.clear_expired(ix, &seats, legs, now_ms, ops);

@@ -52,4 +52,12 @@ impl JobKind {
             JobKind::SendEmail => "send-email",
         }
     }
+
+    /// A stored kind as a metric label: one of [`JobKind::ALL`], or `other`.
+    pub fn label(stored: &str) -> &'static str {
+        JobKind::ALL
+            .iter()
+            .find(|k| k.as_str() == stored)
+            .map_or("other", |k| k.as_str())
+    }
 }

@@ -232,7 +232,7 @@ impl Jobs {
                 "queued"
             }
         };
-        crate::telemetry::record::job_ran(&kind, status, started.elapsed());
+        crate::metric::record::job_ran(JobKind::label(&kind), status, started.elapsed());
         Ok(Some(Ran { id, kind, status }))
     }
 

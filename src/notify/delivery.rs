@@ -43,7 +43,7 @@ impl Notifier {
             .write(move |conn| repo::record_attempt(conn, &id, status, recorded.as_deref(), now_ms))
             .await
             .map_err(|e| e.to_string())?;
-        crate::telemetry::record::email_attempt(&row.kind, status);
+        crate::metric::record::email_attempt(super::email::EmailKind::label(&row.kind), status);
         match (outcome, error) {
             (Ok(()), _) => Ok(()),
             (Err(e), Some(reason)) if e.permanent => {

@@ -50,6 +50,11 @@ impl EmailKind {
     pub fn parse(s: &str) -> Option<EmailKind> {
         EmailKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// A stored kind as a metric label: its own name, or `other`, so a label cannot grow.
+    pub fn label(stored: &str) -> &'static str {
+        EmailKind::parse(stored).map_or("other", EmailKind::as_str)
+    }
 }
 
 /// The event an email is about.

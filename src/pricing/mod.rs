@@ -164,7 +164,7 @@ impl Pricing {
         for (category, price) in &quotes {
             self.inventory.set_price(event_id, category, *price);
         }
-        crate::telemetry::record::prices_changed(changed);
+        crate::metric::record::prices_changed(changed);
         Ok(changed)
     }
 

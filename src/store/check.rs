@@ -1,6 +1,6 @@
 //! The result of a check, which the domains report their invariants in, and SQLite's own
 //! integrity and foreign-key checks with the schema version. Knows nothing of the domains:
-//! the audit (`crate::audit`) runs their checks.
+//! the audit module, above them, runs their checks.
 
 use crate::error::Error;
 use rusqlite::Connection;

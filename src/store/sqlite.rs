@@ -211,7 +211,7 @@ fn run_writer(mut conn: Connection, jobs: mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        metrics::histogram!(crate::telemetry::SQLITE_BATCH_SIZE).record(batch.len() as f64);
+        metrics::histogram!(crate::metric::SQLITE_BATCH_SIZE).record(batch.len() as f64);
         let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
             Ok(tx) => tx,
             Err(e) => {

@@ -5,9 +5,9 @@
 //! The `metrics` recorder is process-global, so in a process that runs several apps (the
 //! test suite) the last app scraped sets these; a deployed process runs one.
 
-use super::names::*;
 use crate::inventory::Inventory;
 use crate::jobs::{JobKind, Jobs};
+use crate::metric::names::*;
 use metrics::gauge;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -58,7 +58,7 @@ async fn refresh_queue(jobs: &Jobs) {
     let count = |kind: &str, status: &str| -> f64 {
         depth
             .iter()
-            .filter(|d| super::record::job_kind(&d.kind) == kind && d.status == status)
+            .filter(|d| JobKind::label(&d.kind) == kind && d.status == status)
             .map(|d| d.count)
             .sum::<i64>() as f64
     };

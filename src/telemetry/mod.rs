@@ -1,16 +1,12 @@
-//! Logs and metrics: the tracing subscriber, the Prometheus recorder, the name of every
-//! series ([`names`]), the typed functions the domains record through ([`record`]) and the
-//! gauges read at scrape time ([`gauges`]).
-//!
-//! Metric names follow `rezerve_<domain>_<what>_<unit>` and are declared in one place, so a
-//! dashboard author can read them all at once. Domain code never names a series itself: it
-//! calls one function of [`record`] after its change has committed.
+//! Logs and metrics: the tracing subscriber, the Prometheus recorder and exporter, and the
+//! gauges read at scrape time ([`gauges`], which read the domains: this module sits above
+//! them). The series' names and the functions the domains record through are
+//! [`crate::metric`], a leaf the domains use without importing this module.
 
 pub mod gauges;
-pub mod names;
-pub mod record;
 
-pub use names::*;
+use crate::metric::names::{self, BOOKING_FLOW_SECONDS};
+use crate::metric::record;
 
 use crate::config::{LogConfig, LogFormat};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};

@@ -8,8 +8,8 @@ use crate::booking::repo::{self, BookingRow, ItemRow};
 use crate::booking::state::BookingStatus;
 use crate::error::Error;
 use crate::jobs::JobKind;
+use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{PaymentRow, fill_provider_ref, insert_refund, settle};
-use crate::telemetry::record::{self, BookingOutcome};
 use serde_json::json;
 
 impl Bookings {

@@ -9,8 +9,8 @@ use crate::booking::tickets::TicketClaims;
 use crate::booking::{Bookings, lot};
 use crate::error::Error;
 use crate::jobs::JobKind;
+use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{PaymentRow, fill_provider_ref, settle};
-use crate::telemetry::record::{self, BookingOutcome};
 use serde_json::json;
 
 /// What a payment-failed email says when the provider did not answer in time.

@@ -16,7 +16,7 @@ impl Bookings {
         body: &[u8],
     ) -> Result<WebhookResult, Error> {
         let answer = self.take_callback(provider, signature, body).await;
-        crate::telemetry::record::webhook(&answer, |r| r.result.as_str());
+        crate::metric::record::webhook(&answer, |r| r.result.as_str());
         answer
     }
 

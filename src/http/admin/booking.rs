@@ -1,7 +1,7 @@
 //! `GET /admin/bookings/{id}`: everything about one booking (seats linked to their seat
 //! pages, prices, payments and refunds, tickets with their check-ins, the emails it caused,
 //! the history of its seats) and its actions. Staff and admins. Figures from
-//! [`crate::booking::dossier`]; the actions are in `booking_actions.rs`.
+//! [`crate::dossier`]; the actions are in `booking_actions.rs`.
 
 use super::bookings::{query_param, segment, short_id, words};
 use super::dashboard::money;
@@ -10,7 +10,7 @@ use super::session::StaffSession;
 use super::when::{event_start, local_ms, utc_ms};
 use crate::auth::session::{ConsoleSession, random_token};
 use crate::booking::Bookings;
-use crate::booking::dossier::Dossier;
+use crate::dossier::Dossier;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;

@@ -7,7 +7,7 @@ use super::render::{Chrome, PageError, page_with_status};
 use super::session::StaffSession;
 use super::when::utc_ms;
 use crate::booking::Bookings;
-use crate::booking::dossier::Found;
+use crate::dossier::Found;
 use crate::error::Error;
 use crate::pagination::PageRequest;
 use askama::Template;

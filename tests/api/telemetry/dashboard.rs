@@ -1,6 +1,6 @@
 //! The Grafana dashboard and the Prometheus files against what the binary exports: every
 //! series a panel or an alert queries is declared in the metric registry
-//! (src/telemetry/names.rs) and present in a real scrape of the running binary after a small
+//! (src/metric/names.rs) and present in a real scrape of the running binary after a small
 //! show day. (`prometheus.rs` runs every panel's query in a real Prometheus.)
 
 use super::scrape;
@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 const DASHBOARD: &str = include_str!("../../../assets/grafana/rezerve-dashboard.json");
-const REGISTRY: &str = include_str!("../../../src/telemetry/names.rs");
+const REGISTRY: &str = include_str!("../../../src/metric/names.rs");
 const PROMETHEUS_SCRAPE: &str = include_str!("../../../assets/prometheus/prometheus.yml");
 const ALERTS: &str = include_str!("../../../assets/prometheus/rezerve-alerts.yml");
 
@@ -132,7 +132,7 @@ fn the_dashboard_only_uses_declared_metrics() {
             for name in names {
                 assert!(
                     is_declared(&name),
-                    "panel {title:?} queries {name}, which src/telemetry/names.rs does not declare"
+                    "panel {title:?} queries {name}, which src/metric/names.rs does not declare"
                 );
             }
         }
@@ -161,7 +161,7 @@ fn the_alert_rules_only_use_declared_metrics() {
     for name in &names {
         assert!(
             is_declared(name),
-            "an alert queries {name}, which src/telemetry/names.rs does not declare"
+            "an alert queries {name}, which src/metric/names.rs does not declare"
         );
     }
     for alert in [

@@ -4,8 +4,6 @@
 
 use super::names::*;
 use crate::error::Error;
-use crate::jobs::JobKind;
-use crate::notify::email::EmailKind;
 use metrics::{counter, histogram};
 use std::time::Duration;
 
@@ -116,28 +114,15 @@ pub fn prices_changed(n: usize) {
 }
 
 /// One email delivery attempt: `outcome` is what the log now says (`sent`, `failed`,
-/// `dead`); `kind` is the email's kind as stored.
-pub fn email_attempt(kind: &str, outcome: &'static str) {
-    let kind = EmailKind::ALL
-        .iter()
-        .find(|k| k.as_str() == kind)
-        .map_or("other", |k| k.as_str());
+/// `dead`); `kind` is the email's kind as a label (`EmailKind::label`).
+pub fn email_attempt(kind: &'static str, outcome: &'static str) {
     counter!(NOTIFY_EMAILS_TOTAL, "kind" => kind, "outcome" => outcome).increment(1);
 }
 
-/// A worker ran a job of `kind` for `took`; it is now `status`.
-pub fn job_ran(kind: &str, status: &'static str, took: Duration) {
-    let kind = job_kind(kind);
+/// A worker ran a job of `kind` (a label: `JobKind::label`) for `took`; it is now `status`.
+pub fn job_ran(kind: &'static str, status: &'static str, took: Duration) {
     counter!(JOBS_RUN_TOTAL, "kind" => kind, "status" => status).increment(1);
     histogram!(JOBS_RUN_SECONDS, "kind" => kind).record(took.as_secs_f64());
-}
-
-/// A stored job kind as a label: one of [`JobKind::ALL`], or `other`.
-pub fn job_kind(kind: &str) -> &'static str {
-    JobKind::ALL
-        .iter()
-        .find(|k| k.as_str() == kind)
-        .map_or("other", |k| k.as_str())
 }
 
 /// Makes the outcome series exist at 0, so `rate()` and alerts see them from the first

@@ -2,12 +2,13 @@
 //! id and ticket code, and one booking's dossier (its seats and prices, payments and
 //! refunds, tickets with their check-ins, the emails it caused, and the history of its
 //! seats). A read model across domains, like the dashboard: each part comes from its
-//! owner's repo, in one read; nothing here writes.
+//! owner's repo, in one read; nothing here writes. It sits above the domains it reads (the
+//! bookings, their payments and emails), so none of them imports another for it.
 
-use super::repo::{self, BookingFilter, BookingRow, TicketRow};
-use super::state::BookingStatus;
-use super::{BookingView, Bookings, TicketView, view};
 use crate::auth::{Caller, Role};
+use crate::booking::repo::{self, BookingFilter, BookingRow, TicketRow};
+use crate::booking::state::BookingStatus;
+use crate::booking::{BookingView, Bookings, TicketView, view};
 use crate::catalog::history::SeatHistoryEntry;
 use crate::catalog::repo::EventRow;
 use crate::error::{Error, Validator};
@@ -168,7 +169,7 @@ impl Bookings {
         v.finish()?;
         let request = page.clone();
         let found = self
-            .db
+            .database()
             .read(move |conn| {
                 if let Some((booking_id, ticket_id)) = exact(conn, &text)? {
                     return Ok(Err((booking_id, ticket_id)));
@@ -200,7 +201,7 @@ impl Bookings {
         caller.require(Role::Staff)?;
         let (b, items) = self.load(id).await?;
         let may_cancel = may_cancel(caller, &b);
-        self.db
+        self.database()
             .read(move |conn| {
                 let mut names = Names {
                     conn,
