@@ -24,6 +24,7 @@ pub mod dashboard;
 pub mod dossier;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod ids;
 pub mod inventory;
 pub mod jobs;

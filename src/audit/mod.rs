@@ -22,8 +22,8 @@ pub use offline::run_offline;
 fn stored(conn: &Connection) -> Result<(Vec<Finding>, bool), Error> {
     let (mut findings, current) = sqlite_findings(conn)?;
     if current {
-        findings.extend(crate::catalog::invariants::check(conn)?);
-        findings.extend(crate::booking::invariants::check(conn)?);
+        findings.extend(crate::catalog::invariants_repo::check(conn)?);
+        findings.extend(crate::booking::invariants_repo::check(conn)?);
     }
     Ok((findings, current))
 }

@@ -257,7 +257,7 @@ impl Bookings {
                         failed.push(p);
                     }
                 }
-                crate::payment::idempotency::abandon_unfinished(conn)?;
+                crate::idempotency::abandon_unfinished(conn)?;
                 Ok(failed)
             })
             .await?;

@@ -2,8 +2,8 @@
 //! seats are sold and tickets issued — or everything is compensated. Each step is persisted
 //! and idempotent, so a crash anywhere resumes or compensates at start-up.
 //!
-//! Owns the bookings, booking_items, tickets, ticket_legs, payments, refunds, webhook_events
-//! and idempotency_keys tables. Talks to the inventory through its functions.
+//! Owns the bookings, booking_items, tickets, ticket_legs, payments, refunds and webhook_events
+//! tables. Talks to the inventory through its functions.
 
 pub mod box_office;
 pub mod cancel;
@@ -13,7 +13,7 @@ pub mod door;
 pub mod door_repo;
 pub mod event_cancel;
 pub mod expiry;
-pub mod invariants;
+pub mod invariants_repo;
 pub mod repo;
 pub mod saga;
 pub mod seat_repo;

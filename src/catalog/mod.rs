@@ -10,7 +10,7 @@ pub mod counts;
 mod edit;
 pub mod event_input;
 pub mod history;
-pub mod invariants;
+pub mod invariants_repo;
 pub mod live;
 pub mod model;
 pub mod repo;

@@ -5,7 +5,7 @@
 
 use super::extract::{RawJson, parse_json};
 use crate::error::Error;
-use crate::payment::idempotency::{self, Begin, MAX_KEY_LEN};
+use crate::idempotency::{self, Begin, MAX_KEY_LEN};
 use crate::store::Sqlite;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};

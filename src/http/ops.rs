@@ -46,10 +46,7 @@ pub async fn readyz(State(ops): State<Ops>) -> Response {
 /// an empty commit (and a hold store that failed a commit is not writable). Each store's
 /// name with its answer, `sqlite` first.
 async fn probe_stores(ops: &Ops) -> [(&'static str, Result<(), Error>); 2] {
-    let sqlite = ops.sqlite.write(|conn| {
-        conn.execute_batch("SELECT 1")?;
-        Ok(())
-    });
+    let sqlite = ops.sqlite.write(crate::store::check::probe_write);
     let holds = ops.holds.clone();
     let redb = async move {
         tokio::task::spawn_blocking(move || holds.probe_write())

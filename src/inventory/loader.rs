@@ -1,6 +1,8 @@
 //! Rebuilds seat indexes from SQLite: the catalog's seats, categories, stops and blocks.
-//! (Sold seats join here when tickets exist.)
+//! (Sold seats join here when tickets exist.) What it reads of pricing's and booking's
+//! tables is in `loader_repo`: reads only, the owners write them.
 
+use super::loader_repo;
 use super::seat_index::{CategoryState, EventSeats, SeatInfo};
 use crate::catalog::repo;
 use crate::error::Error;
@@ -27,10 +29,7 @@ pub fn load_one(conn: &Connection, event_id: &str) -> Result<Option<EventSeats>,
         .map(|s| s.name)
         .collect();
     // The dynamic price where pricing has set one, else the base price.
-    let current: std::collections::HashMap<String, i64> = conn
-        .prepare_cached("SELECT category, price_minor FROM current_prices WHERE event_id = ?1")?
-        .query_map([event_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let current = loader_repo::current_prices(conn, event_id)?;
     let categories: Vec<CategoryState> = repo::categories(conn, event_id)?
         .into_iter()
         .map(|c| CategoryState {
@@ -76,23 +75,13 @@ pub fn load_one(conn: &Connection, event_id: &str) -> Result<Option<EventSeats>,
 
 /// Marks what live tickets cover as sold: seat-legs, and general-admission places.
 fn mark_sold(conn: &Connection, ix: &mut EventSeats) -> Result<(), Error> {
-    let legs: Vec<(String, i64)> = conn
-        .prepare_cached("SELECT seat_label, leg FROM ticket_legs WHERE event_id = ?1 AND live = 1")?
-        .query_map([&ix.event_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (label, leg) in legs {
+    for (label, leg) in loader_repo::live_seat_legs(conn, &ix.event_id)? {
         if let Some(seat) = ix.seat_no(&label) {
             let leg = leg as u16;
             ix.mark_sold(seat, leg..leg + 1);
         }
     }
-    let places: Vec<(String, i64)> = conn
-        .prepare_cached(
-            "SELECT category, count(*) FROM tickets WHERE event_id = ?1 AND void = 0 AND seat_label IS NULL GROUP BY category",
-        )?
-        .query_map([&ix.event_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (category, sold) in places {
+    for (category, sold) in loader_repo::places_sold(conn, &ix.event_id)? {
         if let Some(c) = ix.category_index(&category) {
             ix.categories[c as usize].ga_sold = sold.max(0) as u32;
         }

@@ -18,6 +18,7 @@ pub mod invariants;
 mod lifecycle;
 mod limits;
 pub mod loader;
+mod loader_repo;
 pub mod relay;
 pub mod sale;
 pub mod seat_index;

@@ -1,7 +1,6 @@
 //! Money in and out: providers behind one trait, payments and refunds as records, webhook
-//! signatures, and idempotency keys. The booking saga decides what a payment means.
+//! signatures. The booking saga decides what a payment means.
 
-pub mod idempotency;
 pub mod provider;
 pub mod repo;
 pub mod summary_repo;

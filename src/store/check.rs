@@ -68,3 +68,10 @@ pub fn sqlite_findings(conn: &Connection) -> Result<(Vec<Finding>, bool), Error>
     ));
     Ok((findings, version == latest))
 }
+
+/// The statement readiness runs in a write of its own: it changes nothing, but the writer
+/// commits it like any other, so a store that cannot commit is not ready.
+pub fn probe_write(conn: &Connection) -> Result<(), Error> {
+    conn.execute_batch("SELECT 1")?;
+    Ok(())
+}

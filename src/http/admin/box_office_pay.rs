@@ -194,7 +194,7 @@ async fn pay_once(
         &caller.user_id.clone(),
         Some(format!(
             "box-office-pay:{booking_id}:{}",
-            &crate::payment::idempotency::request_hash("POST", "", body.as_bytes())[..16]
+            &crate::idempotency::request_hash("POST", "", body.as_bytes())[..16]
         )),
         "POST",
         &format!("/api/v1/bookings/{booking_id}/payments"),

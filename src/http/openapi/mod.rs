@@ -23,8 +23,8 @@ mod errors;
 mod examples;
 mod schemas;
 
+use crate::idempotency::MAX_KEY_LEN;
 use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::payment::idempotency::MAX_KEY_LEN;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
