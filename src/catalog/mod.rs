@@ -9,6 +9,7 @@ mod blocking;
 pub mod counts;
 mod edit;
 pub mod event_input;
+mod event_rules;
 pub mod history;
 pub mod invariants_repo;
 pub mod live;
