@@ -3,11 +3,11 @@
 //! own dash pattern and its name at its end, so nothing depends on colour; the pages put a
 //! table of the same figures beside every chart.
 
+pub use super::chart_axis::utc;
+use super::chart_axis::{Scale, TIME_STEPS, f, nice_ticks, time_label};
 use super::dashboard::money;
 use crate::pricing::rule::Rule;
 use crate::pricing::{PricesView, Pricing};
-use time::OffsetDateTime;
-use time::macros::format_description;
 
 /// A chart's size and the margins its labels take (SVG user units).
 #[derive(Clone, Copy)]
@@ -38,6 +38,7 @@ const HISTORY: Frame = Frame {
     top: 16.0,
     bottom: 48.0,
 };
+
 /// A rule's curve beside its form: smaller, so its text reads larger.
 const PREVIEW: Frame = Frame {
     width: 440.0,
@@ -47,6 +48,7 @@ const PREVIEW: Frame = Frame {
     top: 14.0,
     bottom: 46.0,
 };
+
 /// The least vertical room between two end labels.
 const LABEL_GAP: f64 = 15.0;
 
@@ -95,94 +97,6 @@ pub struct Line {
 }
 
 const CLASSES: [&str; 6] = ["s0", "s1", "s2", "s3", "s4", "s5"];
-
-fn f(x: f64) -> String {
-    format!("{x:.1}")
-}
-
-/// A value range mapped onto a pixel range.
-#[derive(Clone, Copy)]
-struct Scale {
-    lo: f64,
-    hi: f64,
-    from: f64,
-    to: f64,
-}
-
-impl Scale {
-    fn at(&self, v: f64) -> f64 {
-        let span = if self.hi > self.lo {
-            self.hi - self.lo
-        } else {
-            1.0
-        };
-        self.from + (v - self.lo) / span * (self.to - self.from)
-    }
-}
-
-/// Round tick steps (1, 2 or 5 × 10ⁿ) covering `lo..=hi` with about `target` ticks.
-fn nice_ticks(lo: f64, hi: f64, target: f64) -> (f64, f64, Vec<f64>) {
-    let (lo, hi) = if hi > lo {
-        (lo, hi)
-    } else {
-        (lo - 1.0, hi + 1.0)
-    };
-    let raw = (hi - lo) / target;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude);
-    let first = (lo / step).floor() * step;
-    let last = (hi / step).ceil() * step;
-    let count = ((last - first) / step).round() as usize;
-    let ticks = (0..=count).map(|i| first + step * i as f64).collect();
-    (first, last, ticks)
-}
-
-/// Tick steps for time, in milliseconds, with how their labels read.
-const TIME_STEPS: &[(i64, bool)] = &[
-    (1_000, true),
-    (5_000, true),
-    (15_000, true),
-    (60_000, false),
-    (5 * 60_000, false),
-    (15 * 60_000, false),
-    (3_600_000, false),
-    (3 * 3_600_000, false),
-    (6 * 3_600_000, false),
-    (86_400_000, false),
-    (7 * 86_400_000, false),
-    (30 * 86_400_000, false),
-];
-
-fn time_label(ms: i64, step: i64, seconds: bool) -> String {
-    let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
-        return String::new();
-    };
-    let text = if step >= 86_400_000 {
-        t.format(format_description!("[day] [month repr:short]"))
-    } else if seconds {
-        t.format(format_description!("[hour]:[minute]:[second]"))
-    } else {
-        t.format(format_description!("[hour]:[minute]"))
-    };
-    text.unwrap_or_default()
-}
-
-/// `2026-12-06 14:05 UTC`.
-pub fn utc(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
-}
 
 /// Lays lines out on axes; `points` are (x, y) in data units.
 fn draw(
@@ -403,15 +317,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ticks_are_round_and_cover_the_range() {
-        let (lo, hi, ticks) = nice_ticks(93.0, 217.0, 5.0);
-        assert_eq!((lo, hi), (50.0, 250.0));
-        assert_eq!(ticks, [50.0, 100.0, 150.0, 200.0, 250.0]);
-        let (lo, hi, _) = nice_ticks(5.0, 5.0, 5.0);
-        assert!(lo < 5.0 && hi > 5.0);
-    }
-
-    #[test]
     fn a_flat_rule_draws_one_level_line() {
         let chart = rule_preview(&Rule::default_for("movie"), "movie");
         assert_eq!(chart.series.len(), 1);
@@ -423,12 +328,5 @@ mod tests {
             .filter_map(|p| p.split(',').nth(1))
             .collect();
         assert_eq!(ys.len(), 1, "{}", chart.series[0].path);
-    }
-
-    #[test]
-    fn times_read_in_utc() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(time_label(90_000, 60_000, false), "00:01");
-        assert_eq!(time_label(86_400_000 * 3, 86_400_000, false), "04 Jan");
     }
 }
