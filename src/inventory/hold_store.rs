@@ -20,20 +20,25 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 /// Hold id → JSON [`HoldRecord`], live and recently ended.
-const HOLDS: TableDefinition<&str, &[u8]> = TableDefinition::new("holds");
+pub(super) const HOLDS: TableDefinition<&str, &[u8]> = TableDefinition::new("holds");
+
 /// (expires_at ms, hold id) for live holds: what the sweeper walks.
-const EXPIRY: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_expiry");
+pub(super) const EXPIRY: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_expiry");
+
 /// (ended_at ms, hold id) for ended holds, so old records can be pruned.
-const ENDED: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_ended");
+pub(super) const ENDED: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_ended");
+
 /// Outbox sequence → JSON [`SeatChange`], relayed into SQLite and then deleted.
-const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+pub(super) const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+
 /// `last_relayed` → the highest outbox sequence ever relayed. The outbox is empty once
 /// relayed, and sequences must never repeat: they key the seat history rows they became.
-const OUTBOX_STATE: TableDefinition<&str, u64> = TableDefinition::new("outbox_state");
-const LAST_RELAYED: &str = "last_relayed";
+pub(super) const OUTBOX_STATE: TableDefinition<&str, u64> = TableDefinition::new("outbox_state");
+
+pub(super) const LAST_RELAYED: &str = "last_relayed";
 
 /// The most changes one commit carries.
-const MAX_BATCH: usize = 1024;
+pub(super) const MAX_BATCH: usize = 1024;
 
 /// A hold's lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,9 +117,9 @@ pub enum Op {
     Prune { ended_before_ms: i64 },
 }
 
-struct Batch {
-    ops: Vec<Op>,
-    reply: oneshot::Sender<Result<(), Error>>,
+pub(super) struct Batch {
+    pub(super) ops: Vec<Op>,
+    pub(super) reply: oneshot::Sender<Result<(), Error>>,
 }
 
 /// The committer handle.
@@ -126,11 +131,11 @@ pub struct HoldStore {
     poisoned: Arc<AtomicBool>,
 }
 
-fn to_u64(ms: i64) -> u64 {
+pub(super) fn to_u64(ms: i64) -> u64 {
     ms.max(0) as u64
 }
 
-fn storage(e: impl Into<redb::Error>) -> Error {
+pub(super) fn storage(e: impl Into<redb::Error>) -> Error {
     Error::from(e.into())
 }
 
@@ -153,7 +158,7 @@ impl HoldStore {
         let thread_poisoned = Arc::clone(&poisoned);
         let thread = std::thread::Builder::new()
             .name("hold-committer".into())
-            .spawn(move || run_committer(thread_db, receiver, thread_poisoned))
+            .spawn(move || super::hold_commit::run_committer(thread_db, receiver, thread_poisoned))
             .map_err(|e| Error::internal(format!("cannot start the hold committer: {e}")))?;
         Ok(HoldStore {
             db,
@@ -279,131 +284,4 @@ pub fn read_hold(db: &HoldDb, id: &str) -> Result<Option<HoldRecord>, Error> {
         )),
         None => Ok(None),
     }
-}
-
-fn run_committer(db: HoldDb, batches: mpsc::Receiver<Batch>, poisoned: Arc<AtomicBool>) {
-    while let Ok(first) = batches.recv() {
-        let mut group = vec![first];
-        let mut ops = group[0].ops.len();
-        while ops < MAX_BATCH {
-            match batches.try_recv() {
-                Ok(batch) => {
-                    ops += batch.ops.len();
-                    group.push(batch);
-                }
-                Err(_) => break,
-            }
-        }
-        metrics::histogram!(crate::metric::HOLDS_BATCH_SIZE).record(group.len() as f64);
-        let result = if poisoned.load(Ordering::SeqCst) {
-            Err("the hold store failed an earlier commit".to_string())
-        } else {
-            apply(&db, &group).map_err(|e| e.to_string())
-        };
-        if let Err(e) = &result {
-            poisoned.store(true, Ordering::SeqCst);
-            tracing::error!(error = %e, "hold store commit failed; refusing further changes until restart");
-        }
-        for batch in group {
-            let outcome = result
-                .clone()
-                .map_err(|e| Error::Unavailable(format!("hold store: {e}")));
-            let _ = batch.reply.send(outcome);
-        }
-    }
-}
-
-/// Drops relayed outbox entries, remembering the highest sequence so none is used again.
-fn mark_relayed(
-    outbox: &mut redb::Table<u64, &[u8]>,
-    state: &mut redb::Table<&str, u64>,
-    seqs: &[u64],
-) -> Result<(), Error> {
-    for seq in seqs {
-        outbox.remove(*seq).map_err(storage)?;
-    }
-    let highest = seqs.iter().copied().max().unwrap_or(0);
-    let stored = state
-        .get(LAST_RELAYED)
-        .map_err(storage)?
-        .map_or(0, |v| v.value());
-    if highest > stored {
-        state.insert(LAST_RELAYED, highest).map_err(storage)?;
-    }
-    Ok(())
-}
-
-fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
-    let tx = db.database().begin_write().map_err(storage)?;
-    {
-        let mut holds = tx.open_table(HOLDS).map_err(storage)?;
-        let mut expiry = tx.open_table(EXPIRY).map_err(storage)?;
-        let mut ended = tx.open_table(ENDED).map_err(storage)?;
-        let mut outbox = tx.open_table(OUTBOX).map_err(storage)?;
-        let mut outbox_state = tx.open_table(OUTBOX_STATE).map_err(storage)?;
-        for op in group.iter().flat_map(|b| b.ops.iter()) {
-            match op {
-                Op::Put {
-                    record,
-                    previous_expiry,
-                } => {
-                    if let Some(previous) = previous_expiry {
-                        expiry
-                            .remove((to_u64(*previous), record.id.as_str()))
-                            .map_err(storage)?;
-                    }
-                    let bytes = serde_json::to_vec(record).map_err(Error::internal)?;
-                    holds
-                        .insert(record.id.as_str(), bytes.as_slice())
-                        .map_err(storage)?;
-                    expiry
-                        .insert((to_u64(record.expires_at_ms), record.id.as_str()), ())
-                        .map_err(storage)?;
-                }
-                Op::End { id, state, at_ms } => {
-                    let stored = holds
-                        .get(id.as_str())
-                        .map_err(storage)?
-                        .map(|v| v.value().to_vec());
-                    let Some(stored) = stored else { continue };
-                    let mut record: HoldRecord =
-                        serde_json::from_slice(&stored).map_err(Error::internal)?;
-                    if record.state != HoldState::Live {
-                        continue;
-                    }
-                    expiry
-                        .remove((to_u64(record.expires_at_ms), id.as_str()))
-                        .map_err(storage)?;
-                    record.state = *state;
-                    record.ended_at_ms = Some(*at_ms);
-                    let bytes = serde_json::to_vec(&record).map_err(Error::internal)?;
-                    holds
-                        .insert(id.as_str(), bytes.as_slice())
-                        .map_err(storage)?;
-                    ended
-                        .insert((to_u64(*at_ms), id.as_str()), ())
-                        .map_err(storage)?;
-                }
-                Op::Outbox { seq, change } => {
-                    let bytes = serde_json::to_vec(change).map_err(Error::internal)?;
-                    outbox.insert(*seq, bytes.as_slice()).map_err(storage)?;
-                }
-                Op::Relayed { seqs } => mark_relayed(&mut outbox, &mut outbox_state, seqs)?,
-                Op::Prune { ended_before_ms } => {
-                    let old: Vec<(u64, String)> = ended
-                        .range(..(to_u64(*ended_before_ms), ""))
-                        .map_err(storage)?
-                        .map(|e| e.map(|(k, _)| (k.value().0, k.value().1.to_string())))
-                        .collect::<Result<_, _>>()
-                        .map_err(storage)?;
-                    for (at, id) in old {
-                        ended.remove((at, id.as_str())).map_err(storage)?;
-                        holds.remove(id.as_str()).map_err(storage)?;
-                    }
-                }
-            }
-        }
-    }
-    tx.commit().map_err(storage)?;
-    Ok(())
 }

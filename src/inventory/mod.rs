@@ -13,6 +13,7 @@ mod counts;
 pub mod expiry;
 pub mod figures;
 pub mod hold;
+mod hold_commit;
 pub mod hold_store;
 pub mod invariants;
 mod lifecycle;
