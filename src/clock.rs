@@ -8,6 +8,16 @@ use time::OffsetDateTime;
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current time, in UTC.
     fn now(&self) -> OffsetDateTime;
+
+    /// The current time in Unix milliseconds, the unit the stores keep.
+    fn now_ms(&self) -> i64 {
+        ms(self.now())
+    }
+}
+
+/// A time in Unix milliseconds (the inverse of [`at_ms`]).
+pub fn ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// The system's wall clock.

@@ -107,7 +107,7 @@ impl Dashboard {
             })
             .collect();
         let since_ms = today.unix_timestamp() * 1000;
-        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let now_ms = crate::clock::ms(now);
         let (takings, refunds, checkins_today, warnings) = self
             .sqlite
             .read(move |conn| {

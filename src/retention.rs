@@ -32,7 +32,7 @@ pub async fn prune(
     clock: &SharedClock,
     keep_days: u32,
 ) -> Result<Pruned, Error> {
-    let now_ms = (clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+    let now_ms = clock.now_ms();
     let before_ms = now_ms - i64::from(keep_days) * 86_400_000;
     Ok(Pruned {
         jobs: jobs.prune_done(before_ms).await?,

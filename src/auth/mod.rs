@@ -144,7 +144,7 @@ impl Auth {
             updated_at: now,
         };
         let insert = row.clone();
-        let now_ms = (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+        let now_ms = self.clock.now_ms();
         self.db
             .write(move |conn| {
                 precondition(conn)?;

@@ -117,7 +117,7 @@ impl Bookings {
 
     /// The saga's clock, in Unix milliseconds.
     pub fn now_ms(&self) -> i64 {
-        (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
+        self.clock.now_ms()
     }
 
     /// The public key that verifies ticket codes, base64url.

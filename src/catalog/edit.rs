@@ -115,7 +115,7 @@ impl Catalog {
                 if patch.prices.is_some() {
                     // A new base price reaches pricing like any other change (the original's
                     // admin edits never did: R1).
-                    let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+                    let now_ms = crate::clock::ms(now);
                     crate::jobs::queue::enqueue_now(
                         conn,
                         crate::jobs::JobKind::SeatsChanged,

@@ -118,7 +118,7 @@ impl Inventory {
     }
 
     fn now_ms(&self) -> i64 {
-        (self.inner.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
+        self.inner.clock.now_ms()
     }
 
     fn event(&self, event_id: &str) -> Result<Arc<Mutex<EventSeats>>, Error> {

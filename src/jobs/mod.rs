@@ -140,7 +140,7 @@ impl Jobs {
     }
 
     fn now_ms(&self) -> i64 {
-        (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
+        self.clock.now_ms()
     }
 
     fn handled_kinds(&self) -> Vec<String> {

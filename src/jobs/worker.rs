@@ -29,7 +29,7 @@ pub fn spawn_workers(jobs: &Jobs, count: usize, tracker: &TaskTracker, stop: &Ca
             tokio::select! {
                 () = stop.cancelled() => break,
                 () = tokio::time::sleep(LEASE_SWEEP) => {
-                    let now = (jobs.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+                    let now = jobs.clock.now_ms();
                     match jobs.database().write(move |c| super::queue::requeue_abandoned(c, now)).await {
                         Ok(0) => {}
                         Ok(n) => tracing::warn!(jobs = n, "re-queued jobs whose worker stopped"),

@@ -87,7 +87,7 @@ impl Notifier {
     }
 
     fn now_ms(&self) -> i64 {
-        (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
+        self.clock.now_ms()
     }
 
     /// Registers the trigger handlers and the delivery handler on the queue.

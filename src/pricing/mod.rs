@@ -69,7 +69,7 @@ impl Pricing {
     }
 
     fn now_ms(&self) -> i64 {
-        (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
+        self.clock.now_ms()
     }
 
     /// The seats-changed consumer: recomputes unless a newer state was priced already.

@@ -168,7 +168,7 @@ pub fn build(chrome: Chrome, d: Dossier, done: Option<&'static str>) -> BookingP
                         "in",
                         format!(
                             "{} by {}",
-                            local_ms((at.unix_timestamp_nanos() / 1_000_000) as i64, &tz),
+                            local_ms(crate::clock::ms(at), &tz),
                             t.checked_in_by.clone().unwrap_or_default()
                         ),
                     ),

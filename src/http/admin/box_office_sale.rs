@@ -84,7 +84,7 @@ pub(super) async fn render_sale(
             amount: money(p.amount.amount_minor, &currency),
         })
         .collect();
-    let expires_ms = (hold.expires_at.unix_timestamp_nanos() / 1_000_000) as i64;
+    let expires_ms = crate::clock::ms(hold.expires_at);
     let page = SalePage {
         chrome: Chrome::signed_in(session, "Take payment", "/admin/box-office")
             .with_script(&super::assets::HOLD_TIMER_JS),

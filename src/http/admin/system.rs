@@ -70,9 +70,7 @@ pub async fn check(
     Ok(page(&SystemPage {
         chrome: Chrome::signed_in(&session, "System", "/admin/system"),
         check: Some(CheckShown {
-            ran_at: super::render::utc_time_ms(
-                (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
-            ),
+            ran_at: super::render::utc_time_ms(crate::clock::ms(time::OffsetDateTime::now_utc())),
             findings: findings.into_iter().map(FindingLine::from).collect(),
             failed,
         }),

@@ -82,7 +82,7 @@ pub struct BookingQuery {
 fn parse_time_ms(field: &str, value: Option<&str>, v: &mut Validator) -> Option<i64> {
     let value = value?;
     match OffsetDateTime::parse(value, &Rfc3339) {
-        Ok(t) => Some((t.unix_timestamp_nanos() / 1_000_000) as i64),
+        Ok(t) => Some(crate::clock::ms(t)),
         Err(_) => {
             v.add(
                 field,
