@@ -1,13 +1,31 @@
 //! Rezerve: seat booking and dynamic pricing in one binary.
 //!
 //! # Layout
-//! - Domains, each owning its tables and rules: [`auth`] (accounts, passwords, tokens,
-//!   roles), [`catalog`] (venues, seat maps, events, stops).
+//! Lower layers never import higher ones (no module imports a module that imports it back).
+//! - Vocabulary, used by every layer: [`error`] (the one error type), [`money`], [`ids`],
+//!   [`clock`] (where "now" comes from), [`pagination`], [`shutdown`], [`config`] (one
+//!   struct, loaded once), [`metric`] (series names and the record functions the domains
+//!   call).
 //! - Stores: [`store`] — SQLite (the source of truth; one writer thread with group commit,
-//!   a pool of readers) and redb (hold and TTL state), under one data dir.
+//!   a pool of readers) and redb (hold and TTL state), under one data dir. Knows nothing of
+//!   the domains.
+//! - Domains, each owning its tables and rules, in dependency order: [`jobs`] (the durable
+//!   queue), [`auth`] (accounts, passwords, tokens, roles), [`catalog`] (venues, seat maps,
+//!   events, stops), [`inventory`] (seat index, holds, expiry, seat history), [`payment`]
+//!   (providers, payments, refunds, webhook signatures), [`idempotency`] (keys for holds,
+//!   bookings and payments), [`booking`] (the saga), [`pricing`] (rules, curves, quotes),
+//!   [`notify`] (email).
+//! - Read models and upkeep across domains: [`audit`] (`rezerve check` and the live admin
+//!   check), [`dashboard`], [`dossier`] (a booking's whole story for staff), [`retention`],
+//!   [`seed`] (the demo catalog).
 //! - Edges: [`http`] (the only module that knows axum), [`cli`] (the only one that knows
-//!   clap), [`config`], [`telemetry`].
+//!   clap), [`telemetry`] (logs, the recorder and exporter, scrape-time gauges), [`tls`].
 //! - Wiring: [`app`] opens the stores, builds the domain handles and serves.
+//!
+//! SQL lives only in repo files — a domain's `repo.rs`, `repo/` folder or `*_repo.rs`
+//! files — and in the store's migrations (the store's own engine statements, PRAGMAs and
+//! `VACUUM`, stay in `store/`). A domain writes another domain's tables only through that
+//! domain's repo functions.
 //!
 //! Domain code returns [`Error`], knows nothing of HTTP, and never blocks the async
 //! executor: SQLite and redb work runs on the store's own threads or the blocking pool.
