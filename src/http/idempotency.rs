@@ -129,6 +129,23 @@ pub struct Idempotent<T> {
     pub value: T,
 }
 
+impl<T> Idempotent<T> {
+    /// Runs `work` on the parsed body once per (owner, key) of this POST, as [`run`] does.
+    pub async fn run_once<F, Fut>(self, db: &Sqlite, owner: &str, now_ms: i64, work: F) -> Response
+    where
+        F: FnOnce(T) -> Fut,
+        Fut: Future<Output = Response> + Send + 'static,
+    {
+        let Idempotent {
+            key,
+            path,
+            body,
+            value,
+        } = self;
+        run(db, owner, key, "POST", &path, &body, now_ms, work(value)).await
+    }
+}
+
 impl<S, T> FromRequest<S> for Idempotent<T>
 where
     T: DeserializeOwned,

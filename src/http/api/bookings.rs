@@ -7,7 +7,7 @@ use crate::booking::state::BookingStatus;
 use crate::booking::{BookRequest, BookingView, Bookings, TicketView};
 use crate::error::{Error, Validator};
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery, Authenticated, StaffOnly};
-use crate::http::idempotency::{self, Idempotent};
+use crate::http::idempotency::Idempotent;
 use crate::http::problem::Problem;
 use crate::http::state::Ops;
 use crate::pagination::{Page, PageRequest};
@@ -32,30 +32,15 @@ pub async fn create(
     Authenticated(caller): Authenticated,
     request: Idempotent<BookRequest>,
 ) -> Response {
-    let now_ms = bookings.now_ms();
-    let owner = caller.user_id.clone();
-    let Idempotent {
-        key,
-        path,
-        body,
-        value,
-    } = request;
-    idempotency::run(
-        &ops.sqlite,
-        &owner,
-        key,
-        "POST",
-        &path,
-        &body,
-        now_ms,
-        async move {
+    let (now_ms, owner) = (bookings.now_ms(), caller.user_id.clone());
+    request
+        .run_once(&ops.sqlite, &owner, now_ms, |value| async move {
             match bookings.book(&caller, value).await {
                 Ok(view) => (StatusCode::CREATED, Json(view)).into_response(),
                 Err(e) => e.into_response(),
             }
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Filters and paging of the booking list.
@@ -149,23 +134,9 @@ pub async fn pay(
     ApiPath(id): ApiPath<String>,
     request: Idempotent<PayRequest>,
 ) -> Response {
-    let now_ms = bookings.now_ms();
-    let owner = caller.user_id.clone();
-    let Idempotent {
-        key,
-        path,
-        body,
-        value,
-    } = request;
-    idempotency::run(
-        &ops.sqlite,
-        &owner,
-        key,
-        "POST",
-        &path,
-        &body,
-        now_ms,
-        async move {
+    let (now_ms, owner) = (bookings.now_ms(), caller.user_id.clone());
+    request
+        .run_once(&ops.sqlite, &owner, now_ms, |value| async move {
             match bookings.pay(&caller, &id, value).await {
                 Ok((status, outcome)) => (
                     StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
@@ -174,9 +145,8 @@ pub async fn pay(
                     .into_response(),
                 Err(e) => e.into_response(),
             }
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Cancels a booking (owner or admin): a paid one is refunded and its seats go back on sale.

@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::http::extract::{ApiJson, ApiPath, Authenticated};
-use crate::http::idempotency::{self, Idempotent};
+use crate::http::idempotency::Idempotent;
 use crate::http::problem::Problem;
 use crate::http::state::Ops;
 use crate::inventory::Inventory;
@@ -29,30 +29,15 @@ pub async fn create(
     ApiPath(event_id): ApiPath<String>,
     request: Idempotent<HoldRequest>,
 ) -> Response {
-    let now_ms = inventory.clock_ms();
-    let owner = caller.user_id.clone();
-    let Idempotent {
-        key,
-        path,
-        body,
-        value,
-    } = request;
-    idempotency::run(
-        &ops.sqlite,
-        &owner,
-        key,
-        "POST",
-        &path,
-        &body,
-        now_ms,
-        async move {
+    let (now_ms, owner) = (inventory.clock_ms(), caller.user_id.clone());
+    request
+        .run_once(&ops.sqlite, &owner, now_ms, |value| async move {
             match inventory.hold(&caller, &event_id, value).await {
                 Ok(hold) => (StatusCode::CREATED, Json(hold)).into_response(),
                 Err(e) => e.into_response(),
             }
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// A live hold (its holder, or staff); 404 once expired or released.
