@@ -25,8 +25,7 @@ use reqwest::Method;
 use rezerve::clock::Clock;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The card that succeeds.
 pub const CARD_OK: &str = "4242424242424242";
@@ -39,7 +38,7 @@ pub const SECRET: &str = "whsec-test-0123456789abcdef";
 /// The longest any eventual condition (expiry task, workers) may take on a loaded machine.
 pub const EVENTUALLY: Duration = Duration::from_secs(20);
 /// How often an eventual condition is looked at again.
-pub const POLL: Duration = Duration::from_millis(50);
+pub use crate::polling::POLL;
 
 /// An app whose webhook gateway signs with [`SECRET`].
 pub async fn spawn() -> TestApp {
@@ -287,21 +286,7 @@ pub fn advance_past_ttl(app: &TestApp) {
     app.clock.advance(time::Duration::seconds(ttl + 1));
 }
 
-/// Polls `probe` every [`POLL`] until it returns `Some`, for at most `limit`.
-pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(POLL).await;
-    }
-}
+pub use crate::polling::eventually;
 
 /// Waits until a booking has `status` (as staff or owner `token` sees it).
 pub async fn wait_for_status(app: &TestApp, token: &str, id: &str, status: &str) -> Value {

@@ -18,13 +18,12 @@ mod time_limits;
 use crate::helpers::{Reply, TestApp};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The longest any eventual condition (sweeper, relay) may take on a loaded machine.
 pub const EVENTUALLY: Duration = Duration::from_secs(10);
 /// How often an eventual condition is looked at again.
-pub const POLL: Duration = Duration::from_millis(50);
+pub use crate::polling::POLL;
 
 /// A price in INR.
 pub fn inr(amount_minor: i64) -> Value {
@@ -156,21 +155,7 @@ pub async fn assert_check_ok(app: &TestApp, admin: &str) {
     assert_eq!(reply.body["ok"], true, "admin check failed: {}", reply.text);
 }
 
-/// Polls `probe` every [`POLL`] until it returns `Some`, for at most `limit`.
-pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(POLL).await;
-    }
-}
+pub use crate::polling::eventually;
 
 /// Parses an RFC 3339 timestamp of a reply.
 pub fn time_of(value: &Value) -> time::OffsetDateTime {

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The longest a worker or the relay may take to get to a job on a loaded machine.
 const EVENTUALLY: Duration = Duration::from_secs(10);
@@ -171,19 +171,12 @@ fn flaky(jobs: &Jobs, kind: &str, failures: u32) -> Arc<AtomicU32> {
 }
 
 /// Polls `probe` until it returns `Some`, for at most [`EVENTUALLY`].
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + EVENTUALLY;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::polling::eventually(what, EVENTUALLY, probe).await
 }
 
 /// Every job of a kind, as the admin API lists it (first 200).

@@ -8,6 +8,7 @@
 )]
 
 mod helpers;
+mod polling;
 
 mod accounts;
 mod bookings;

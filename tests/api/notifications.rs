@@ -17,7 +17,7 @@ use mail_parser::{MessageParser, MimeHeaders, PartType};
 use rezerve::config::MailTransport;
 use serde_json::{Value, json};
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The card that succeeds.
 pub const CARD_OK: &str = "4242424242424242";
@@ -34,8 +34,6 @@ pub const FOOTER: &str = "Town Hall & Friends · 1 Mall Road, Shimla · +91 177 
 /// The longest any eventual condition (workers, the expiry task, SMTP) may take on a loaded
 /// machine.
 pub const EVENTUALLY: Duration = Duration::from_secs(20);
-/// How often an eventual condition is looked at again.
-pub const POLL: Duration = Duration::from_millis(50);
 
 /// An app that delivers over SMTP to `sink`, with the test branding.
 pub async fn spawn(sink: &SmtpSink) -> TestApp {
@@ -283,20 +281,13 @@ pub fn assert_branded(mail: &Mail) {
 // Waiting for mail and for the log.
 // ---------------------------------------------------------------------------------------
 
-/// Polls `probe` every [`POLL`] until it returns `Some`, for at most [`EVENTUALLY`].
-pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+/// Polls `probe` until it returns `Some`, for at most [`EVENTUALLY`].
+pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + EVENTUALLY;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(POLL).await;
-    }
+    crate::polling::eventually(what, EVENTUALLY, probe).await
 }
 
 /// Every message the sink received for `to` whose subject contains `subject`.

@@ -22,7 +22,7 @@ pub const BASE: i64 = 90_000;
 /// The longest the relay and the job workers may take on a loaded machine.
 pub const EVENTUALLY: Duration = Duration::from_secs(20);
 /// How often an eventual condition is looked at again.
-pub const POLL: Duration = Duration::from_millis(50);
+pub use crate::polling::POLL;
 /// The card that succeeds.
 pub const CARD_OK: &str = "4242424242424242";
 
