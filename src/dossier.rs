@@ -12,6 +12,7 @@ use crate::booking::{BookingView, Bookings, TicketView, view};
 use crate::catalog::history::SeatHistoryEntry;
 use crate::catalog::repo::EventRow;
 use crate::error::{Error, Validator};
+use crate::jobs::Cause;
 use crate::notify::repo::NotificationRow;
 use crate::pagination::{Page, PageRequest};
 use crate::payment::repo::{PaymentFilter, PaymentRow};
@@ -266,10 +267,10 @@ fn seat_story(
     let mut lines = Vec::with_capacity(entries.len());
     for entry in entries {
         // A sale is logged as `hold:<booking id>` (the booking that ended the hold).
-        let booking_id = match entry.cause.split_once(':') {
-            Some(("booking", id)) => Some(id.to_string()),
-            Some(("hold", id)) if crate::ids::looks_like("bkg", id) => Some(id.to_string()),
-            Some(("hold", id)) => repo::by_hold(conn, id)?.map(|b| b.id),
+        let booking_id = match Cause::parse(&entry.cause) {
+            Some(Cause::Booking(id)) => Some(id),
+            Some(Cause::Hold(id)) if crate::ids::looks_like("bkg", &id) => Some(id),
+            Some(Cause::Hold(id)) => repo::by_hold(conn, &id)?.map(|b| b.id),
             _ => None,
         };
         let actor_name = match &entry.actor {

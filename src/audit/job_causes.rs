@@ -3,24 +3,22 @@
 
 use super::Finding;
 use crate::error::Error;
+use crate::jobs::Cause;
 use rusqlite::Connection;
 
 /// Checks every job's cause against its owning domain's table.
 pub fn check(conn: &Connection) -> Result<Finding, Error> {
     let mut problems = Vec::new();
     for (id, cause, status) in crate::jobs::queue::causes(conn)? {
-        let exists = match cause.split_once(':') {
-            Some(("user", id)) => crate::auth::repo::by_id(conn, id)?.is_some(),
+        let exists = match Cause::parse(&cause) {
+            Some(Cause::User(id)) => crate::auth::repo::by_id(conn, &id)?.is_some(),
             // A deleted event's finished jobs may outlive it; a pending one may not.
-            Some(("event", id)) => {
-                status == "done" || crate::catalog::repo::event_by_id(conn, id)?.is_some()
+            Some(Cause::Event(id)) => {
+                status == "done" || crate::catalog::repo::event_by_id(conn, &id)?.is_some()
             }
             // `booking:<id>`, or `booking:<id>:<tag>` for one of several jobs of a booking.
-            Some(("booking", rest)) => {
-                let id = rest.split(':').next().unwrap_or(rest);
-                crate::booking::repo::by_id(conn, id)?.is_some()
-            }
-            _ => false,
+            Some(Cause::Booking(id)) => crate::booking::repo::by_id(conn, &id)?.is_some(),
+            Some(Cause::Hold(_)) | None => false,
         };
         if !exists {
             problems.push(format!("job {id} has a missing cause `{cause}`"));

@@ -156,7 +156,7 @@ impl Auth {
                     crate::jobs::JobKind::UserCreated,
                     &payload,
                     Some(format!("user-created:{}", insert.id)),
-                    format!("user:{}", insert.id),
+                    crate::jobs::Cause::User(insert.id.clone()).to_string(),
                     now_ms,
                 )?;
                 Ok(())

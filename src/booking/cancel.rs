@@ -10,7 +10,7 @@ use crate::auth::{Caller, Role};
 use crate::catalog::model::SeatStatus;
 use crate::catalog::repo::record_history;
 use crate::error::Error;
-use crate::jobs::{JobKind, queue};
+use crate::jobs::{Cause, JobKind, queue};
 use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{insert_refund, succeeded_of};
 use rusqlite::Connection;
@@ -86,7 +86,7 @@ pub(super) fn cancel_in(
                         now_ms / 1000,
                         SeatStatus::Sold,
                         SeatStatus::Available,
-                        &format!("booking:{}", b.id),
+                        &Cause::Booking(b.id.clone()).to_string(),
                         None,
                         Some(reason),
                     )?;
@@ -98,7 +98,7 @@ pub(super) fn cancel_in(
                 JobKind::SeatsChanged,
                 &json!({"event_id": b.event_id, "reason": "refund", "booking_id": b.id}),
                 Some(format!("seats-changed:{}:refund:{}", b.event_id, b.id)),
-                format!("event:{}", b.event_id),
+                Cause::Event(b.event_id.clone()).to_string(),
                 now_ms,
             )?;
             Ok(Cancelled {
@@ -278,7 +278,7 @@ impl Bookings {
                         JobKind::CancelEvent,
                         &json!({"event_id": id, "by": "recovery"}),
                         None,
-                        format!("event:{id}"),
+                        Cause::Event(id.clone()).to_string(),
                         now_ms,
                     )?;
                 }

@@ -12,7 +12,7 @@ use super::repo;
 use super::state::BookingStatus;
 use crate::auth::{Caller, Role};
 use crate::error::Error;
-use crate::jobs::{JobKind, JobRow, queue};
+use crate::jobs::{Cause, JobKind, JobRow, queue};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -40,7 +40,7 @@ impl Bookings {
                     JobKind::CancelEvent,
                     &json!({"event_id": id, "by": by}),
                     Some(format!("cancel-event:{id}")),
-                    format!("event:{id}"),
+                    Cause::Event(id.clone()).to_string(),
                     now_ms,
                 )?;
                 Ok(first)
@@ -152,7 +152,7 @@ fn end_bookings(
             JobKind::EventCancelled,
             &json!({"event_id": event_id, "name": event.name, "starts_at": event.starts_at, "holders": holders}),
             None,
-            format!("event:{event_id}"),
+            Cause::Event(event_id.to_string()).to_string(),
             now_ms,
         )?;
     }

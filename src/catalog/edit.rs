@@ -121,7 +121,7 @@ impl Catalog {
                         crate::jobs::JobKind::SeatsChanged,
                         &serde_json::json!({"event_id": event_id, "reason": "base-price"}),
                         Some(format!("seats-changed:{event_id}:base-price:{now_ms}")),
-                        format!("event:{event_id}"),
+                        crate::jobs::Cause::Event(event_id.clone()).to_string(),
                         now_ms,
                     )?;
                 }

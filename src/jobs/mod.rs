@@ -3,6 +3,7 @@
 //! run idempotent handlers, retry with exponential backoff and park a job as dead after its
 //! last attempt. A kind with no handler yet simply waits in the table: nothing is dropped.
 
+pub mod cause;
 pub mod depth;
 pub mod kind;
 pub mod queue;
@@ -19,6 +20,7 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
 
+pub use cause::Cause;
 pub use kind::JobKind;
 pub use queue::JobRow;
 

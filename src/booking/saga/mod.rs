@@ -16,7 +16,7 @@ use super::BookingView;
 use super::repo::{BookingRow, ItemRow};
 use super::state::BookingStatus;
 use crate::error::Error;
-use crate::jobs::{JobKind, queue};
+use crate::jobs::{Cause, JobKind, queue};
 use crate::payment::repo::PaymentRow;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -88,7 +88,7 @@ pub(super) fn follow_up(
         kind,
         payload,
         Some(format!("{}:{}:{tag}", kind.as_str(), b.id)),
-        format!("booking:{}", b.id),
+        Cause::Booking(b.id.clone()).to_string(),
         now_ms,
     )?;
     Ok(())
