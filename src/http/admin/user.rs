@@ -219,12 +219,7 @@ pub async fn disable(
     id: Result<ApiPath<String>, Error>,
     CsrfForm { session, .. }: CsrfForm<EmptyForm>,
 ) -> Result<Response, PageError> {
-    let ApiPath(id) = id.map_err(|_| Error::NotFound("user"))?;
-    let patch = UserPatch {
-        disabled: Some(true),
-        ..UserPatch::default()
-    };
-    change(&auth, &session, &id, patch, "disabled").await
+    set_disabled(&auth, &session, id, true).await
 }
 
 /// `POST /admin/users/{id}/enable`.
@@ -234,12 +229,23 @@ pub async fn enable(
     id: Result<ApiPath<String>, Error>,
     CsrfForm { session, .. }: CsrfForm<EmptyForm>,
 ) -> Result<Response, PageError> {
+    set_disabled(&auth, &session, id, false).await
+}
+
+/// Disables or enables an account, as the two buttons ask.
+async fn set_disabled(
+    auth: &Auth,
+    session: &ConsoleSession,
+    id: Result<ApiPath<String>, Error>,
+    disabled: bool,
+) -> Result<Response, PageError> {
     let ApiPath(id) = id.map_err(|_| Error::NotFound("user"))?;
     let patch = UserPatch {
-        disabled: Some(false),
+        disabled: Some(disabled),
         ..UserPatch::default()
     };
-    change(&auth, &session, &id, patch, "enabled").await
+    let what = if disabled { "disabled" } else { "enabled" };
+    change(auth, session, &id, patch, what).await
 }
 
 /// `POST /admin/users/{id}/password`: sets the typed password, or generates one and shows
