@@ -184,8 +184,7 @@ impl Inventory {
             }
             (self.inner.store.submit(ops)?, expired)
         };
-        HoldStore::committed(answer).await?;
-        self.inner.relay_wake.notify_one();
+        self.committed(answer).await?;
         if expired {
             // Swept now, but the release came too late to count as one.
             return Err(Error::NotFound("hold"));

@@ -121,6 +121,16 @@ impl Inventory {
         self.inner.clock.now_ms()
     }
 
+    /// Waits until a submitted change is durable, then wakes the relay to carry it to SQLite.
+    async fn committed(
+        &self,
+        answer: tokio::sync::oneshot::Receiver<Result<(), Error>>,
+    ) -> Result<(), Error> {
+        HoldStore::committed(answer).await?;
+        self.inner.relay_wake.notify_one();
+        Ok(())
+    }
+
     fn event(&self, event_id: &str) -> Result<Arc<Mutex<EventSeats>>, Error> {
         self.inner
             .events

@@ -70,8 +70,7 @@ impl Inventory {
             ];
             self.inner.store.submit(ops)?
         };
-        HoldStore::committed(answer).await?;
-        self.inner.relay_wake.notify_one();
+        self.committed(answer).await?;
         Ok(())
     }
 
@@ -148,8 +147,7 @@ impl Inventory {
             ops.push(self.sold_change(&ix, &lot.seats, lot.places.clone(), booking_id, now_ms));
             self.inner.store.submit(ops)?
         };
-        HoldStore::committed(answer).await?;
-        self.inner.relay_wake.notify_one();
+        self.committed(answer).await?;
         Ok(())
     }
 
@@ -194,8 +192,7 @@ impl Inventory {
             }
             self.inner.store.submit(ops)?
         };
-        HoldStore::committed(answer).await?;
-        self.inner.relay_wake.notify_one();
+        self.committed(answer).await?;
         Ok(())
     }
 
@@ -216,8 +213,7 @@ impl Inventory {
             }
             self.inner.store.submit(ops)?
         };
-        HoldStore::committed(answer).await?;
-        self.inner.relay_wake.notify_one();
+        self.committed(answer).await?;
         Ok(())
     }
 
