@@ -18,6 +18,7 @@ pub mod ops;
 pub mod pages;
 pub mod problem;
 pub mod state;
+pub mod unread_body;
 
 use crate::config::ServerConfig;
 use axum::Router;
@@ -143,6 +144,7 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(unread_body::close_if_body_unread))
         .layer(axum::middleware::from_fn(connections::track_requests))
         .with_state(state)
 }

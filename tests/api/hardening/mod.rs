@@ -5,6 +5,7 @@
 mod fuzz_findings;
 mod headers;
 mod identities;
+mod keep_alive;
 mod metrics_listener;
 mod query_limits;
 mod slow_clients;
