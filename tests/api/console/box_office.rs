@@ -23,9 +23,10 @@ pub fn decode_qr(src: &str) -> String {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64)
         .expect("base64");
-    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
-        .read_info()
-        .expect("a PNG");
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    // Black and white at one bit per pixel: expanded to a byte per pixel for the reader.
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("a PNG");
     let mut pixels = vec![0; reader.output_buffer_size().expect("size")];
     let info = reader.next_frame(&mut pixels).expect("a frame");
     assert_eq!(info.color_type, png::ColorType::Grayscale);
