@@ -7,6 +7,7 @@ pub mod cause;
 pub mod depth;
 pub mod kind;
 pub mod queue;
+pub mod repo;
 pub mod rerun_repo;
 pub mod summary_repo;
 pub mod worker;
@@ -26,6 +27,10 @@ pub use queue::JobRow;
 
 /// How many finished rows one pruning write deletes.
 pub(crate) const PRUNE_BATCH: i64 = 500;
+/// How many due jobs a worker claims in one write and runs side by side. The jobs it
+/// finished are marked done in the write that claims the next batch, so a busy queue costs
+/// the writer one request per batch, not two per job.
+pub(crate) const CLAIM_BATCH: usize = 8;
 
 /// What a handler returns: `Err` says why the job did not finish and whether to retry it.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), JobFailure>> + Send>>;
@@ -173,25 +178,58 @@ impl Jobs {
         &self,
         abandon: impl Future<Output = ()> + Send,
     ) -> Result<Option<Ran>, Error> {
-        let kinds = self.handled_kinds();
-        let now = self.now_ms();
-        let Some(job) = self
-            .db
-            .write(move |conn| {
-                let refs: Vec<&str> = kinds.iter().map(String::as_str).collect();
-                queue::claim(conn, &refs, now)
-            })
-            .await?
-        else {
+        let Some(job) = self.finish_and_claim(&[], 1).await?.pop() else {
             return Ok(None);
         };
+        let ran = self.run_claimed(job, abandon).await?;
+        if let Some(ran) = &ran
+            && ran.status == "done"
+        {
+            let (id, now) = (ran.id, self.now_ms());
+            self.db
+                .write(move |conn| queue::complete(conn, id, now))
+                .await?;
+        }
+        Ok(ran)
+    }
+
+    /// In one write: marks `done` (jobs this worker finished) done and claims up to `limit`
+    /// due jobs of the kinds that have a handler.
+    pub(crate) async fn finish_and_claim(
+        &self,
+        done: &[i64],
+        limit: usize,
+    ) -> Result<Vec<JobRow>, Error> {
+        let kinds = self.handled_kinds();
+        let now = self.now_ms();
+        let done = done.to_vec();
+        self.db
+            .write(move |conn| {
+                queue::complete_all(conn, &done, now)?;
+                let refs: Vec<&str> = kinds.iter().map(String::as_str).collect();
+                queue::claim_batch(conn, &refs, now, limit)
+            })
+            .await
+    }
+
+    /// Gives a claimed job back un-counted (its handler is gone, or shutdown came first).
+    async fn give_back(&self, id: i64) -> Result<(), Error> {
+        let now = self.now_ms();
+        self.db
+            .write(move |conn| queue::release(conn, id, now))
+            .await
+    }
+
+    /// Runs one claimed job. A failure or a give-back is written at once; a success is
+    /// not (`status` "done"): the caller marks it done, alone or with a batch.
+    pub(crate) async fn run_claimed(
+        &self,
+        job: JobRow,
+        abandon: impl Future<Output = ()> + Send,
+    ) -> Result<Option<Ran>, Error> {
         let Some(handler) = self.handler(&job.kind) else {
             // Unregistered between claim and run: give it back.
-            let id = job.id;
-            let now = self.now_ms();
-            self.db
-                .write(move |conn| queue::release(conn, id, now))
-                .await?;
+            self.give_back(job.id).await?;
             return Ok(None);
         };
         let (id, kind) = (job.id, job.kind.clone());
@@ -208,12 +246,7 @@ impl Jobs {
         };
         let now = self.now_ms();
         let status = match outcome {
-            Some(Ok(())) => {
-                self.db
-                    .write(move |conn| queue::complete(conn, id, now))
-                    .await?;
-                "done"
-            }
+            Some(Ok(())) => "done",
             Some(Err(failure)) => {
                 let logged = failure.reason().to_string();
                 let status = self
@@ -228,9 +261,7 @@ impl Jobs {
                 status
             }
             None => {
-                self.db
-                    .write(move |conn| queue::release(conn, id, now))
-                    .await?;
+                self.give_back(id).await?;
                 "queued"
             }
         };

@@ -1,9 +1,15 @@
-//! The jobs table: enqueue inside a caller's transaction, claim, finish, retry with
-//! exponential backoff, park as dead. Plain functions over a connection.
+//! The queue's vocabulary: a job to enqueue, a jobs row, the backoff between attempts. The
+//! SQL over the jobs table (enqueue inside a caller's transaction, claim, finish, retry,
+//! park as dead) is in `repo.rs`, re-exported here so callers keep one name for the queue.
 
 use crate::error::Error;
-use rusqlite::{Connection, OptionalExtension, named_params};
+use rusqlite::Connection;
 use serde::Serialize;
+
+pub use super::repo::{
+    by_id, causes, claim, claim_batch, complete, complete_all, counts, delete_done_before, enqueue,
+    fail, list, release, requeue_abandoned, requeue_all_running, retry,
+};
 
 /// Attempts before a job is parked as dead, unless the enqueuer says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: i64 = 8;
@@ -19,22 +25,6 @@ pub struct NewJob<'a> {
     pub cause: String,
     pub run_at_ms: i64,
     pub max_attempts: i64,
-}
-
-/// Enqueues a job in the caller's transaction; a job whose dedupe key exists already is
-/// not enqueued again. Returns whether it was new.
-pub fn enqueue(conn: &Connection, job: &NewJob<'_>, now_ms: i64) -> Result<bool, Error> {
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO jobs (kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, created_at, updated_at)
-             VALUES (:kind, :payload, :dedupe, :cause, 'queued', :run_at, 0, :max, :now, :now)
-             ON CONFLICT (dedupe_key) DO NOTHING",
-        )?
-        .execute(named_params! {
-            ":kind": job.kind, ":payload": job.payload, ":dedupe": job.dedupe_key, ":cause": job.cause,
-            ":run_at": job.run_at_ms, ":max": job.max_attempts, ":now": now_ms,
-        })?;
-    Ok(inserted > 0)
 }
 
 /// Serializes a payload and enqueues it to run now with the default attempts.
@@ -85,192 +75,10 @@ pub struct JobRow {
     pub updated_at: time::OffsetDateTime,
 }
 
-const COLUMNS: &str = "id, kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, last_error, created_at, updated_at";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
-    let (run_at_ms, created_at_ms, updated_at_ms) = (r.get(6)?, r.get(10)?, r.get(11)?);
-    Ok(JobRow {
-        id: r.get(0)?,
-        kind: r.get(1)?,
-        payload: r.get(2)?,
-        dedupe_key: r.get(3)?,
-        cause: r.get(4)?,
-        status: r.get(5)?,
-        run_at_ms,
-        attempts: r.get(7)?,
-        max_attempts: r.get(8)?,
-        last_error: r.get(9)?,
-        created_at_ms,
-        updated_at_ms,
-        run_at: crate::clock::at_ms(run_at_ms),
-        created_at: crate::clock::at_ms(created_at_ms),
-        updated_at: crate::clock::at_ms(updated_at_ms),
-    })
-}
-
-/// Claims the next due job of one of `kinds`: marks it running with a lease and counts the
-/// attempt. Kinds nobody handles stay queued.
-pub fn claim(conn: &Connection, kinds: &[&str], now_ms: i64) -> Result<Option<JobRow>, Error> {
-    if kinds.is_empty() {
-        return Ok(None);
-    }
-    let kinds_json = serde_json::to_string(kinds).map_err(Error::internal)?;
-    Ok(conn
-        .prepare_cached(&format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = :lease, updated_at = :now
-             WHERE id = (SELECT id FROM jobs
-                         WHERE status = 'queued' AND run_at <= :now
-                           AND kind IN (SELECT value FROM json_each(:kinds))
-                         ORDER BY run_at, id LIMIT 1)
-             RETURNING {COLUMNS}"
-        ))?
-        .query_row(
-            named_params! { ":now": now_ms, ":lease": now_ms + LEASE_MS, ":kinds": kinds_json },
-            from_row,
-        )
-        .optional()?)
-}
-
-/// Marks a running job done.
-pub fn complete(conn: &Connection, id: i64, now_ms: i64) -> Result<(), Error> {
-    conn.prepare_cached(
-        "UPDATE jobs SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = ?2
-         WHERE id = ?1 AND status = 'running'",
-    )?
-    .execute(rusqlite::params![id, now_ms])?;
-    Ok(())
-}
-
 /// The delay before attempt `attempts + 1`: 1 s, 2 s, 4 s, … capped at one hour.
 pub fn backoff_ms(attempts: i64) -> i64 {
     let exponent = attempts.clamp(1, 13) - 1;
     (1000_i64 << exponent).min(3_600_000)
-}
-
-/// Records a failed attempt: queued again after the backoff, or dead when out of attempts
-/// or parked. Returns the new status.
-pub fn fail(
-    conn: &Connection,
-    id: i64,
-    failure: &super::JobFailure,
-    now_ms: i64,
-) -> Result<&'static str, Error> {
-    let (attempts, max): (i64, i64) = conn
-        .prepare_cached("SELECT attempts, max_attempts FROM jobs WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let error: String = failure.reason().chars().take(2000).collect();
-    let parked = matches!(failure, super::JobFailure::Park(_));
-    if parked || attempts >= max {
-        conn.prepare_cached(
-            "UPDATE jobs SET status = 'dead', locked_until = NULL, last_error = ?2, updated_at = ?3 WHERE id = ?1",
-        )?
-        .execute(rusqlite::params![id, error, now_ms])?;
-        Ok("dead")
-    } else {
-        conn.prepare_cached(
-            "UPDATE jobs SET status = 'queued', locked_until = NULL, last_error = ?2, run_at = ?3, updated_at = ?4
-             WHERE id = ?1",
-        )?
-        .execute(rusqlite::params![id, error, now_ms + backoff_ms(attempts), now_ms])?;
-        Ok("queued")
-    }
-}
-
-/// Puts a running job back without counting the attempt (graceful shutdown mid-job).
-pub fn release(conn: &Connection, id: i64, now_ms: i64) -> Result<(), Error> {
-    conn.prepare_cached(
-        "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), locked_until = NULL, updated_at = ?2
-         WHERE id = ?1 AND status = 'running'",
-    )?
-    .execute(rusqlite::params![id, now_ms])?;
-    Ok(())
-}
-
-/// Queues again every running job whose lease has passed (its worker died). Returns how many.
-pub fn requeue_abandoned(conn: &Connection, now_ms: i64) -> Result<usize, Error> {
-    Ok(conn
-        .prepare_cached(
-            "UPDATE jobs SET status = 'queued', locked_until = NULL, updated_at = ?1,
-                    last_error = coalesce(last_error, 'abandoned by a stopped worker')
-             WHERE status = 'running' AND locked_until < ?1",
-        )?
-        .execute([now_ms])?)
-}
-
-/// Queues every running job again (start-up: no worker of this process is running yet).
-pub fn requeue_all_running(conn: &Connection, now_ms: i64) -> Result<usize, Error> {
-    Ok(conn
-        .prepare_cached(
-            "UPDATE jobs SET status = 'queued', locked_until = NULL, updated_at = ?1 WHERE status = 'running'",
-        )?
-        .execute([now_ms])?)
-}
-
-/// Re-queues a dead (or queued) job to run now with a fresh set of attempts.
-pub fn retry(conn: &Connection, id: i64, now_ms: i64) -> Result<bool, Error> {
-    Ok(conn
-        .prepare_cached(
-            "UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?2, locked_until = NULL, updated_at = ?2
-             WHERE id = ?1 AND status IN ('dead', 'queued')",
-        )?
-        .execute(rusqlite::params![id, now_ms])?
-        > 0)
-}
-
-/// Deletes up to `limit` done jobs that finished before `before_ms`; returns how many.
-pub fn delete_done_before(conn: &Connection, before_ms: i64, limit: i64) -> Result<usize, Error> {
-    Ok(conn
-        .prepare_cached(
-            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
-                 WHERE status = 'done' AND run_at < ?1 AND updated_at < ?1 LIMIT ?2)",
-        )?
-        .execute(rusqlite::params![before_ms, limit])?)
-}
-
-/// One job.
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<JobRow>, Error> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?)
-}
-
-/// Jobs newest first, optionally by status and kind; `before` pages by id.
-pub fn list(
-    conn: &Connection,
-    status: Option<&str>,
-    kind: Option<&str>,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<Vec<JobRow>, Error> {
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM jobs
-             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR id < ?3)
-             ORDER BY id DESC LIMIT ?4"
-        ))?
-        .query_map(rusqlite::params![status, kind, before, limit], from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-/// Job counts by kind and status, done jobs included: `(kind, status, count)` ordered by
-/// kind. One scan of the `jobs_by_kind (kind, status)` index, which covers it.
-pub fn counts(conn: &Connection) -> Result<Vec<(String, String, i64)>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status ORDER BY kind, status",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<Vec<_>, _>>()?)
-}
-
-/// Every job's id, cause and status, for the audit.
-pub fn causes(conn: &Connection) -> Result<Vec<(i64, String, String)>, Error> {
-    Ok(conn
-        .prepare("SELECT id, cause, status FROM jobs")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<Vec<_>, _>>()?)
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! Worker tasks: claim due jobs until shutdown. Idle workers sleep until woken by an enqueue
 //! or for at most a second (jobs scheduled for later, or enqueued by another process).
 
-use super::Jobs;
+use super::{CLAIM_BATCH, Jobs};
 use crate::shutdown::CancellationToken;
 use std::time::Duration;
+use tokio::task::JoinSet;
 use tokio_util::task::TaskTracker;
 
 /// How long a job may keep running after shutdown begins before it is given back.
@@ -41,26 +42,58 @@ pub fn spawn_workers(jobs: &Jobs, count: usize, tracker: &TaskTracker, stop: &Ca
     });
 }
 
+/// One worker: claims a batch of due jobs, runs them side by side, and marks the finished
+/// ones done in the write that claims the next batch (or, idle or stopping, in one of its
+/// own). Side by side, the batch's own writes reach the writer together and share a commit.
+/// A job finished but not yet marked done when the process dies runs again after the
+/// restart, as any job whose `done` was not committed: handlers are idempotent.
 async fn work(jobs: Jobs, stop: CancellationToken) {
     let wake = jobs.wake_handle();
+    let mut done: Vec<i64> = Vec::new();
     while !stop.is_cancelled() {
         let notified = wake.notified();
-        let grace = {
-            let stop = stop.clone();
-            async move {
-                stop.cancelled().await;
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
+        let claimed = match jobs.finish_and_claim(&done, CLAIM_BATCH).await {
+            Ok(claimed) => {
+                done.clear();
+                claimed
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "job worker cannot claim");
+                Vec::new()
             }
         };
-        match jobs.run_next_until(grace).await {
-            Ok(Some(_)) => continue,
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "job worker cannot claim"),
+        if claimed.is_empty() {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = notified => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            continue;
         }
-        tokio::select! {
-            () = stop.cancelled() => break,
-            () = notified => {}
-            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        let mut running = JoinSet::new();
+        for job in claimed {
+            let (jobs, stop) = (jobs.clone(), stop.clone());
+            running.spawn(async move {
+                let grace = async move {
+                    stop.cancelled().await;
+                    tokio::time::sleep(SHUTDOWN_GRACE).await;
+                };
+                jobs.run_claimed(job, grace).await
+            });
         }
+        while let Some(ran) = running.join_next().await {
+            match ran {
+                Ok(Ok(Some(ran))) if ran.status == "done" => done.push(ran.id),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "job worker cannot record a job"),
+                // Its lease runs out and the job is queued again.
+                Err(e) => tracing::error!(error = %e, "a job handler panicked"),
+            }
+        }
+    }
+    if !done.is_empty()
+        && let Err(e) = jobs.finish_and_claim(&done, 0).await
+    {
+        tracing::warn!(error = %e, "job worker cannot mark its last jobs done");
     }
 }

@@ -1,0 +1,289 @@
+//! SQL over the jobs table: enqueue inside a caller's transaction, claim (one job or a
+//! batch), finish (one job or a batch), retry with backoff, park as dead, prune, list.
+//! Plain functions over a connection.
+
+use super::queue::{JobRow, LEASE_MS, NewJob, backoff_ms};
+use crate::error::Error;
+use rusqlite::{Connection, OptionalExtension, named_params};
+
+/// Enqueues a job in the caller's transaction; a job whose dedupe key exists already is
+/// not enqueued again. Returns whether it was new.
+pub fn enqueue(conn: &Connection, job: &NewJob<'_>, now_ms: i64) -> Result<bool, Error> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO jobs (kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, created_at, updated_at)
+             VALUES (:kind, :payload, :dedupe, :cause, 'queued', :run_at, 0, :max, :now, :now)
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )?
+        .execute(named_params! {
+            ":kind": job.kind, ":payload": job.payload, ":dedupe": job.dedupe_key, ":cause": job.cause,
+            ":run_at": job.run_at_ms, ":max": job.max_attempts, ":now": now_ms,
+        })?;
+    Ok(inserted > 0)
+}
+
+const COLUMNS: &str = "id, kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, last_error, created_at, updated_at";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
+    let (run_at_ms, created_at_ms, updated_at_ms) = (r.get(6)?, r.get(10)?, r.get(11)?);
+    Ok(JobRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        payload: r.get(2)?,
+        dedupe_key: r.get(3)?,
+        cause: r.get(4)?,
+        status: r.get(5)?,
+        run_at_ms,
+        attempts: r.get(7)?,
+        max_attempts: r.get(8)?,
+        last_error: r.get(9)?,
+        created_at_ms,
+        updated_at_ms,
+        run_at: crate::clock::at_ms(run_at_ms),
+        created_at: crate::clock::at_ms(created_at_ms),
+        updated_at: crate::clock::at_ms(updated_at_ms),
+    })
+}
+
+/// Claims the next due job of one of `kinds`: marks it running with a lease and counts the
+/// attempt. Kinds nobody handles stay queued.
+pub fn claim(conn: &Connection, kinds: &[&str], now_ms: i64) -> Result<Option<JobRow>, Error> {
+    Ok(claim_batch(conn, kinds, now_ms, 1)?.pop())
+}
+
+/// Claims up to `limit` due jobs of `kinds` at once, oldest due first, as [`claim`] does
+/// one: a worker's batch costs one statement in one write instead of one write per job.
+pub fn claim_batch(
+    conn: &Connection,
+    kinds: &[&str],
+    now_ms: i64,
+    limit: usize,
+) -> Result<Vec<JobRow>, Error> {
+    if kinds.is_empty() || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let kinds_json = serde_json::to_string(kinds).map_err(Error::internal)?;
+    let mut jobs = conn
+        .prepare_cached(&format!(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = :lease, updated_at = :now
+             WHERE id IN (SELECT id FROM jobs
+                          WHERE status = 'queued' AND run_at <= :now
+                            AND kind IN (SELECT value FROM json_each(:kinds))
+                          ORDER BY run_at, id LIMIT :limit)
+             RETURNING {COLUMNS}"
+        ))?
+        .query_map(
+            named_params! {
+                ":now": now_ms, ":lease": now_ms + LEASE_MS, ":kinds": kinds_json,
+                ":limit": i64::try_from(limit).unwrap_or(i64::MAX),
+            },
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    // RETURNING gives no order: run them in the order they were due.
+    jobs.sort_by_key(|j| (j.run_at_ms, j.id));
+    Ok(jobs)
+}
+
+/// Marks a running job done.
+pub fn complete(conn: &Connection, id: i64, now_ms: i64) -> Result<(), Error> {
+    complete_all(conn, &[id], now_ms)
+}
+
+/// Marks running jobs done, in the caller's write.
+pub fn complete_all(conn: &Connection, ids: &[i64], now_ms: i64) -> Result<(), Error> {
+    let mut done = conn.prepare_cached(
+        "UPDATE jobs SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = ?2
+         WHERE id = ?1 AND status = 'running'",
+    )?;
+    for id in ids {
+        done.execute(rusqlite::params![id, now_ms])?;
+    }
+    Ok(())
+}
+
+/// Records a failed attempt: queued again after the backoff, or dead when out of attempts
+/// or parked. Returns the new status.
+pub fn fail(
+    conn: &Connection,
+    id: i64,
+    failure: &super::JobFailure,
+    now_ms: i64,
+) -> Result<&'static str, Error> {
+    let (attempts, max): (i64, i64) = conn
+        .prepare_cached("SELECT attempts, max_attempts FROM jobs WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let error: String = failure.reason().chars().take(2000).collect();
+    let parked = matches!(failure, super::JobFailure::Park(_));
+    if parked || attempts >= max {
+        conn.prepare_cached(
+            "UPDATE jobs SET status = 'dead', locked_until = NULL, last_error = ?2, updated_at = ?3 WHERE id = ?1",
+        )?
+        .execute(rusqlite::params![id, error, now_ms])?;
+        Ok("dead")
+    } else {
+        conn.prepare_cached(
+            "UPDATE jobs SET status = 'queued', locked_until = NULL, last_error = ?2, run_at = ?3, updated_at = ?4
+             WHERE id = ?1",
+        )?
+        .execute(rusqlite::params![id, error, now_ms + backoff_ms(attempts), now_ms])?;
+        Ok("queued")
+    }
+}
+
+/// Puts a running job back without counting the attempt (graceful shutdown mid-job).
+pub fn release(conn: &Connection, id: i64, now_ms: i64) -> Result<(), Error> {
+    conn.prepare_cached(
+        "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), locked_until = NULL, updated_at = ?2
+         WHERE id = ?1 AND status = 'running'",
+    )?
+    .execute(rusqlite::params![id, now_ms])?;
+    Ok(())
+}
+
+/// Queues again every running job whose lease has passed (its worker died). Returns how many.
+pub fn requeue_abandoned(conn: &Connection, now_ms: i64) -> Result<usize, Error> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE jobs SET status = 'queued', locked_until = NULL, updated_at = ?1,
+                    last_error = coalesce(last_error, 'abandoned by a stopped worker')
+             WHERE status = 'running' AND locked_until < ?1",
+        )?
+        .execute([now_ms])?)
+}
+
+/// Queues every running job again (start-up: no worker of this process is running yet).
+pub fn requeue_all_running(conn: &Connection, now_ms: i64) -> Result<usize, Error> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE jobs SET status = 'queued', locked_until = NULL, updated_at = ?1 WHERE status = 'running'",
+        )?
+        .execute([now_ms])?)
+}
+
+/// Re-queues a dead (or queued) job to run now with a fresh set of attempts.
+pub fn retry(conn: &Connection, id: i64, now_ms: i64) -> Result<bool, Error> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?2, locked_until = NULL, updated_at = ?2
+             WHERE id = ?1 AND status IN ('dead', 'queued')",
+        )?
+        .execute(rusqlite::params![id, now_ms])?
+        > 0)
+}
+
+/// Deletes up to `limit` done jobs that finished before `before_ms`; returns how many.
+pub fn delete_done_before(conn: &Connection, before_ms: i64, limit: i64) -> Result<usize, Error> {
+    Ok(conn
+        .prepare_cached(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
+                 WHERE status = 'done' AND run_at < ?1 AND updated_at < ?1 LIMIT ?2)",
+        )?
+        .execute(rusqlite::params![before_ms, limit])?)
+}
+
+/// One job.
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<JobRow>, Error> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// Jobs newest first, optionally by status and kind; `before` pages by id.
+pub fn list(
+    conn: &Connection,
+    status: Option<&str>,
+    kind: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<JobRow>, Error> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM jobs
+             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR id < ?3)
+             ORDER BY id DESC LIMIT ?4"
+        ))?
+        .query_map(rusqlite::params![status, kind, before, limit], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Job counts by kind and status, done jobs included: `(kind, status, count)` ordered by
+/// kind. One scan of the `jobs_by_kind (kind, status)` index, which covers it.
+pub fn counts(conn: &Connection) -> Result<Vec<(String, String, i64)>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status ORDER BY kind, status",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Every job's id, cause and status, for the audit.
+pub fn causes(conn: &Connection) -> Result<Vec<(i64, String, String)>, Error> {
+    Ok(conn
+        .prepare("SELECT id, cause, status FROM jobs")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue() -> Connection {
+        let mut conn = Connection::open_in_memory().expect("opens");
+        crate::store::migrations::apply(&mut conn).expect("migrates");
+        conn
+    }
+
+    fn job(conn: &Connection, kind: &str, run_at_ms: i64) -> i64 {
+        let new = NewJob {
+            kind,
+            payload: "{}".into(),
+            dedupe_key: None,
+            cause: "test".into(),
+            run_at_ms,
+            max_attempts: 3,
+        };
+        assert!(enqueue(conn, &new, 0).expect("enqueues"));
+        conn.last_insert_rowid()
+    }
+
+    /// A batch is the due jobs of the handled kinds, oldest due first, at most `limit`; the
+    /// next batch does not claim them again, and finishing them marks them done.
+    #[test]
+    fn a_batch_claims_due_jobs_in_order_once_and_finishes_them() {
+        let conn = queue();
+        let late = job(&conn, "a", 30);
+        let first = job(&conn, "a", 10);
+        let other_kind = job(&conn, "b", 5);
+        let second = job(&conn, "a", 20);
+        let not_due = job(&conn, "a", 1_000);
+
+        let batch = claim_batch(&conn, &["a"], 100, 2).expect("claims");
+        let ids: Vec<i64> = batch.iter().map(|j| j.id).collect();
+        assert_eq!(ids, [first, second]);
+        assert!(
+            batch
+                .iter()
+                .all(|j| j.status == "running" && j.attempts == 1)
+        );
+
+        let rest = claim_batch(&conn, &["a"], 100, 8).expect("claims");
+        assert_eq!(rest.iter().map(|j| j.id).collect::<Vec<_>>(), [late]);
+        assert!(
+            claim_batch(&conn, &["a"], 100, 8)
+                .expect("claims")
+                .is_empty()
+        );
+
+        complete_all(&conn, &ids, 200).expect("completes");
+        let status = |id| by_id(&conn, id).expect("reads").expect("exists").status;
+        assert_eq!(
+            [first, second, late, other_kind, not_due].map(status),
+            ["done", "done", "running", "queued", "queued"]
+        );
+    }
+}
