@@ -261,7 +261,7 @@ fn seat_story(
         limit: SEAT_HISTORY_SHOWN,
         after: None,
     };
-    let mut entries = crate::catalog::history::page(conn, event_id, &label, &request)?;
+    let mut entries = crate::catalog::history_repo::page(conn, event_id, &label, None, &request)?;
     let more = entries.len() > SEAT_HISTORY_SHOWN as usize;
     entries.truncate(SEAT_HISTORY_SHOWN as usize);
     let mut lines = Vec::with_capacity(entries.len());

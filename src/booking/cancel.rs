@@ -7,8 +7,8 @@ use super::saga::follow_up;
 use super::state::BookingStatus;
 use super::{BookingView, Bookings, lot, view};
 use crate::auth::{Caller, Role};
+use crate::catalog::history_repo::{self, NewSeatChange};
 use crate::catalog::model::SeatStatus;
-use crate::catalog::repo::record_history;
 use crate::error::Error;
 use crate::jobs::{Cause, JobKind, queue};
 use crate::metric::record::{self, BookingOutcome};
@@ -77,21 +77,21 @@ pub(super) fn cancel_in(
                 ));
             }
             repo::void_tickets(conn, &b.id)?;
-            for item in &items {
-                if let Some(label) = &item.seat_label {
-                    record_history(
-                        conn,
-                        &b.event_id,
-                        label,
-                        now_ms / 1000,
-                        SeatStatus::Sold,
-                        SeatStatus::Available,
-                        &Cause::Booking(b.id.clone()).to_string(),
-                        None,
-                        Some(reason),
-                    )?;
-                }
-            }
+            let seats: Vec<String> = items.iter().filter_map(|i| i.seat_label.clone()).collect();
+            history_repo::record(
+                conn,
+                &NewSeatChange {
+                    event_id: &b.event_id,
+                    seats: &seats,
+                    at: now_ms / 1000,
+                    from: SeatStatus::Sold,
+                    to: SeatStatus::Available,
+                    cause: &Cause::Booking(b.id.clone()).to_string(),
+                    actor: None,
+                    note: Some(reason),
+                    source_key: None,
+                },
+            )?;
             // Pricing recounts from the live index when it handles this.
             queue::enqueue_now(
                 conn,

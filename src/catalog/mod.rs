@@ -1,7 +1,7 @@
 //! What can be sold: venues with reusable seat maps, events (venue-based or travel with
 //! stops), price categories with base prices, seats with flags, and seat blocking.
 //!
-//! Owns the venues, events, event_stops, price_categories, seats and seat_history tables.
+//! Owns the venues, events, event_stops, price_categories, seats and seat_changes (seat history) tables.
 //! Never decides whether a seat is free to sell: that is `inventory`'s job, reached through
 //! the [`live::LiveSeats`] trait it implements.
 
@@ -11,6 +11,7 @@ mod edit;
 pub mod event_input;
 mod event_rules;
 pub mod history;
+pub mod history_repo;
 pub mod invariants_repo;
 pub mod live;
 pub mod model;

@@ -1,12 +1,12 @@
 //! The outbox relay: moves seat changes recorded in the hold store (in the same redb commit
-//! as the hold itself) into SQLite as seat history rows and `seats-changed` jobs, then drops
-//! them from the outbox. A crash between the two stores repeats a batch; source keys and
-//! dedupe keys make the repeat record nothing twice.
+//! as the hold itself) into SQLite as seat history rows (one per change, listing its seats)
+//! and `seats-changed` jobs, then drops them from the outbox. A crash between the two stores
+//! repeats a batch; source keys and dedupe keys make the repeat record nothing twice.
 
 use super::Inventory;
 use super::hold_store::{HoldStore, Op, SeatChange};
+use crate::catalog::history_repo::{self, NewSeatChange};
 use crate::catalog::model::{Availability, SeatStatus};
-use crate::catalog::repo::status_name;
 use crate::error::Error;
 use crate::jobs::{JobKind, Jobs, queue};
 use crate::shutdown::CancellationToken;
@@ -103,26 +103,22 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
     inventory
         .sqlite()
         .write(move |conn| {
-            let mut history = conn.prepare_cached(
-                "INSERT INTO seat_history (event_id, label, at, from_status, to_status, cause, actor, source_key)
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
-                 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)
-                 ON CONFLICT DO NOTHING",
-            )?;
             for (seq, change) in &rows {
                 let (from, to) = statuses(&change.kind);
-                for label in &change.seats {
-                    history.execute(rusqlite::params![
-                        change.event_id,
-                        label,
-                        change.at_ms / 1000,
-                        status_name(from),
-                        status_name(to),
-                        format!("hold:{}", change.hold_id),
-                        change.actor,
-                        format!("outbox:{seq}:{label}"),
-                    ])?;
-                }
+                history_repo::record(
+                    conn,
+                    &NewSeatChange {
+                        event_id: &change.event_id,
+                        seats: &change.seats,
+                        at: change.at_ms / 1000,
+                        from,
+                        to,
+                        cause: &crate::jobs::Cause::Hold(change.hold_id.clone()).to_string(),
+                        actor: change.actor.as_deref(),
+                        note: None,
+                        source_key: Some(&format!("outbox:{seq}")),
+                    },
+                )?;
             }
             for (event_id, payload) in &changed {
                 queue::enqueue_now(

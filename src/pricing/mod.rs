@@ -208,7 +208,7 @@ fn factors(
         Some(d) => {
             let seats: u64 = counts.iter().map(|(_, a)| a.total).sum();
             let since = now_ms / 1000 - i64::from(d.window_minutes) * 60;
-            let holds = repo::holds_since(conn, event_id, since)?;
+            let holds = crate::catalog::history_repo::seats_held_since(conn, event_id, since)?;
             seats > 0 && holds as f64 * 100.0 / seats as f64 >= d.holds_per_100_seats
         }
         None => false,

@@ -208,13 +208,6 @@ pub fn history(
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Seats put on hold in an event since `since_s` (Unix seconds), from the seat history.
-pub fn holds_since(conn: &Connection, event_id: &str, since_s: i64) -> Result<i64, Error> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM seat_history WHERE event_id = ?1 AND to_status = 'held' AND at >= ?2")?
-        .query_row(rusqlite::params![event_id, since_s], |r| r.get(0))?)
-}
-
 /// Scheduled events that start after `now_s`, with their category (for time-based repricing).
 pub fn upcoming_events(conn: &Connection, now_s: i64) -> Result<Vec<String>, Error> {
     Ok(conn

@@ -40,6 +40,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_payments_pending",
         include_str!("migrations/0010_payments_pending.sql"),
     ),
+    (
+        "0011_seat_changes",
+        include_str!("migrations/0011_seat_changes.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

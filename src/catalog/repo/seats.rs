@@ -1,5 +1,5 @@
-//! The `seats` table (an event's seat map, with blocks) and the `seat_history` rows a
-//! catalog change writes.
+//! The `seats` table (an event's seat map, with blocks). A block's or unblock's seat history
+//! row is written by `catalog::history_repo`, which owns that table's SQL.
 
 use crate::catalog::model::{SeatFlag, SeatStatus};
 use crate::catalog::seat_map::SeatSpec;
@@ -85,8 +85,8 @@ fn seat_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SeatRow> {
     })
 }
 
-/// Blocks (`reason` set) or unblocks (`None`) seats by label, recording each change in the
-/// seat history. Returns the labels that were not found; nothing changes if any are missing.
+/// Blocks (`reason` set) or unblocks (`None`) seats by label, recording the change (of the
+/// seats whose state it changed) in the seat history. Returns the labels that were not found; nothing changes if any are missing.
 pub fn set_blocked(
     conn: &Connection,
     event_id: &str,
@@ -116,60 +116,34 @@ pub fn set_blocked(
     let mut update = conn.prepare_cached(
         "UPDATE seats SET blocked_reason = ?3 WHERE event_id = ?1 AND label = ?2",
     )?;
+    let blocking = reason.is_some();
+    let mut changed = Vec::with_capacity(states.len());
     for (label, state) in states {
-        let was_blocked = state.is_some();
-        let blocking = reason.is_some();
         update.execute(rusqlite::params![event_id, label, reason])?;
-        if was_blocked != blocking {
-            let (from, to, cause) = if blocking {
-                (SeatStatus::Available, SeatStatus::Blocked, "block")
-            } else {
-                (SeatStatus::Blocked, SeatStatus::Available, "unblock")
-            };
-            record_history(
-                conn,
-                event_id,
-                label,
-                now,
-                from,
-                to,
-                cause,
-                Some(actor),
-                reason,
-            )?;
+        if state.is_some() != blocking {
+            changed.push(label.clone());
         }
     }
+    let (from, to, cause) = if blocking {
+        (SeatStatus::Available, SeatStatus::Blocked, "block")
+    } else {
+        (SeatStatus::Blocked, SeatStatus::Available, "unblock")
+    };
+    crate::catalog::history_repo::record(
+        conn,
+        &crate::catalog::history_repo::NewSeatChange {
+            event_id,
+            seats: &changed,
+            at: now,
+            from,
+            to,
+            cause,
+            actor: Some(actor),
+            note: reason,
+            source_key: None,
+        },
+    )?;
     Ok(Vec::new())
-}
-
-/// Appends a seat status change to the history.
-#[allow(clippy::too_many_arguments)]
-pub fn record_history(
-    conn: &Connection,
-    event_id: &str,
-    label: &str,
-    at: i64,
-    from: SeatStatus,
-    to: SeatStatus,
-    cause: &str,
-    actor: Option<&str>,
-    note: Option<&str>,
-) -> Result<(), Error> {
-    conn.prepare_cached(
-        "INSERT INTO seat_history (event_id, label, at, from_status, to_status, cause, actor, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(rusqlite::params![
-        event_id,
-        label,
-        at,
-        status_name(from),
-        status_name(to),
-        cause,
-        actor,
-        note
-    ])?;
-    Ok(())
 }
 
 /// The stored name of a seat status.

@@ -249,6 +249,32 @@ async fn the_seat_history_records_the_hold_and_its_release() {
         .assert_problem(401, "unauthorized");
 }
 
+/// The history stores one row per change listing its seats: a seat's history is exactly
+/// the changes that list it, not those of seats whose labels merely contain its own.
+#[tokio::test]
+async fn a_seat_history_holds_only_the_changes_of_that_seat() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let alice = app.customer("alice").await;
+    let event = app.create_concert(&admin, 1, 12).await;
+    let id = held(&app, &alice, &event, &["A-11", "A-12"]).await;
+    let cause = format!("hold:{id}");
+    for seat in ["A-11", "A-12"] {
+        eventually("the hold in the seat's history", EVENTUALLY, || async {
+            let reply = history(&app, &admin, &event, seat).await;
+            reply.assert_status(200);
+            (entries_of(&reply, &cause).len() == 1).then_some(())
+        })
+        .await;
+    }
+    // are parts of the held seats' labels, but were never held.
+    for seat in ["A-1", "A-2"] {
+        let reply = history(&app, &admin, &event, seat).await;
+        reply.assert_status(200);
+        assert_eq!(reply.body["items"], json!([]), "{seat}: {}", reply.text);
+    }
+}
+
 #[tokio::test]
 async fn the_seat_history_keeps_recording_after_a_restart() {
     let app = TestApp::spawn().await;
