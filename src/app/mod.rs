@@ -35,7 +35,6 @@ const JOB_WORKERS: usize = 2;
 /// A built application, ready to serve.
 pub struct App {
     core: Core,
-    holds: HoldDb,
     inventory: Inventory,
     bookings: Bookings,
     pricing: Pricing,
@@ -79,7 +78,7 @@ impl App {
         // before anything is served.
         let inventory = Inventory::open(
             stores.sqlite.clone(),
-            holds.clone(),
+            holds,
             Arc::clone(&clock),
             &config.holds,
         )
@@ -126,7 +125,6 @@ impl App {
         }
         Ok(App {
             core,
-            holds,
             inventory,
             bookings,
             pricing,
@@ -199,7 +197,6 @@ impl App {
             jobs: self.jobs.clone(),
             ops: Ops {
                 sqlite: self.core.sqlite.clone(),
-                holds: self.holds.clone(),
                 inventory: self.inventory.clone(),
                 metrics: metrics.clone(),
                 gauges: crate::telemetry::gauges::Sources {

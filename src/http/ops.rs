@@ -42,23 +42,14 @@ pub async fn readyz(State(ops): State<Ops>) -> Response {
     .into_response()
 }
 
-/// Writes to both stores, as readiness asks: SQLite through its writer, the hold store with
-/// an empty commit (and a hold store that failed a commit is not writable). Each store's
+/// Writes to both stores, as readiness asks, each through its own writer: SQLite's writer
+/// thread, and an empty commit through the hold store's committer (refused once a failed
+/// commit or a panic under the seat index has stopped it). Each store's
 /// name with its answer, `sqlite` first.
 async fn probe_stores(ops: &Ops) -> [(&'static str, Result<(), Error>); 2] {
     let sqlite = ops.sqlite.write(crate::store::check::probe_write);
-    let holds = ops.holds.clone();
-    let redb = async move {
-        tokio::task::spawn_blocking(move || holds.probe_write())
-            .await
-            .unwrap_or_else(|e| Err(Error::internal(e)))
-    };
+    let redb = ops.inventory.probe_write();
     let (sqlite, redb) = tokio::join!(in_time(sqlite), in_time(redb));
-    let redb = redb.and(if ops.inventory.is_healthy() {
-        Ok(())
-    } else {
-        Err(Error::Unavailable("the hold store failed a commit".into()))
-    });
     [("sqlite", sqlite), ("holds", redb)]
 }
 

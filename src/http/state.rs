@@ -10,7 +10,7 @@ use crate::inventory::Inventory;
 use crate::jobs::Jobs;
 use crate::notify::Notifier;
 use crate::pricing::Pricing;
-use crate::store::{HoldDb, Sqlite};
+use crate::store::Sqlite;
 use axum::extract::FromRef;
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -33,7 +33,6 @@ pub struct AppState {
 #[derive(Clone)]
 pub struct Ops {
     pub sqlite: Sqlite,
-    pub holds: HoldDb,
     pub inventory: Inventory,
     pub metrics: PrometheusHandle,
     /// What the scrape reads its gauges from.

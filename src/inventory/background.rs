@@ -28,7 +28,7 @@ impl Inventory {
 
     pub(crate) fn event_seq(&self, event_id: &str) -> Option<u64> {
         let event = self.event(event_id).ok()?;
-        let seq = event.lock().unwrap_or_else(|p| p.into_inner()).seq;
+        let seq = event.lock().unwrap_or_else(|p| self.recover(p)).seq;
         Some(seq)
     }
 }

@@ -43,7 +43,7 @@ impl LiveSeats for Inventory {
             self.inner
                 .events
                 .write()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(|p| self.recover(p))
                 .entry(event_id.to_string())
                 .or_insert_with(|| Arc::new(Mutex::new(ix)));
         }
@@ -82,12 +82,16 @@ impl Inventory {
     /// Takes an event out of sale before it is deleted; refused while anything is held or
     /// sold. Loading it again puts it back if the delete fails.
     fn retire_event(&self, event_id: &str) -> Result<(), Error> {
-        let mut events = self.inner.events.write().unwrap_or_else(|p| p.into_inner());
+        let mut events = self
+            .inner
+            .events
+            .write()
+            .unwrap_or_else(|p| self.recover(p));
         let Some(event) = events.get(event_id) else {
             return Ok(());
         };
         {
-            let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let ix = event.lock().unwrap_or_else(|p| self.recover(p));
             let now_ms = self.now_ms();
             let busy = ix
                 .availability(now_ms)
@@ -108,7 +112,7 @@ impl Inventory {
     /// refused (naming them) if any is held or sold. Unknown labels are left to the caller.
     fn block(&self, event_id: &str, labels: &[String]) -> Result<Vec<String>, Error> {
         let event = self.event(event_id)?;
-        let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
         if ix.general_admission {
             return Err(Error::invalid(
                 "seats",
@@ -142,7 +146,7 @@ impl Inventory {
     /// Marks seats unblocked in the index.
     fn unblock(&self, event_id: &str, labels: &[String]) {
         if let Ok(event) = self.event(event_id) {
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             for label in labels {
                 if let Some(s) = ix.seat_no(label) {
                     ix.seats[s as usize].blocked = false;
@@ -155,7 +159,7 @@ impl Inventory {
     /// Sets the price new holds are quoted in a category.
     pub fn set_price(&self, event_id: &str, category: &str, minor: i64) {
         if let Ok(event) = self.event(event_id) {
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             if let Some(c) = ix.category_index(category) {
                 ix.categories[c as usize].price_minor = minor;
             }
@@ -170,7 +174,7 @@ impl Inventory {
         capacity: &BTreeMap<String, u32>,
     ) -> Result<BTreeMap<String, u32>, Error> {
         let event = self.event(event_id)?;
-        let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
         let mut changes = Vec::with_capacity(capacity.len());
         for (category, places) in capacity {
             changes.push((capacity_slot(&ix, category, *places)?, *places));

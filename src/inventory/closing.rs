@@ -13,7 +13,7 @@ impl Inventory {
             return Vec::new();
         };
         let now_ms = self.now_ms();
-        let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
         ix.closed = true;
         let mut owners: Vec<String> = ix
             .holds

@@ -13,7 +13,7 @@ impl Inventory {
     /// Counts per category for an event, in the catalog's category order.
     pub fn availability(&self, event_id: &str) -> Option<Vec<(String, Availability)>> {
         let event = self.event(event_id).ok()?;
-        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let ix = event.lock().unwrap_or_else(|p| self.recover(p));
         let counts = ix.availability(self.now_ms());
         Some(
             ix.categories
@@ -32,7 +32,7 @@ impl Inventory {
         to: Option<&str>,
     ) -> Result<HashMap<String, SeatStatus>, Error> {
         let event = self.event(event_id)?;
-        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let ix = event.lock().unwrap_or_else(|p| self.recover(p));
         let legs = Self::legs(&ix, from, to)?;
         let now_ms = self.now_ms();
         Ok(ix
@@ -53,7 +53,7 @@ impl Inventory {
         checked_in: &HashSet<String>,
     ) -> Result<Vec<SectionCounts>, Error> {
         let event = self.event(event_id)?;
-        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let ix = event.lock().unwrap_or_else(|p| self.recover(p));
         let legs = Self::legs(&ix, from, to)?;
         let now_ms = self.now_ms();
         let mut sections = Vec::new();
@@ -70,7 +70,7 @@ impl Inventory {
         let Ok(event) = self.event(event_id) else {
             return Vec::new();
         };
-        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let ix = event.lock().unwrap_or_else(|p| self.recover(p));
         ix.categories
             .iter()
             .map(|c| (c.name.clone(), c.price_minor))
@@ -96,7 +96,7 @@ impl Inventory {
     /// The live (unexpired) holds on a seat, on any leg of the route.
     pub fn seat_holders(&self, event_id: &str, label: &str) -> Result<Vec<SeatHolder>, Error> {
         let event = self.event(event_id)?;
-        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let ix = event.lock().unwrap_or_else(|p| self.recover(p));
         let seat = ix.seat_no(label).ok_or(Error::NotFound("seat"))?;
         let now_ms = self.now_ms();
         let stop = |leg: u16| ix.stops.get(leg as usize).cloned();

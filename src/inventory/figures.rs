@@ -21,7 +21,7 @@ impl Inventory {
             .inner
             .events
             .read()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .values()
             .cloned()
             .collect();
@@ -29,7 +29,7 @@ impl Inventory {
             .inner
             .live
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .len();
         let mut size = IndexSize {
             events: events.len(),
@@ -37,7 +37,7 @@ impl Inventory {
             holds,
         };
         for event in events {
-            let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let ix = event.lock().unwrap_or_else(|p| self.recover(p));
             size.seats += if ix.general_admission {
                 ix.categories.len()
             } else {

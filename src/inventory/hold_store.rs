@@ -7,7 +7,9 @@
 //!
 //! If a commit fails the store is poisoned: memory may now be ahead of the disk, so no
 //! further change is accepted (readiness fails) until a restart rebuilds the index from
-//! what is durable. Fail-stop beats silently diverging.
+//! what is durable. Fail-stop beats silently diverging. A panic while the seat index or the
+//! live-hold maps were locked poisons the store the same way ([`HoldStore::recover`]): what
+//! the lock guarded may be half changed.
 
 use crate::error::Error;
 use crate::store::HoldDb;
@@ -15,7 +17,7 @@ use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
@@ -173,12 +175,32 @@ impl HoldStore {
         self.poisoned.load(Ordering::SeqCst)
     }
 
+    /// Takes back a guard a panic poisoned. What the lock guards (an event's seat index, the
+    /// live-hold maps) may be half changed, so the store stops taking changes and readiness
+    /// fails, as after a failed commit, until a restart rebuilds the index from what is
+    /// durable. Reads go on.
+    pub fn recover<G>(&self, poisoned: PoisonError<G>) -> G {
+        if !self.poisoned.swap(true, Ordering::SeqCst) {
+            tracing::error!(
+                "a panic left the seat index half changed; refusing further changes until restart"
+            );
+        }
+        poisoned.into_inner()
+    }
+
+    /// Proves the store writable the way every change is written: an empty batch through
+    /// the committer. A write transaction of the probe's own would take redb's one writer
+    /// from the committer and stall the holds queued behind it.
+    pub async fn probe(&self) -> Result<(), Error> {
+        HoldStore::committed(self.submit(Vec::new())?).await
+    }
+
     /// Queues changes for the next commit; await the receiver for the outcome. Call while
     /// holding the lock that decided the changes, so the queue order is the decision order.
     pub fn submit(&self, ops: Vec<Op>) -> Result<oneshot::Receiver<Result<(), Error>>, Error> {
         if self.is_poisoned() {
             return Err(Error::Unavailable(
-                "the hold store failed a commit; restart rezerve".into(),
+                "the hold store stopped taking changes after a failure; restart rezerve".into(),
             ));
         }
         let (reply, answer) = oneshot::channel();
@@ -283,5 +305,36 @@ pub fn read_hold(db: &HoldDb, id: &str) -> Result<Option<HoldRecord>, Error> {
             serde_json::from_slice(v.value()).map_err(Error::internal)?,
         )),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_lock_a_panic_poisoned_stops_the_store_as_a_failed_commit_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            HoldStore::start(HoldDb::open(&dir.path().join("holds.redb")).unwrap()).unwrap();
+        store.probe().await.unwrap();
+
+        // A panic half way through changing what the lock guards.
+        let index = Arc::new(Mutex::new(vec![1, 2]));
+        let changing = Arc::clone(&index);
+        let panicked = std::thread::spawn(move || {
+            let mut seats = changing.lock().unwrap();
+            seats.push(3);
+            panic!("half way through a change");
+        })
+        .join();
+        assert!(panicked.is_err() && index.is_poisoned());
+
+        // Reads go on; changes and readiness stop.
+        let seats = index.lock().unwrap_or_else(|p| store.recover(p)).clone();
+        assert_eq!(seats, vec![1, 2, 3]);
+        assert!(store.is_poisoned());
+        assert!(store.probe().await.is_err());
+        assert!(store.submit(Vec::new()).is_err());
     }
 }

@@ -52,7 +52,7 @@ impl Inventory {
             .inner
             .live
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .get(hold_id)
             .cloned();
         match entry {
@@ -70,7 +70,7 @@ impl Inventory {
         let stops = self
             .event(&entry.event_id)?
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .stops
             .clone();
         Ok(HoldView::from_record(&entry.record, &stops))
@@ -93,7 +93,7 @@ impl Inventory {
         let now_ms = self.now_ms();
         let event = self.event(&entry.event_id)?;
         let (record, stops, answer) = {
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             let Some(live) = ix.holds.get_mut(&entry.key) else {
                 return Err(Error::HoldExpired);
             };
@@ -117,11 +117,11 @@ impl Inventory {
             let previous = record.expires_at_ms;
             record.expires_at_ms = new_expiry;
             {
-                let mut live_map = self.inner.live.lock().unwrap_or_else(|p| p.into_inner());
+                let mut live_map = self.inner.live.lock().unwrap_or_else(|p| self.recover(p));
                 if let Some(e) = live_map.get_mut(hold_id) {
                     e.record = record.clone();
                 }
-                let mut expiry = self.inner.expiry.lock().unwrap_or_else(|p| p.into_inner());
+                let mut expiry = self.inner.expiry.lock().unwrap_or_else(|p| self.recover(p));
                 expiry.remove(&(previous, hold_id.to_string()));
                 expiry.insert((new_expiry, hold_id.to_string()));
             }
@@ -141,7 +141,7 @@ impl Inventory {
         self.inner
             .live
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .get(hold_id)
             .map(|e| e.record.clone())
     }
@@ -171,7 +171,7 @@ impl Inventory {
         let now_ms = self.now_ms();
         let event = self.event(&entry.event_id)?;
         let (answer, expired) = {
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             let expired = ix.hold_expired(entry.key, now_ms);
             let how = if expired {
                 Ending::Expired
@@ -196,7 +196,7 @@ impl Inventory {
     pub async fn release_expired_holds(&self) -> Result<usize, Error> {
         let now_ms = self.now_ms();
         let due: Vec<(i64, String)> = {
-            let expiry = self.inner.expiry.lock().unwrap_or_else(|p| p.into_inner());
+            let expiry = self.inner.expiry.lock().unwrap_or_else(|p| self.recover(p));
             expiry
                 .iter()
                 .take_while(|(at, _)| *at <= now_ms)
@@ -209,7 +209,7 @@ impl Inventory {
                 .inner
                 .live
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(|p| self.recover(p))
                 .get(id)
                 .cloned();
             let event = entry.as_ref().and_then(|e| self.event(&e.event_id).ok());
@@ -218,11 +218,11 @@ impl Inventory {
                 self.inner
                     .expiry
                     .lock()
-                    .unwrap_or_else(|p| p.into_inner())
+                    .unwrap_or_else(|p| self.recover(p))
                     .remove(&(*at, id.clone()));
                 continue;
             };
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             if !ix.hold_expired(entry.key, now_ms) {
                 continue; // extended after it was found due: the expiry index has its new time
             }
@@ -231,7 +231,7 @@ impl Inventory {
                 self.inner
                     .expiry
                     .lock()
-                    .unwrap_or_else(|p| p.into_inner())
+                    .unwrap_or_else(|p| self.recover(p))
                     .remove(&(*at, id.clone()));
             } else {
                 answers.push(self.inner.store.submit(ops)?);
@@ -253,7 +253,7 @@ impl Inventory {
         self.inner
             .expiry
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .first()
             .map(|(at, _)| *at)
     }

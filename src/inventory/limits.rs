@@ -42,7 +42,7 @@ impl Drop for Claim {
             .inner
             .claims
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
+            .unwrap_or_else(|p| self.inventory.recover(p));
         if let Some(n) = claims.get_mut(&self.owner) {
             *n -= 1;
             if *n == 0 {
@@ -75,8 +75,8 @@ impl Inventory {
             });
         }
         // Lock order: `live`, then `claims` (as everywhere `live` is taken first).
-        let live = self.inner.live.lock().unwrap_or_else(|p| p.into_inner());
-        let mut claims = self.inner.claims.lock().unwrap_or_else(|p| p.into_inner());
+        let live = self.inner.live.lock().unwrap_or_else(|p| self.recover(p));
+        let mut claims = self.inner.claims.lock().unwrap_or_else(|p| self.recover(p));
         let held = live
             .values()
             .filter(|e| e.record.owner == caller.user_id && e.record.expires_at_ms > now_ms)

@@ -131,11 +131,17 @@ impl Inventory {
         Ok(())
     }
 
+    /// A lock's guard even if a panic poisoned it, with the store stopped (see
+    /// [`HoldStore::recover`]): every lock over the index goes through here.
+    fn recover<G>(&self, poisoned: std::sync::PoisonError<G>) -> G {
+        self.inner.store.recover(poisoned)
+    }
+
     fn event(&self, event_id: &str) -> Result<Arc<Mutex<EventSeats>>, Error> {
         self.inner
             .events
             .read()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .get(event_id)
             .cloned()
             .ok_or(Error::NotFound("event"))
@@ -147,7 +153,7 @@ impl Inventory {
         let Ok(event) = self.event(event_id) else {
             return (None, None);
         };
-        let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let ix = event.lock().unwrap_or_else(|p| self.recover(p));
         if ix.stops.len() <= 2 {
             return (None, None);
         }
@@ -159,7 +165,7 @@ impl Inventory {
         self.inner
             .live
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .insert(
                 record.id.clone(),
                 LiveEntry {
@@ -171,7 +177,7 @@ impl Inventory {
         self.inner
             .expiry
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .insert((record.expires_at_ms, record.id.clone()));
     }
 
@@ -180,12 +186,12 @@ impl Inventory {
             .inner
             .live
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .remove(id)?;
         self.inner
             .expiry
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .remove(&(entry.record.expires_at_ms, id.to_string()));
         Some(entry)
     }

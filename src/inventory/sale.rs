@@ -24,7 +24,7 @@ impl Inventory {
             .inner
             .live
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .get(hold_id)
             .cloned()?;
         (entry.record.expires_at_ms > self.now_ms()).then_some(entry.record)
@@ -37,14 +37,14 @@ impl Inventory {
             .inner
             .live
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .get(hold_id)
             .cloned()
             .ok_or(Error::HoldExpired)?;
         let now_ms = self.now_ms();
         let event = self.event(&entry.event_id)?;
         let answer = {
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             if ix.hold_expired(entry.key, now_ms) {
                 return Err(Error::HoldExpired);
             }
@@ -103,7 +103,7 @@ impl Inventory {
         let event = self.event(&lot.event_id)?;
         let now_ms = self.now_ms();
         let answer = {
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             if ix.closed {
                 return Err(Error::conflict(
                     "event_cancelled",
@@ -157,7 +157,7 @@ impl Inventory {
         let Ok(event) = self.event(&lot.event_id) else {
             return;
         };
-        let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
         for label in &lot.seats {
             if let Some(seat) = ix.seat_no(label) {
                 ix.unsell(seat, lot.legs.clone());
@@ -178,14 +178,14 @@ impl Inventory {
             .inner
             .live
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .get(hold_id)
             .cloned();
         let Some(entry) = entry else { return Ok(()) };
         let event = self.event(&entry.event_id)?;
         let now_ms = self.now_ms();
         let answer = {
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             let ops = self.end_locked(&mut ix, entry.key, Ending::Released, now_ms, None);
             if ops.is_empty() {
                 return Ok(());
@@ -201,7 +201,7 @@ impl Inventory {
         let event = self.event(event_id)?;
         let now_ms = self.now_ms();
         let answer = {
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             ix.closed = true;
             let keys: Vec<u64> = ix.holds.keys().copied().collect();
             let mut ops = Vec::new();
@@ -226,14 +226,14 @@ impl Inventory {
                 .inner
                 .live
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(|p| self.recover(p))
                 .get(hold_id)
                 .cloned();
             let Some(entry) = entry else { continue };
             let event = self.event(&entry.event_id)?;
             let now_ms = self.now_ms();
             let answer = {
-                let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+                let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
                 // The seats are already sold in the index (from the tickets); only the hold
                 // record remains to end.
                 if ix.remove(entry.key).is_none() {

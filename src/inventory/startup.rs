@@ -69,7 +69,7 @@ impl Inventory {
                 .inner
                 .events
                 .write()
-                .unwrap_or_else(|p| p.into_inner());
+                .unwrap_or_else(|p| inventory.recover(p));
             for mut ix in indexes {
                 ix.seq = inventory.first_seq();
                 events.insert(ix.event_id.clone(), Arc::new(Mutex::new(ix)));
@@ -88,7 +88,7 @@ impl Inventory {
                 orphans.push(record.id.clone());
                 continue;
             };
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             let seats: Option<Vec<SeatNo>> = record.seats.iter().map(|l| ix.seat_no(l)).collect();
             let places: Option<Vec<(u16, u32)>> = if ix.general_admission {
                 record

@@ -52,7 +52,7 @@ impl Inventory {
         let now_ms = self.now_ms();
         let claim = self.claim_hold(caller, &selection, now_ms)?;
         let (record, stops, answer) = {
-            let mut ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             if ix.closed {
                 return Err(Error::conflict(
                     "event_cancelled",

@@ -12,19 +12,25 @@ impl Inventory {
         !self.inner.store.is_poisoned()
     }
 
+    /// Readiness: an empty commit through the hold store's committer (refused once the
+    /// store is poisoned).
+    pub async fn probe_write(&self) -> Result<(), Error> {
+        self.inner.store.probe().await
+    }
+
     /// Every (event, seat label, leg) in two live holds at once — must be empty.
     pub fn double_holds(&self) -> Vec<(String, String, u16)> {
         let events: Vec<_> = self
             .inner
             .events
             .read()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .values()
             .cloned()
             .collect();
         let mut doubles = Vec::new();
         for event in events {
-            let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let ix = event.lock().unwrap_or_else(|p| self.recover(p));
             for (seat, leg) in ix.double_holds() {
                 doubles.push((
                     ix.event_id.clone(),
@@ -75,7 +81,7 @@ impl Inventory {
             .inner
             .live
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .values()
             .map(|e| (e.key, e.record.id.clone()))
             .collect();
@@ -83,20 +89,20 @@ impl Inventory {
             .inner
             .events
             .read()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .values()
             .cloned()
             .collect();
         let mut differences = Vec::new();
         for event in &events {
-            let ix = event.lock().unwrap_or_else(|p| p.into_inner());
+            let ix = event.lock().unwrap_or_else(|p| self.recover(p));
             differences.extend(invariants::differences(&ix, &ids, &expected));
         }
         let indexed: Vec<String> = self
             .inner
             .events
             .read()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| self.recover(p))
             .keys()
             .cloned()
             .collect();

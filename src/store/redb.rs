@@ -69,13 +69,6 @@ impl HoldDb {
         &self.db
     }
 
-    /// Proves the file is writable by committing an empty write transaction.
-    pub fn probe_write(&self) -> Result<(), Error> {
-        let tx = self.db.begin_write().map_err(redb::Error::from)?;
-        tx.commit().map_err(redb::Error::from)?;
-        Ok(())
-    }
-
     /// The stored format version.
     pub fn format_version(&self) -> Result<Option<u64>, Error> {
         let tx = self.db.begin_read().map_err(redb::Error::from)?;
