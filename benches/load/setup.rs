@@ -29,7 +29,7 @@ pub async fn set_up(server: &Server, customers: usize) -> anyhow::Result<Target>
 
     let limit = Arc::new(Semaphore::new(SETUP_CONCURRENCY));
     let mut events = JoinSet::new();
-    // The hot event is the last one created.
+    // The hot event is the last one (i == EVENTS).
     for i in 0..=EVENTS {
         let (http, base, admin, limit) = (http.clone(), base.clone(), admin.clone(), limit.clone());
         let event = if i < EVENTS {
@@ -56,7 +56,7 @@ pub async fn set_up(server: &Server, customers: usize) -> anyhow::Result<Target>
             )
             .await?;
             let id = created["id"].as_str().context("event without an id")?;
-            Ok::<_, anyhow::Error>(Url::parse(&format!("{base}/api/v1/events/{id}/holds"))?)
+            Ok::<_, anyhow::Error>((i, Url::parse(&format!("{base}/api/v1/events/{id}/holds"))?))
         });
     }
     let mut accounts = JoinSet::new();
@@ -78,11 +78,15 @@ pub async fn set_up(server: &Server, customers: usize) -> anyhow::Result<Target>
             bearer(&registered["token"])
         });
     }
-    let mut hold_urls: Vec<Url> = events
+    // join_all answers in the order the creations finished, not the order they started:
+    // sorted by index, the hot event is last whichever finished first.
+    let mut created: Vec<(usize, Url)> = events
         .join_all()
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
+    created.sort_by_key(|(i, _)| *i);
+    let mut hold_urls: Vec<Url> = created.into_iter().map(|(_, url)| url).collect();
     let hot_url = hold_urls.pop().context("no hot event")?;
     let tokens = accounts
         .join_all()
