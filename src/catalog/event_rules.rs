@@ -8,6 +8,17 @@ use crate::error::Validator;
 use std::collections::{BTreeMap, HashSet};
 use time::OffsetDateTime;
 
+/// Where and when a new event happens: a venue (by id or name) and its times, or a
+/// travel event's route of stops (no venue) from its departure to its arrival.
+#[derive(Default)]
+struct Place {
+    venue_id: Option<String>,
+    venue_name: Option<String>,
+    starts_at: i64,
+    ends_at: Option<i64>,
+    stops: Vec<StopSpec>,
+}
+
 impl CreateEvent {
     /// Checks every rule; `now` bounds start times (no events in the past).
     pub fn validate(&self, now: OffsetDateTime) -> Result<NewEvent, crate::error::Error> {
@@ -22,7 +33,13 @@ impl CreateEvent {
         let timezone = self.timezone.clone().unwrap_or_else(|| "UTC".into());
         validate_timezone("timezone", &timezone, &mut v);
 
-        let (venue_id, venue_name, starts_at, ends_at, stops) = if self.category.is_travel() {
+        let Place {
+            venue_id,
+            venue_name,
+            starts_at,
+            ends_at,
+            stops,
+        } = if self.category.is_travel() {
             self.validate_travel(now, &mut v)
         } else {
             self.validate_venue(now, &mut v)
@@ -109,18 +126,7 @@ impl CreateEvent {
         })
     }
 
-    #[allow(clippy::type_complexity)]
-    fn validate_venue(
-        &self,
-        now: OffsetDateTime,
-        v: &mut Validator,
-    ) -> (
-        Option<String>,
-        Option<String>,
-        i64,
-        Option<i64>,
-        Vec<StopSpec>,
-    ) {
+    fn validate_venue(&self, now: OffsetDateTime, v: &mut Validator) -> Place {
         for (present, field) in [
             (self.origin.is_some(), "origin"),
             (self.destination.is_some(), "destination"),
@@ -160,21 +166,16 @@ impl CreateEvent {
             t.unix_timestamp()
         });
         let venue_id = self.venue.as_ref().and_then(|venue| venue.id.clone());
-        (venue_id, venue_name, starts_at, ends_at, Vec::new())
+        Place {
+            venue_id,
+            venue_name,
+            starts_at,
+            ends_at,
+            stops: Vec::new(),
+        }
     }
 
-    #[allow(clippy::type_complexity)]
-    fn validate_travel(
-        &self,
-        now: OffsetDateTime,
-        v: &mut Validator,
-    ) -> (
-        Option<String>,
-        Option<String>,
-        i64,
-        Option<i64>,
-        Vec<StopSpec>,
-    ) {
+    fn validate_travel(&self, now: OffsetDateTime, v: &mut Validator) -> Place {
         for (present, field) in [
             (self.venue.is_some(), "venue"),
             (self.starts_at.is_some(), "starts_at"),
@@ -199,7 +200,7 @@ impl CreateEvent {
                 "arrives_at",
                 "is required for travel events",
             );
-            return (None, None, 0, None, Vec::new());
+            return Place::default();
         };
         v.check(departs > now, "departs_at", "must be in the future");
         v.check(
@@ -255,12 +256,11 @@ impl CreateEvent {
                 );
             }
         }
-        (
-            None,
-            None,
-            departs.unix_timestamp(),
-            Some(arrives.unix_timestamp()),
-            route,
-        )
+        Place {
+            starts_at: departs.unix_timestamp(),
+            ends_at: Some(arrives.unix_timestamp()),
+            stops: route,
+            ..Place::default()
+        }
     }
 }
