@@ -16,10 +16,6 @@ use crate::shutdown::CancellationToken;
 use serde_json::json;
 use std::time::Duration;
 
-/// What the customer reads when the gateway never answered.
-const NO_ANSWER_TOLD: &str =
-    "your payment provider did not confirm the payment before the booking expired";
-
 impl Bookings {
     /// Expires pending bookings whose time is up and releases their holds; returns how many.
     /// One whose gateway payment is still unanswered is told by
@@ -75,9 +71,8 @@ impl Bookings {
                     let b = repo::by_id(conn, &booking_id)?.ok_or(Error::NotFound("booking"))?;
                     let items = repo::items(conn, &b.id)?;
                     let mut body = payload(&b, &items);
-                    body["reason"] = json!(NO_ANSWER_TOLD);
+                    body["reason"] = json!(GATEWAY_NO_ANSWER);
                     body["refunded"] = json!(false);
-                    body["charge_unknown"] = json!(true);
                     follow_up(
                         conn,
                         JobKind::PaymentFailed,

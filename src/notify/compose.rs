@@ -99,8 +99,11 @@ impl Notifier {
                 )
             }
             JobKind::PaymentFailed => {
-                base.reason = text(&p["reason"]).map(told_reason);
-                base.charge_unknown = p["charge_unknown"].as_bool() == Some(true);
+                if let Some(code) = p["reason"].as_str() {
+                    let (reason, charge_unknown) = told_reason(code);
+                    base.reason = Some(reason);
+                    base.charge_unknown = charge_unknown;
+                }
                 base.refund = if p["refunded"].as_bool() == Some(true) {
                     money(&p["refund_minor"])
                 } else {
@@ -208,12 +211,19 @@ pub(super) fn subject(kind: EmailKind, d: &EmailData) -> String {
     }
 }
 
-/// A payment refusal as a customer reads it: the providers' codes we know in words, any other
-/// reason (a gateway's own text) as it came.
-fn told_reason(reason: String) -> String {
-    match reason.as_str() {
-        "card_declined" => "the card was declined".into(),
-        _ => reason,
+/// Why a payment failed, as a customer reads it (the codes we know in words, a gateway's own
+/// text as it came), and whether the money may still have been taken: a provider that did
+/// not answer may charge later (and that late success is refunded), so the email must not
+/// say that no money was taken.
+fn told_reason(code: &str) -> (String, bool) {
+    match code {
+        "card_declined" => ("the card was declined".into(), false),
+        "provider_timeout" => ("the payment provider did not answer in time".into(), true),
+        "gateway_no_answer" => (
+            "your payment provider did not confirm the payment before the booking expired".into(),
+            true,
+        ),
+        other => (other.to_string(), false),
     }
 }
 
@@ -233,6 +243,42 @@ pub fn local_time(unix_seconds: i64, timezone: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::notify::email::{EmailData, EmailKind, render};
+
+    #[test]
+    fn a_payment_no_provider_answered_is_not_told_that_no_money_was_taken() {
+        for (code, unknown) in [
+            ("card_declined", false),
+            ("provider_timeout", true),
+            ("gateway_no_answer", true),
+            ("insufficient funds at the bank", false),
+        ] {
+            let (reason, charge_unknown) = super::told_reason(code);
+            assert_eq!(charge_unknown, unknown, "{code}");
+            let d = EmailData {
+                reason: Some(reason),
+                charge_unknown,
+                ..EmailData::default()
+            };
+            let (html, text) = render(EmailKind::PaymentFailed, &d).expect("renders");
+            for part in [html, text] {
+                assert_eq!(
+                    part.contains("No money was taken"),
+                    !unknown,
+                    "{code}: {part}"
+                );
+                assert_eq!(
+                    part.contains("refunded automatically"),
+                    unknown,
+                    "{code}: {part}"
+                );
+                if code.contains('_') {
+                    assert!(!part.contains(code), "{code} shown as a code: {part}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn times_are_shown_in_the_event_zone() {
         // 2027-01-10T13:00:00Z is 18:30 in India.

@@ -13,9 +13,6 @@ use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{PaymentRow, fill_provider_ref, settle};
 use serde_json::json;
 
-/// What a payment-failed email says when the provider did not answer in time.
-const PROVIDER_TIMEOUT_TOLD: &str = "the payment provider did not answer in time";
-
 impl Bookings {
     /// The money is in: sell the seats and confirm — or, if the seats are gone, refund.
     pub(crate) async fn settle_success(
@@ -191,16 +188,8 @@ impl Bookings {
                     now_ms,
                 )?;
                 let mut body = payload(&booking, &items);
-                // A timeout is not a refusal: the provider may still take the money (and a
-                // late success is refunded), so the email must not promise nothing was taken.
-                let charge_unknown = status == "failed";
-                body["reason"] = json!(if charge_unknown {
-                    PROVIDER_TIMEOUT_TOLD
-                } else {
-                    reason_owned.as_str()
-                });
+                body["reason"] = json!(reason_owned);
                 body["refunded"] = json!(false);
-                body["charge_unknown"] = json!(charge_unknown);
                 follow_up(
                     conn,
                     JobKind::PaymentFailed,
