@@ -7,7 +7,7 @@ use super::csrf::CsrfForm;
 use super::event_time;
 use super::render::{Chrome, PageError, page_with_status};
 use super::seat_drawing::SeatDrawing;
-use super::seat_map::{self, MapQuery, SectionLink, StopOption};
+use super::seat_view::{self, MapQuery, SectionLink, StopOption};
 use super::session::StaffSession;
 use crate::auth::session::ConsoleSession;
 use crate::booking::Bookings;
@@ -152,7 +152,7 @@ async fn render_sell(
     status: StatusCode,
     again: Again,
 ) -> Result<Response, PageError> {
-    let data = seat_map::load(catalog, bookings, id, query).await?;
+    let data = seat_view::load(catalog, bookings, id, query).await?;
     if data.event.status != EventStatus::Scheduled {
         return Err(PageError::new(
             StatusCode::CONFLICT,
@@ -161,8 +161,8 @@ async fn render_sell(
         ));
     }
     let base = format!("/admin/box-office/{id}");
-    let (drawing, overview) = seat_map::drawing_or_overview(&data, query, &base)?;
-    let stops = seat_map::stop_options(&data);
+    let (drawing, overview) = seat_view::drawing_or_overview(&data, query, &base)?;
+    let stops = seat_view::stop_options(&data);
     let all = MapQuery {
         section: None,
         ..query.clone()

@@ -4,7 +4,7 @@
 
 use super::csrf::CsrfForm;
 use super::render::{Chrome, PageError, page, utc_time};
-use super::seat_map::MapQuery;
+use super::seat_view::MapQuery;
 use super::session::StaffSession;
 use crate::auth::Auth;
 use crate::booking::Bookings;

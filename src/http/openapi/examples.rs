@@ -153,16 +153,7 @@ mod tests {
     /// (checked against the real document by `tests/kiosk/validate.py`).
     #[test]
     fn examples_name_served_operations() {
-        let (_, doc) = crate::http::api_routes();
-        let doc = serde_json::to_value(&doc).expect("serializes");
-        let ids: Vec<String> = doc["paths"]
-            .as_object()
-            .into_iter()
-            .flat_map(|paths| paths.values())
-            .filter_map(|item| item.as_object())
-            .flat_map(|item| item.values())
-            .filter_map(|op| op["operationId"].as_str().map(str::to_string))
-            .collect();
+        let ids = super::super::served_operation_ids();
         for id in [
             "pay_booking",
             "create_hold",

@@ -6,7 +6,8 @@
 //! generation, instead of being repeated (and forgotten) in fifty annotations:
 //! - every error response is `application/problem+json` with the `Problem` schema, lists
 //!   the codes it can carry (`x-problem-codes`, one example each); `Problem.code` is the
-//!   enum of every stable code (`errors.rs`);
+//!   enum of every stable code (`codes.rs`); how an operation's error responses are
+//!   derived is `problems.rs`;
 //! - a JSON body can always fail with 400, 413, 415 and 422; a query string or path with 422
 //!   or 404; a bearer token with 401; a role with 403; an Idempotency-Key with 409; any
 //!   request with 500 and 503; what the domain adds (conflicts, 402, 429, …) is in
@@ -19,14 +20,16 @@
 //!   responses carry examples (`examples.rs`).
 
 mod body_rules;
+mod codes;
 mod errors;
 mod examples;
+mod parameters;
+mod problems;
 mod schemas;
 
-use crate::idempotency::MAX_KEY_LEN;
-use crate::pagination::{DEFAULT_LIMIT, MAX_LIMIT};
+use parameters::{constrain_parameter, has_parameter};
+use problems::{enumerate_codes, problem_response, problems};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -71,11 +74,6 @@ impl Modify for BearerToken {
         );
     }
 }
-
-/// The problem body schema every error response refers to.
-const PROBLEM: &str = "#/components/schemas/Problem";
-/// The media type of every error body (RFC 9457).
-pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// The generated document with the shared parts filled in, as served. (JSON, not utoipa's
 /// types: those do not round-trip every schema exactly.)
@@ -190,71 +188,6 @@ fn roles(operation: &Map<String, Value>) -> Option<Vec<String>> {
     Some(roles)
 }
 
-fn has_parameter(operation: &Map<String, Value>, at: &str, name: &str) -> bool {
-    operation
-        .get("parameters")
-        .and_then(Value::as_array)
-        .is_some_and(|ps| {
-            ps.iter().any(|p| {
-                p["in"] == at
-                    && p["name"]
-                        .as_str()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            })
-        })
-}
-
-/// Every error status the operation can send, with its codes: what its shape implies
-/// (body, parameters, token, role) and what its domain adds ([`errors::OPERATIONS`]).
-fn problems(
-    operation: &Map<String, Value>,
-    id: &str,
-    roles: Option<&[String]>,
-) -> BTreeMap<u16, Vec<&'static str>> {
-    let mut out: BTreeMap<u16, Vec<&'static str>> = BTreeMap::new();
-    let mut add = |status: u16, codes: &[&'static str]| {
-        let entry = out.entry(status).or_default();
-        for c in codes {
-            if !entry.contains(c) {
-                entry.push(c);
-            }
-        }
-    };
-    add(500, &["internal"]);
-    add(503, &["unavailable", "timeout"]);
-    if operation.contains_key("requestBody") && !errors::RAW_BODY.contains(&id) {
-        add(400, &["malformed_request"]);
-        add(413, &["payload_too_large"]);
-        add(415, &["unsupported_media_type"]);
-        add(422, &["validation_failed"]);
-    }
-    let params = |at: &str| {
-        operation
-            .get("parameters")
-            .and_then(Value::as_array)
-            .is_some_and(|ps| ps.iter().any(|p| p["in"] == at))
-    };
-    if params("query") || params("header") {
-        add(422, &["validation_failed"]);
-    }
-    if params("path") {
-        add(404, &["not_found"]);
-    }
-    if has_parameter(operation, "header", "idempotency-key") {
-        add(409, &["idempotency_conflict", "idempotency_in_progress"]);
-    }
-    if let Some(roles) = roles {
-        add(401, &["unauthorized"]);
-        if !roles.iter().any(|r| r == "customer") {
-            add(403, &["forbidden"]);
-        }
-    }
-    for (status, codes) in errors::extra(id) {
-        add(*status, codes);
-    }
-    out
-}
-
 fn complete_success(status: &str, summary: &str, idempotent: bool, response: &mut Value) {
     let Some(response) = response.as_object_mut() else {
         return;
@@ -282,62 +215,6 @@ fn complete_success(status: &str, summary: &str, idempotent: bool, response: &mu
     }
 }
 
-/// An error response: its codes in the description, one example per code, and the headers
-/// that come with some of them.
-fn problem_response(status: u16, codes: &[&'static str]) -> Value {
-    let lines: Vec<String> = codes
-        .iter()
-        .map(|c| {
-            let meaning = errors::code(c).map_or("", |(_, m)| m);
-            format!("`{c}`: {meaning}")
-        })
-        .collect();
-    let description = if lines.len() == 1 {
-        lines[0].clone()
-    } else {
-        format!("One of:\n- {}", lines.join("\n- "))
-    };
-    let examples: Map<String, Value> = codes
-        .iter()
-        .map(|c| {
-            let meaning = errors::code(c).map_or("", |(_, m)| m);
-            let reason = axum::http::StatusCode::from_u16(status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("Error");
-            let mut value = json!({
-                "type": format!("urn:rezerve:problem:{c}"), "title": reason, "status": status,
-                "detail": meaning, "code": c,
-            });
-            if *c == "validation_failed" {
-                value["errors"] =
-                    json!([{"field": "email", "message": "must be an email address"}]);
-            }
-            if *c == "seat_unavailable" {
-                value["seats"] = json!(["A-1", "A-2"]);
-            }
-            (c.to_string(), json!({"summary": c, "value": value}))
-        })
-        .collect();
-    let mut response = json!({
-        "description": description,
-        "content": { PROBLEM_JSON: {"schema": {"$ref": PROBLEM}, "examples": examples} },
-        "x-problem-codes": codes,
-    });
-    if codes.contains(&"too_many_attempts") {
-        response["headers"] = json!({"Retry-After": {
-            "description": "Seconds to wait before trying again",
-            "schema": {"type": "integer", "minimum": 1}
-        }});
-    }
-    if codes.contains(&"unauthorized") {
-        response["headers"] = json!({"WWW-Authenticate": {
-            "description": "`Bearer`", "schema": {"type": "string"}
-        }});
-    }
-    response
-}
-
 fn default_description(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -345,59 +222,6 @@ fn default_description(status: u16) -> &'static str {
         202 => "Accepted",
         204 => "Done; no body",
         _ => "See the body",
-    }
-}
-
-/// The `Problem` schema's `code` is the enum of every stable code.
-fn enumerate_codes(schemas: &mut Map<String, Value>) {
-    if let Some(code) = schemas
-        .get_mut("Problem")
-        .and_then(|p| p.pointer_mut("/properties/code"))
-    {
-        let names: Vec<&str> = errors::CODES.iter().map(|(c, _, _)| *c).collect();
-        code["enum"] = json!(names);
-        let others = |codes: &[&str]| format!("`{}`", codes.join("`, `"));
-        code["description"] = json!(format!(
-            "A stable machine code. Each operation's error responses list the codes they can \
-             carry. Not sent by this API: the command line's {} and the staff console's {}; \
-             {} is handled inside the server.",
-            others(errors::CLI_ONLY),
-            others(errors::CONSOLE_ONLY),
-            others(errors::NEVER_SENT),
-        ));
-    }
-}
-
-/// Declares the limits the server enforces on shared parameters.
-fn constrain_parameter(param: &mut Value) {
-    let at = param["in"].as_str().unwrap_or_default().to_string();
-    let name = param["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match (at.as_str(), name.as_str()) {
-        ("query", "limit") => {
-            param["schema"] = json!({
-                "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT
-            });
-            param["description"] = json!(format!(
-                "Items per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."
-            ));
-        }
-        ("query", "cursor") => {
-            param["description"] =
-                json!("The `next_cursor` of the previous page; omit for the first page.");
-        }
-        ("header", "rezerve-signature") => {
-            param["schema"] = json!({"type": "string", "pattern": "^t=[0-9]+,v1=[0-9a-f]{64}$"});
-        }
-        ("header", "idempotency-key") => {
-            param["schema"] = json!({
-                "type": "string", "minLength": 1, "maxLength": MAX_KEY_LEN,
-                "pattern": "^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$"
-            });
-        }
-        _ => {}
     }
 }
 
@@ -429,4 +253,20 @@ fn refer_page_items(schemas: &mut Map<String, Value>) {
             items["items"] = json!({"$ref": format!("#/components/schemas/{item}")});
         }
     }
+}
+
+/// The `operationId` of every operation the API routes serve, for the tests that check a
+/// table names only real operations.
+#[cfg(test)]
+fn served_operation_ids() -> std::collections::BTreeSet<String> {
+    let (_, doc) = crate::http::api_routes();
+    let doc = serde_json::to_value(&doc).expect("serializes");
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(|item| item.as_object())
+        .flat_map(|item| item.values())
+        .filter_map(|op| op["operationId"].as_str().map(str::to_string))
+        .collect()
 }
