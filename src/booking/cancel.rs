@@ -9,8 +9,9 @@ use super::{BookingView, Bookings, lot, view};
 use crate::auth::{Caller, Role};
 use crate::catalog::history_repo::{self, NewSeatChange};
 use crate::catalog::model::SeatStatus;
+use crate::catalog::seats_changed::SeatsChanged;
 use crate::error::Error;
-use crate::jobs::{Cause, JobKind, queue};
+use crate::jobs::{Cause, JobKind, message, queue};
 use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{insert_refund, succeeded_of};
 use rusqlite::Connection;
@@ -93,10 +94,9 @@ pub(super) fn cancel_in(
                 },
             )?;
             // Pricing recounts from the live index when it handles this.
-            queue::enqueue_now(
+            message::enqueue(
                 conn,
-                JobKind::SeatsChanged,
-                &json!({"event_id": b.event_id, "reason": "refund", "booking_id": b.id}),
+                &SeatsChanged::refund(&b.event_id, &b.id),
                 Some(format!("seats-changed:{}:refund:{}", b.event_id, b.id)),
                 Cause::Event(b.event_id.clone()).to_string(),
                 now_ms,

@@ -3,10 +3,10 @@
 //! view of every seat.
 
 use super::model::SeatStatus;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Seat counts by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Availability {
     pub total: u64,
     pub available: u64,

@@ -116,10 +116,9 @@ impl Catalog {
                     // A new base price reaches pricing like any other change (the original's
                     // admin edits never did: R1).
                     let now_ms = crate::clock::ms(now);
-                    crate::jobs::queue::enqueue_now(
+                    crate::jobs::message::enqueue(
                         conn,
-                        crate::jobs::JobKind::SeatsChanged,
-                        &serde_json::json!({"event_id": event_id, "reason": "base-price"}),
+                        &super::seats_changed::SeatsChanged::base_price(&event_id),
                         Some(format!("seats-changed:{event_id}:base-price:{now_ms}")),
                         crate::jobs::Cause::Event(event_id.clone()).to_string(),
                         now_ms,

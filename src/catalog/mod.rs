@@ -17,6 +17,7 @@ pub mod live;
 pub mod model;
 pub mod repo;
 pub mod seat_map;
+pub mod seats_changed;
 pub mod venue;
 mod venues;
 mod view;

@@ -6,27 +6,16 @@
 use super::Inventory;
 use super::hold_store::{HoldStore, Op, SeatChange};
 use crate::catalog::history_repo::{self, NewSeatChange};
-use crate::catalog::model::{Availability, SeatStatus};
+use crate::catalog::model::SeatStatus;
+use crate::catalog::seats_changed::SeatsChanged;
 use crate::error::Error;
-use crate::jobs::{JobKind, Jobs, queue};
+use crate::jobs::{Jobs, message};
 use crate::shutdown::CancellationToken;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Outbox entries moved per SQLite transaction.
 const BATCH: usize = 2000;
-
-/// The payload of a `seats-changed` job.
-#[derive(Debug, Clone, Serialize)]
-pub struct SeatsChanged {
-    pub event_id: String,
-    /// The event's change sequence: a consumer ignores a payload older than one it has seen.
-    pub seq: u64,
-    /// Counts per category at `seq`.
-    pub categories: BTreeMap<String, Availability>,
-    pub at_ms: i64,
-}
 
 /// Runs until `stop` is cancelled, then relays what is left.
 pub async fn run_relay(inventory: Inventory, jobs: Jobs, stop: CancellationToken) {
@@ -74,7 +63,7 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
     if entries.is_empty() {
         return Ok(0);
     }
-    let mut changed: BTreeMap<String, SeatsChanged> = BTreeMap::new();
+    let mut changed: BTreeMap<String, (u64, SeatsChanged)> = BTreeMap::new();
     for (_, change) in &entries {
         if changed.contains_key(&change.event_id) {
             continue;
@@ -90,12 +79,10 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
             .collect();
         changed.insert(
             change.event_id.clone(),
-            SeatsChanged {
-                event_id: change.event_id.clone(),
+            (
                 seq,
-                categories,
-                at_ms: inventory.clock_ms(),
-            },
+                SeatsChanged::counted(&change.event_id, seq, categories, inventory.clock_ms()),
+            ),
         );
     }
     let now_ms = inventory.clock_ms();
@@ -120,12 +107,11 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
                     },
                 )?;
             }
-            for (event_id, payload) in &changed {
-                queue::enqueue_now(
+            for (event_id, (seq, payload)) in &changed {
+                message::enqueue(
                     conn,
-                    JobKind::SeatsChanged,
                     payload,
-                    Some(format!("seats-changed:{event_id}:{}", payload.seq)),
+                    Some(format!("seats-changed:{event_id}:{seq}")),
                     format!("event:{event_id}"),
                     now_ms,
                 )?;

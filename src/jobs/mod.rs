@@ -6,6 +6,7 @@
 pub mod cause;
 pub mod depth;
 pub mod kind;
+pub mod message;
 pub mod queue;
 pub mod repo;
 pub mod rerun_repo;

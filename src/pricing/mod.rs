@@ -22,10 +22,11 @@ mod rule_edit;
 pub use prices::{CategoryPrice, NextStep, PricesView};
 pub use rule_edit::CurvePoint;
 
+use crate::catalog::seats_changed::SeatsChanged;
 use crate::clock::SharedClock;
 use crate::error::Error;
 use crate::inventory::Inventory;
-use crate::jobs::JobRow;
+use crate::jobs::{JobRow, message};
 use crate::store::Sqlite;
 use curve::Factors;
 use repo::HistoryRow;
@@ -74,13 +75,8 @@ impl Pricing {
 
     /// The seats-changed consumer: recomputes unless a newer state was priced already.
     pub async fn on_seats_changed(&self, job: JobRow) -> Result<(), String> {
-        let payload: serde_json::Value =
-            serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-        let Some(event_id) = payload["event_id"].as_str() else {
-            return Err("seats-changed without event_id".into());
-        };
-        let cause = payload["reason"].as_str().unwrap_or("seats-changed");
-        self.recompute(event_id, cause)
+        let changed: SeatsChanged = message::read(&job)?;
+        self.recompute(&changed.event_id, changed.reason.as_str())
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())
