@@ -81,6 +81,13 @@ pub enum Error {
     /// A ticket code that is not one of ours (forged, altered or garbled).
     #[error("this is not a valid ticket code")]
     TicketInvalid,
+    /// A store's write queue is full (`storage.max_queued_writes`): refused before anything
+    /// was done, to be retried after `retry_after_seconds`.
+    #[error(
+        "the server is taking in more writes than it can store right now; nothing was done; try again in {}",
+        wait_words(*.retry_after_seconds)
+    )]
+    Overloaded { retry_after_seconds: u64 },
     /// The service is shutting down or a store is closed.
     #[error("the service is unavailable: {0}")]
     Unavailable(String),

@@ -198,6 +198,7 @@ impl App {
             ops: Ops {
                 sqlite: self.core.sqlite.clone(),
                 inventory: self.inventory.clone(),
+                max_queued_writes: self.core.config.storage.max_queued_writes,
                 metrics: metrics.clone(),
                 gauges: crate::telemetry::gauges::Sources {
                     jobs: self.jobs.clone(),

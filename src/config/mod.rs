@@ -200,6 +200,7 @@ mod tests {
                 .is_loopback()
         );
         assert_eq!(config.storage.data_dir, defaults.storage.data_dir);
+        assert_eq!(config.storage.max_queued_writes, 2048);
         assert_eq!(config.auth.token_ttl_seconds, 3600);
         assert_eq!(config.server.header_read_timeout_seconds, 10);
         assert_eq!(config.server.keep_alive_timeout_seconds, 30);
@@ -255,6 +256,11 @@ mod tests {
         .expect_err("max below ttl");
         assert!(
             err.to_string().contains("holds.max_lifetime_seconds"),
+            "{err}"
+        );
+        let err = load_str("[storage]\nmax_queued_writes = 0\n", &[]).expect_err("no queue");
+        assert!(
+            err.to_string().contains("storage.max_queued_writes"),
             "{err}"
         );
         let err = load_str("[mail]\ntransport = \"smtp\"\n", &[]).expect_err("smtp without url");

@@ -70,6 +70,9 @@ pub struct StorageConfig {
     pub data_dir: PathBuf,
     /// Days a finished background job and a sent email are kept before they are deleted.
     pub retention_days: u32,
+    /// Writes that may wait for the SQLite writer (or change batches for the hold store)
+    /// before a request that writes is refused with 503 `overloaded`.
+    pub max_queued_writes: usize,
 }
 
 impl Default for StorageConfig {
@@ -77,6 +80,7 @@ impl Default for StorageConfig {
         Self {
             data_dir: PathBuf::from("./data"),
             retention_days: 30,
+            max_queued_writes: 2048,
         }
     }
 }

@@ -91,6 +91,9 @@ impl Config {
         if !(1..=3650).contains(&self.storage.retention_days) {
             return invalid("storage.retention_days", "must be between 1 and 3650");
         }
+        if !(1..=1_000_000).contains(&self.storage.max_queued_writes) {
+            return invalid("storage.max_queued_writes", "must be between 1 and 1000000");
+        }
         if !(60..=30 * 24 * 3600).contains(&self.auth.token_ttl_seconds) {
             return invalid(
                 "auth.token_ttl_seconds",

@@ -79,6 +79,24 @@ pub async fn problem_for_bare_errors(response: Response) -> Response {
     problem
 }
 
+/// Refuses an API request that writes (any method but GET, HEAD, OPTIONS) with 503
+/// `overloaded` and `Retry-After` while a store's write queue is full. The check comes
+/// before the handler, so a refused request did nothing; one admitted runs to its end.
+pub async fn admit_writes(
+    axum::extract::State(ops): axum::extract::State<super::Ops>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let reads = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !reads && let Err(refused) = ops.admit_write() {
+        return refused.into_response();
+    }
+    next.run(request).await
+}
+
 /// Answers 503 `timeout` when a request runs longer than the configured limit.
 pub async fn enforce_timeout(limit: Duration, request: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(request)).await {

@@ -96,7 +96,10 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
     let (api, openapi) = api_routes();
     let timeout = Duration::from_secs(config.request_timeout_seconds);
     Router::new()
-        .merge(api)
+        .merge(api.route_layer(axum::middleware::from_fn_with_state(
+            state.ops.clone(),
+            middleware::admit_writes,
+        )))
         .merge(
             Router::from(
                 SwaggerUi::new("/api/docs")

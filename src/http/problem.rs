@@ -81,6 +81,7 @@ impl Error {
             Error::PaymentDeclined { .. } => (StatusCode::PAYMENT_REQUIRED, "payment_declined"),
             Error::PaymentTimeout => (StatusCode::GATEWAY_TIMEOUT, "payment_timeout"),
             Error::TicketInvalid => (StatusCode::UNPROCESSABLE_ENTITY, "ticket_invalid"),
+            Error::Overloaded { .. } => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -103,6 +104,9 @@ impl IntoResponse for Error {
         };
         let retry_after = match &self {
             Error::TooManyAttempts {
+                retry_after_seconds,
+            }
+            | Error::Overloaded {
                 retry_after_seconds,
             } => Some(*retry_after_seconds),
             _ => None,

@@ -37,4 +37,25 @@ pub struct Ops {
     pub metrics: PrometheusHandle,
     /// What the scrape reads its gauges from.
     pub gauges: crate::telemetry::gauges::Sources,
+    /// `storage.max_queued_writes`: at it, a request that writes is refused.
+    pub max_queued_writes: usize,
+}
+
+impl Ops {
+    /// Whether a request that writes may start: refused (`overloaded`, retry in a second)
+    /// while the SQLite writer or the hold committer has `max_queued_writes` waiting, so an
+    /// overload becomes a quick 503 instead of an ever longer queue in memory.
+    pub fn admit_write(&self) -> Result<(), crate::error::Error> {
+        let queued = self
+            .sqlite
+            .queued_writes()
+            .max(self.inventory.queued_hold_changes());
+        if queued >= self.max_queued_writes {
+            metrics::counter!(crate::metric::WRITES_REFUSED_TOTAL).increment(1);
+            return Err(crate::error::Error::Overloaded {
+                retry_after_seconds: 1,
+            });
+        }
+        Ok(())
+    }
 }

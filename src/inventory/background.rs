@@ -10,6 +10,11 @@ impl Inventory {
         &self.inner.store
     }
 
+    /// Changes handed to the hold committer that it has not taken yet.
+    pub fn queued_hold_changes(&self) -> usize {
+        self.inner.store.queued()
+    }
+
     pub(crate) fn sqlite(&self) -> &Sqlite {
         &self.inner.db
     }

@@ -24,6 +24,10 @@ pub(super) fn run_committer(db: HoldDb, batches: mpsc::Receiver<Batch>, poisoned
             }
         }
         metrics::histogram!(crate::metric::HOLDS_BATCH_SIZE).record(group.len() as f64);
+        for batch in &mut group {
+            // Taken: no longer waiting in the queue.
+            batch.in_queue.take();
+        }
         let result = if poisoned.load(Ordering::SeqCst) {
             Err("the hold store failed an earlier commit".to_string())
         } else {

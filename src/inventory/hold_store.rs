@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::store::HoldDb;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -122,6 +122,17 @@ pub enum Op {
 pub(super) struct Batch {
     pub(super) ops: Vec<Op>,
     pub(super) reply: oneshot::Sender<Result<(), Error>>,
+    /// Counted in [`HoldStore::queued`] until the committer takes the batch.
+    pub(super) in_queue: Option<InQueue>,
+}
+
+/// A batch waiting for the committer, counted from `submit` until the committer takes it.
+pub(super) struct InQueue(Arc<AtomicUsize>);
+
+impl Drop for InQueue {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// The committer handle.
@@ -131,6 +142,8 @@ pub struct HoldStore {
     sender: Arc<Mutex<Option<mpsc::Sender<Batch>>>>,
     thread: Arc<Mutex<Option<JoinHandle<()>>>>,
     poisoned: Arc<AtomicBool>,
+    /// Batches submitted that the committer has not taken yet.
+    queued: Arc<AtomicUsize>,
 }
 
 pub(super) fn to_u64(ms: i64) -> u64 {
@@ -167,6 +180,7 @@ impl HoldStore {
             sender: Arc::new(Mutex::new(Some(sender))),
             thread: Arc::new(Mutex::new(Some(thread))),
             poisoned,
+            queued: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -204,13 +218,24 @@ impl HoldStore {
             ));
         }
         let (reply, answer) = oneshot::channel();
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        let in_queue = InQueue(Arc::clone(&self.queued));
         let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
         sender
             .as_ref()
             .ok_or_else(|| Error::Unavailable("the hold store is closed".into()))?
-            .send(Batch { ops, reply })
+            .send(Batch {
+                ops,
+                reply,
+                in_queue: Some(in_queue),
+            })
             .map_err(|_| Error::Unavailable("the hold committer has stopped".into()))?;
         Ok(answer)
+    }
+
+    /// Batches submitted that the committer has not taken yet.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
     }
 
     /// Waits for a submitted batch.

@@ -84,6 +84,8 @@ pub const JOBS_DEAD: &str = "rezerve_jobs_dead";
 
 /// How many writes one SQLite transaction carried (group commit at work).
 pub const SQLITE_BATCH_SIZE: &str = "rezerve_store_sqlite_batch_size";
+/// Requests that write refused with 503 `overloaded` (a store's write queue was full).
+pub const WRITES_REFUSED_TOTAL: &str = "rezerve_store_writes_refused_total";
 /// How many changes one hold-store commit carried.
 pub const HOLDS_BATCH_SIZE: &str = "rezerve_store_holds_batch_size";
 /// The SQLite database file.
@@ -185,6 +187,10 @@ pub fn describe() {
 
     describe_histogram!(SQLITE_BATCH_SIZE, "Writes per SQLite transaction");
     describe_histogram!(HOLDS_BATCH_SIZE, "Changes per hold-store commit");
+    describe_counter!(
+        WRITES_REFUSED_TOTAL,
+        "Requests refused 503 overloaded: a store's write queue was full"
+    );
     describe_gauge!(STORE_SQLITE_BYTES, Unit::Bytes, "SQLite database file size");
     describe_gauge!(STORE_SQLITE_WAL_BYTES, Unit::Bytes, "SQLite WAL file size");
     describe_gauge!(STORE_HOLDS_BYTES, Unit::Bytes, "Hold store file size");

@@ -14,6 +14,7 @@ use crate::error::Error;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -45,6 +46,25 @@ struct Inner {
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
     reader_permits: Semaphore,
+    /// Writes handed to the writer that it has not started yet.
+    queued: Arc<AtomicUsize>,
+}
+
+/// One write waiting for the writer: counted from the hand-over until the writer runs (or
+/// drops) it.
+struct InQueue(Arc<AtomicUsize>);
+
+impl InQueue {
+    fn enter(queued: &Arc<AtomicUsize>) -> InQueue {
+        queued.fetch_add(1, Ordering::AcqRel);
+        InQueue(Arc::clone(queued))
+    }
+}
+
+impl Drop for InQueue {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for Sqlite {
@@ -97,6 +117,7 @@ impl Sqlite {
                 writer_thread: Mutex::new(Some(thread)),
                 readers: Mutex::new(readers),
                 reader_permits: Semaphore::new(READERS),
+                queued: Arc::new(AtomicUsize::new(0)),
             }),
         })
     }
@@ -116,7 +137,9 @@ impl Sqlite {
         F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel::<Result<T, Error>>();
+        let in_queue = InQueue::enter(&self.inner.queued);
         let job: WriteJob = Box::new(move |conn| {
+            drop(in_queue);
             let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
                 .unwrap_or_else(|_| Err(Error::internal("a write panicked")));
             Finished {
@@ -142,6 +165,12 @@ impl Sqlite {
         answer
             .await
             .map_err(|_| Error::Unavailable("the database writer dropped a write".into()))?
+    }
+
+    /// Writes handed to the writer that it has not started yet: what the admission check
+    /// compares with `storage.max_queued_writes`.
+    pub fn queued_writes(&self) -> usize {
+        self.inner.queued.load(Ordering::Acquire)
     }
 
     /// Runs `f` on a read-only connection from the pool, on the blocking thread pool.

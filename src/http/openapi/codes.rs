@@ -182,6 +182,11 @@ pub const CODES: &[(&str, u16, &str)] = &[
     ),
     ("not_ready", 503, "a store is not writable"),
     (
+        "overloaded",
+        503,
+        "a store's write queue is full (storage.max_queued_writes); nothing was done; retry after `Retry-After` seconds",
+    ),
+    (
         "payment_timeout",
         504,
         "the payment provider did not answer in time; the payment failed and the seats were released",

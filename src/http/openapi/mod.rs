@@ -10,8 +10,8 @@
 //!   derived is `problems.rs`;
 //! - a JSON body can always fail with 400, 413, 415 and 422; a query string or path with 422
 //!   or 404; a bearer token with 401; a role with 403; an Idempotency-Key with 409; any
-//!   request with 500 and 503; what the domain adds (conflicts, 402, 429, …) is in
-//!   `errors.rs`;
+//!   request with 500 and 503 (one that writes also with 503 `overloaded`); what the domain
+//!   adds (conflicts, 402, 429, …) is in `errors.rs`;
 //! - every response has a description (OpenAPI requires one);
 //! - the roles an operation's `security` names are repeated in its description;
 //! - `limit` and `Idempotency-Key` carry the limits the server enforces;
@@ -94,9 +94,9 @@ pub fn complete(doc: &mut Value) {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
-            for operation in item.values_mut() {
+            for (method, operation) in item.iter_mut() {
                 if let Some(operation) = operation.as_object_mut() {
-                    complete_operation(operation);
+                    complete_operation(method, operation);
                 }
             }
         }
@@ -112,7 +112,7 @@ pub fn complete(doc: &mut Value) {
     }
 }
 
-fn complete_operation(operation: &mut Map<String, Value>) {
+fn complete_operation(method: &str, operation: &mut Map<String, Value>) {
     let roles = roles(operation);
     let id = operation
         .get("operationId")
@@ -124,7 +124,8 @@ fn complete_operation(operation: &mut Map<String, Value>) {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let statuses = problems(operation, &id, roles.as_deref());
+    let writes = !matches!(method, "get" | "head" | "options");
+    let statuses = problems(operation, &id, roles.as_deref(), writes);
     let idempotent = has_parameter(operation, "header", "idempotency-key");
     let responses = operation
         .entry("responses")

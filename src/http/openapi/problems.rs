@@ -16,11 +16,13 @@ const PROBLEM: &str = "#/components/schemas/Problem";
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Every error status the operation can send, with its codes: what its shape implies
-/// (body, parameters, token, role) and what its domain adds ([`errors::OPERATIONS`]).
+/// (body, parameters, token, role, whether it writes) and what its domain adds
+/// ([`errors::OPERATIONS`]).
 pub fn problems(
     operation: &Map<String, Value>,
     id: &str,
     roles: Option<&[String]>,
+    writes: bool,
 ) -> BTreeMap<u16, Vec<&'static str>> {
     let mut out: BTreeMap<u16, Vec<&'static str>> = BTreeMap::new();
     let mut add = |status: u16, codes: &[&'static str]| {
@@ -33,6 +35,10 @@ pub fn problems(
     };
     add(500, &["internal"]);
     add(503, &["unavailable", "timeout"]);
+    if writes {
+        // A request that writes is refused while a store's write queue is full.
+        add(503, &["overloaded"]);
+    }
     if operation.contains_key("requestBody") && !errors::RAW_BODY.contains(&id) {
         add(400, &["malformed_request"]);
         add(413, &["payload_too_large"]);
@@ -111,6 +117,12 @@ pub fn problem_response(status: u16, codes: &[&'static str]) -> Value {
     if codes.contains(&"too_many_attempts") {
         response["headers"] = json!({"Retry-After": {
             "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer", "minimum": 1}
+        }});
+    }
+    if codes.contains(&"overloaded") {
+        response["headers"] = json!({"Retry-After": {
+            "description": "Seconds to wait before trying again (with `overloaded`)",
             "schema": {"type": "integer", "minimum": 1}
         }});
     }

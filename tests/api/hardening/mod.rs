@@ -7,6 +7,7 @@ mod headers;
 mod identities;
 mod keep_alive;
 mod metrics_listener;
+mod overload;
 mod query_limits;
 mod slow_clients;
 mod webhook_secret;
