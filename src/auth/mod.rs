@@ -4,6 +4,7 @@
 pub mod account;
 pub mod console_repo;
 pub mod first_admin;
+pub mod messages;
 pub mod password;
 pub mod repo;
 pub mod role;
@@ -150,11 +151,14 @@ impl Auth {
                 precondition(conn)?;
                 repo::insert(conn, &insert)?;
                 // The welcome email's job commits with the account, or neither does.
-                let payload = serde_json::json!({"user_id": insert.id, "email": insert.email, "name": insert.name});
-                crate::jobs::queue::enqueue_now(
+                let created = messages::UserCreated {
+                    user_id: insert.id.clone(),
+                    email: insert.email.clone(),
+                    name: insert.name.clone(),
+                };
+                crate::jobs::message::enqueue(
                     conn,
-                    crate::jobs::JobKind::UserCreated,
-                    &payload,
+                    &created,
                     Some(format!("user-created:{}", insert.id)),
                     crate::jobs::Cause::User(insert.id.clone()).to_string(),
                     now_ms,

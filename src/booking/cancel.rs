@@ -2,6 +2,7 @@
 //! crash. Running out of time is `expiry`. An admin's event cancellation, which cancels
 //! many bookings through [`cancel_in`], is `event_cancel`.
 
+use super::messages::{BookingCancelled, BookingRef, CancelEvent};
 use super::repo::{self, BookingRow, ItemRow};
 use super::saga::follow_up;
 use super::state::BookingStatus;
@@ -11,11 +12,10 @@ use crate::catalog::history_repo::{self, NewSeatChange};
 use crate::catalog::model::SeatStatus;
 use crate::catalog::seats_changed::SeatsChanged;
 use crate::error::Error;
-use crate::jobs::{Cause, JobKind, message, queue};
+use crate::jobs::{Cause, message};
 use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{insert_refund, succeeded_of};
 use rusqlite::Connection;
-use serde_json::json;
 
 /// What one booking's cancellation did, inside the transaction.
 pub(super) struct Cancelled {
@@ -145,13 +145,13 @@ impl Cancelled {
     }
 }
 
-fn cancelled_payload(c: &Cancelled, reason: &str) -> serde_json::Value {
-    json!({
-        "booking_id": c.booking.id, "event_id": c.booking.event_id,
-        "customer_email": c.booking.customer_email,
-        "seats": c.items.iter().filter_map(|i| i.seat_label.clone()).collect::<Vec<_>>(),
-        "refund_minor": c.refund_minor, "currency": c.booking.currency, "reason": reason,
-    })
+fn cancelled_message(c: &Cancelled, reason: &str) -> BookingCancelled {
+    BookingCancelled {
+        booking: BookingRef::of(&c.booking, &c.items),
+        refund_minor: c.refund_minor,
+        currency: c.booking.currency.clone(),
+        reason: reason.to_string(),
+    }
 }
 
 impl Bookings {
@@ -181,10 +181,9 @@ impl Bookings {
                 let c = cancel_in(conn, &current, reason, now_ms)?;
                 follow_up(
                     conn,
-                    JobKind::BookingCancelled,
                     &c.booking,
                     "cancelled",
-                    &cancelled_payload(&c, reason),
+                    &cancelled_message(&c, reason),
                     now_ms,
                 )?;
                 let updated = repo::by_id(conn, &booking_id)?.ok_or(Error::NotFound("booking"))?;
@@ -273,10 +272,12 @@ impl Bookings {
             .write(move |conn| {
                 let events = repo::half_cancelled_events(conn)?;
                 for id in &events {
-                    queue::enqueue_now(
+                    message::enqueue(
                         conn,
-                        JobKind::CancelEvent,
-                        &json!({"event_id": id, "by": "recovery"}),
+                        &CancelEvent {
+                            event_id: id.clone(),
+                            by: "recovery".into(),
+                        },
                         None,
                         Cause::Event(id.clone()).to_string(),
                         now_ms,

@@ -2,32 +2,15 @@
 //! job the saga enqueues when a booking is paid, and the same payload rebuilt from the
 //! stored booking when staff resend the confirmation on purpose.
 
-use super::repo::{self, BookingRow, ItemRow, TicketRow};
+use super::messages::PaymentSucceeded;
+use super::repo;
 use super::state::BookingStatus;
 use crate::error::Error;
 use rusqlite::Connection;
-use serde_json::{Value, json};
-
-/// The `payment-succeeded` payload of a paid booking.
-pub fn payload(
-    b: &BookingRow,
-    items: &[ItemRow],
-    payment_id: &str,
-    tickets: &[TicketRow],
-) -> Value {
-    let mut body = super::saga::payload(b, items);
-    body["payment_id"] = json!(payment_id);
-    body["tickets"] = json!(tickets
-        .iter()
-        .filter(|t| !t.void)
-        .map(|t| json!({"id": t.id, "seat": t.seat_label, "category": t.category, "code": t.code}))
-        .collect::<Vec<_>>());
-    body
-}
 
 /// The payload again, for a confirmed booking only (the tickets of any other are void or
 /// were never issued).
-pub fn rebuild(conn: &Connection, booking_id: &str) -> Result<Value, Error> {
+pub fn rebuild(conn: &Connection, booking_id: &str) -> Result<PaymentSucceeded, Error> {
     let b = repo::by_id(conn, booking_id)?.ok_or(Error::NotFound("booking"))?;
     if b.status != BookingStatus::Confirmed {
         return Err(Error::conflict(
@@ -43,5 +26,5 @@ pub fn rebuild(conn: &Connection, booking_id: &str) -> Result<Value, Error> {
     let payment = crate::payment::repo::succeeded_of(conn, booking_id)?
         .map(|p| p.id)
         .unwrap_or_default();
-    Ok(payload(&b, &items, &payment, &tickets))
+    Ok(PaymentSucceeded::of(&b, &items, &payment, &tickets))
 }

@@ -8,13 +8,13 @@
 
 use super::Bookings;
 use super::cancel::{Cancelled, cancel_in};
+use super::messages::{CancelEvent, EventCancelled, Holder};
 use super::repo;
 use super::state::BookingStatus;
 use crate::auth::{Caller, Role};
 use crate::error::Error;
-use crate::jobs::{Cause, JobKind, JobRow, queue};
+use crate::jobs::{Cause, JobRow, message};
 use rusqlite::Connection;
-use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The reason every booking an event's cancellation ends carries.
@@ -35,10 +35,12 @@ impl Bookings {
             .write(move |conn| {
                 crate::catalog::repo::event_by_id(conn, &id)?.ok_or(Error::NotFound("event"))?;
                 let first = crate::catalog::repo::mark_cancelled(conn, &id, now_ms / 1000)?;
-                queue::enqueue_now(
+                message::enqueue(
                     conn,
-                    JobKind::CancelEvent,
-                    &json!({"event_id": id, "by": by}),
+                    &CancelEvent {
+                        event_id: id.clone(),
+                        by,
+                    },
                     Some(format!("cancel-event:{id}")),
                     Cause::Event(id.clone()).to_string(),
                     now_ms,
@@ -66,11 +68,8 @@ impl Bookings {
 
     /// The `cancel-event` job's handler.
     pub async fn on_cancel_event(&self, job: JobRow) -> Result<(), String> {
-        let payload: Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-        let event_id = payload["event_id"]
-            .as_str()
-            .ok_or("cancel-event without event_id")?;
-        self.finish_event_cancellation(event_id)
+        let cancel: CancelEvent = message::read(&job)?;
+        self.finish_event_cancellation(&cancel.event_id)
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())
@@ -126,7 +125,12 @@ fn end_bookings(
     let mut told = BTreeSet::new();
     for b in &bookings {
         let c = cancel_in(conn, b, EVENT_CANCELLED, now_ms)?;
-        holders.push(json!({"booking_id": b.id, "customer_email": b.customer_email, "refund_minor": c.refund_minor, "currency": b.currency}));
+        holders.push(Holder {
+            booking_id: Some(b.id.clone()),
+            customer_email: b.customer_email.clone(),
+            refund_minor: c.refund_minor,
+            currency: Some(b.currency.clone()),
+        });
         told.insert(b.owner_id.clone());
         told.insert(b.customer_email.to_lowercase());
         done.push(c);
@@ -142,15 +146,24 @@ fn end_bookings(
         if user.role != Role::Customer || !told.insert(user.email.to_lowercase()) {
             continue;
         }
-        holders.push(json!({"booking_id": null, "customer_email": user.email, "refund_minor": null, "currency": null}));
+        holders.push(Holder {
+            booking_id: None,
+            customer_email: user.email,
+            refund_minor: None,
+            currency: None,
+        });
     }
     if !holders.is_empty() {
         // No dedupe key: a later run tells only whom it found, and each email is sent once
         // per booking (or, for a holder, per event) and recipient anyway.
-        queue::enqueue_now(
+        message::enqueue(
             conn,
-            JobKind::EventCancelled,
-            &json!({"event_id": event_id, "name": event.name, "starts_at": event.starts_at, "holders": holders}),
+            &EventCancelled {
+                event_id: event_id.to_string(),
+                name: event.name,
+                starts_at: event.starts_at,
+                holders,
+            },
             None,
             Cause::Event(event_id.to_string()).to_string(),
             now_ms,

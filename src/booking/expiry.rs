@@ -5,15 +5,14 @@
 //! the seats back if they are free, or refunds it.
 
 use super::Bookings;
+use super::messages::{BookingExpired, BookingRef, PaymentFailed};
 use super::repo;
-use super::saga::{follow_up, payload};
+use super::saga::follow_up;
 use super::state::BookingStatus;
 use crate::error::Error;
-use crate::jobs::JobKind;
 use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{GATEWAY_NO_ANSWER, PaymentRow, settle};
 use crate::shutdown::CancellationToken;
-use serde_json::json;
 use std::time::Duration;
 
 impl Bookings {
@@ -28,12 +27,20 @@ impl Bookings {
                 let due = repo::overdue(conn, now_ms, 200)?;
                 let mut expired = Vec::new();
                 for b in due {
-                    if repo::set_status(conn, &b.id, b.status, BookingStatus::Expired, Some("not paid in time"), now_ms)? {
+                    if repo::set_status(
+                        conn,
+                        &b.id,
+                        b.status,
+                        BookingStatus::Expired,
+                        Some("not paid in time"),
+                        now_ms,
+                    )? {
                         if !crate::payment::repo::has_pending(conn, &b.id)? {
                             let items = repo::items(conn, &b.id)?;
-                            let body = json!({"booking_id": b.id, "event_id": b.event_id, "customer_email": b.customer_email,
-                                              "seats": items.iter().filter_map(|i| i.seat_label.clone()).collect::<Vec<_>>()});
-                            follow_up(conn, JobKind::BookingExpired, &b, "expired", &body, now_ms)?;
+                            let expired = BookingExpired {
+                                booking: BookingRef::of(&b, &items),
+                            };
+                            follow_up(conn, &b, "expired", &expired, now_ms)?;
                         }
                         expired.push(b.hold_id.clone());
                     }
@@ -70,17 +77,8 @@ impl Bookings {
                     }
                     let b = repo::by_id(conn, &booking_id)?.ok_or(Error::NotFound("booking"))?;
                     let items = repo::items(conn, &b.id)?;
-                    let mut body = payload(&b, &items);
-                    body["reason"] = json!(GATEWAY_NO_ANSWER);
-                    body["refunded"] = json!(false);
-                    follow_up(
-                        conn,
-                        JobKind::PaymentFailed,
-                        &b,
-                        &format!("failed:{id}"),
-                        &body,
-                        now_ms,
-                    )?;
+                    let failed = PaymentFailed::failed(&b, &items, GATEWAY_NO_ANSWER);
+                    follow_up(conn, &b, &format!("failed:{id}"), &failed, now_ms)?;
                     Ok(true)
                 })
                 .await?;

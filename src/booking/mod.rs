@@ -14,6 +14,7 @@ pub mod door_repo;
 pub mod event_cancel;
 pub mod expiry;
 pub mod invariants_repo;
+pub mod messages;
 pub mod repo;
 pub mod saga;
 pub mod seat_repo;

@@ -2,8 +2,6 @@
 //! SQL over the jobs table (enqueue inside a caller's transaction, claim, finish, retry,
 //! park as dead) is in `repo.rs`, re-exported here so callers keep one name for the queue.
 
-use crate::error::Error;
-use rusqlite::Connection;
 use serde::Serialize;
 
 pub use super::repo::{
@@ -25,30 +23,6 @@ pub struct NewJob<'a> {
     pub cause: String,
     pub run_at_ms: i64,
     pub max_attempts: i64,
-}
-
-/// Serializes a payload and enqueues it to run now with the default attempts.
-pub fn enqueue_now<T: Serialize>(
-    conn: &Connection,
-    kind: super::JobKind,
-    payload: &T,
-    dedupe_key: Option<String>,
-    cause: String,
-    now_ms: i64,
-) -> Result<bool, Error> {
-    let payload = serde_json::to_string(payload).map_err(Error::internal)?;
-    enqueue(
-        conn,
-        &NewJob {
-            kind: kind.as_str(),
-            payload,
-            dedupe_key,
-            cause,
-            run_at_ms: now_ms,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-        },
-        now_ms,
-    )
 }
 
 /// A jobs row.

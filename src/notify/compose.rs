@@ -4,9 +4,12 @@
 
 use super::Notifier;
 use super::email::{EmailData, EmailKind, EventInfo, TicketInfo, format_money};
+use crate::auth::messages::UserCreated;
+use crate::booking::messages::{
+    BookingCancelled, BookingExpired, BookingRef, EventCancelled, PaymentFailed, PaymentSucceeded,
+};
 use crate::error::Error;
-use crate::jobs::{JobKind, JobRow};
-use serde_json::Value;
+use crate::jobs::{Cause, JobKind, JobRow, message};
 
 /// An email about to be logged.
 pub(super) struct Outgoing {
@@ -15,159 +18,169 @@ pub(super) struct Outgoing {
     pub(super) cause: String,
     pub(super) data: EmailData,
 }
+
+/// A job that calls for emails, read as its kind's message.
+pub(super) enum Trigger {
+    UserCreated(UserCreated),
+    PaymentSucceeded(PaymentSucceeded),
+    PaymentFailed(PaymentFailed),
+    BookingExpired(BookingExpired),
+    BookingCancelled(BookingCancelled),
+    EventCancelled(EventCancelled),
+}
+
+impl Trigger {
+    /// The kinds that call for emails.
+    pub(super) const KINDS: [JobKind; 6] = [
+        JobKind::UserCreated,
+        JobKind::PaymentSucceeded,
+        JobKind::PaymentFailed,
+        JobKind::BookingExpired,
+        JobKind::BookingCancelled,
+        JobKind::EventCancelled,
+    ];
+
+    /// Reads a job of one of [`Trigger::KINDS`]; `None` for a kind that calls for no email.
+    fn read(kind: JobKind, job: &JobRow) -> Result<Option<Trigger>, String> {
+        Ok(Some(match kind {
+            JobKind::UserCreated => Trigger::UserCreated(message::read(job)?),
+            JobKind::PaymentSucceeded => Trigger::PaymentSucceeded(message::read(job)?),
+            JobKind::PaymentFailed => Trigger::PaymentFailed(message::read(job)?),
+            JobKind::BookingExpired => Trigger::BookingExpired(message::read(job)?),
+            JobKind::BookingCancelled => Trigger::BookingCancelled(message::read(job)?),
+            JobKind::EventCancelled => Trigger::EventCancelled(message::read(job)?),
+            JobKind::SeatsChanged | JobKind::CancelEvent | JobKind::SendEmail => return Ok(None),
+        }))
+    }
+
+    /// The booking it is about, if any.
+    fn booking(&self) -> Option<&BookingRef> {
+        match self {
+            Trigger::PaymentSucceeded(m) => Some(&m.booking),
+            Trigger::PaymentFailed(m) => Some(&m.booking),
+            Trigger::BookingExpired(m) => Some(&m.booking),
+            Trigger::BookingCancelled(m) => Some(&m.booking),
+            Trigger::UserCreated(_) | Trigger::EventCancelled(_) => None,
+        }
+    }
+
+    /// The event it is about, if any.
+    fn event_id(&self) -> Option<&str> {
+        match self {
+            Trigger::EventCancelled(m) => Some(&m.event_id),
+            other => other.booking().map(|b| b.event_id.as_str()),
+        }
+    }
+}
+
 impl Notifier {
     /// Renders the emails a trigger calls for and queues them; returns how many were new.
     pub async fn on_trigger(&self, kind: JobKind, job: &JobRow) -> Result<usize, Error> {
-        let payload: Value = serde_json::from_str(&job.payload).map_err(Error::internal)?;
-        let outgoing = self.compose(kind, &payload).await?;
+        let Some(trigger) = Trigger::read(kind, job).map_err(Error::internal)? else {
+            return Ok(0);
+        };
+        let outgoing = self.compose(&trigger).await?;
         self.queue(outgoing).await
     }
 
-    pub(super) async fn compose(&self, kind: JobKind, p: &Value) -> Result<Vec<Outgoing>, Error> {
-        let text = |v: &Value| v.as_str().map(str::to_string);
-        let event_id = text(&p["event_id"]);
-        let event = match &event_id {
+    pub(super) async fn compose(&self, trigger: &Trigger) -> Result<Vec<Outgoing>, Error> {
+        let event = match trigger.event_id() {
             Some(id) => self.event_info(id).await?,
             None => None,
         };
-        let money = |minor: &Value| {
-            minor
-                .as_i64()
-                .map(|m| format_money(m, p["currency"].as_str().unwrap_or("")))
-        };
-        let seats: Vec<String> = p["seats"]
-            .as_array()
-            .map(|a| a.iter().filter_map(&text).collect())
-            .unwrap_or_default();
-        let booking = text(&p["booking_id"]);
         let mut base = EmailData {
             brand: self.brand.clone(),
             footer: self.footer.clone(),
             event,
-            seats,
-            reference: booking.clone().unwrap_or_default(),
             ..EmailData::default()
         };
-        let one = |kind: EmailKind,
-                   to: Option<String>,
-                   cause: String,
-                   data: EmailData|
-         -> Vec<Outgoing> {
-            to.map(|to| {
-                vec![Outgoing {
-                    kind,
-                    to,
-                    cause,
-                    data,
-                }]
-            })
-            .unwrap_or_default()
+        if let Some(b) = trigger.booking() {
+            base.seats = b.seats.clone();
+            base.reference = b.booking_id.clone();
+        }
+        let to_booker = |kind: EmailKind, b: &BookingRef, cause: String, data: EmailData| {
+            vec![Outgoing {
+                kind,
+                to: b.customer_email.clone(),
+                cause,
+                data,
+            }]
         };
-        let booking_cause = format!("booking:{}", booking.clone().unwrap_or_default());
-        Ok(match kind {
-            JobKind::UserCreated => {
-                base.name = text(&p["name"]).unwrap_or_default();
-                one(
-                    EmailKind::Welcome,
-                    text(&p["email"]),
-                    format!("user:{}", text(&p["user_id"]).unwrap_or_default()),
-                    base,
-                )
+        let booking_cause = |b: &BookingRef| Cause::Booking(b.booking_id.clone()).to_string();
+        Ok(match trigger {
+            Trigger::UserCreated(u) => {
+                base.name = u.name.clone();
+                vec![Outgoing {
+                    kind: EmailKind::Welcome,
+                    to: u.email.clone(),
+                    cause: Cause::User(u.user_id.clone()).to_string(),
+                    data: base,
+                }]
             }
-            JobKind::PaymentSucceeded => {
-                base.amount = money(&p["total_minor"]).unwrap_or_default();
-                base.tickets = p["tickets"]
-                    .as_array()
-                    .map(|tickets| {
-                        tickets
-                            .iter()
-                            .enumerate()
-                            .map(|(i, t)| TicketInfo {
-                                seat: text(&t["seat"]),
-                                category: text(&t["category"]).unwrap_or_default(),
-                                code: text(&t["code"]).unwrap_or_default(),
-                                cid: format!("ticket-{}@rezerve", i + 1),
-                            })
-                            .collect()
+            Trigger::PaymentSucceeded(p) => {
+                base.amount = format_money(p.total_minor, &p.currency);
+                base.tickets = p
+                    .tickets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| TicketInfo {
+                        seat: t.seat.clone(),
+                        category: t.category.clone(),
+                        code: t.code.clone(),
+                        cid: format!("ticket-{}@rezerve", i + 1),
                     })
-                    .unwrap_or_default();
-                one(
-                    EmailKind::BookingConfirmed,
-                    text(&p["customer_email"]),
-                    booking_cause,
-                    base,
-                )
+                    .collect();
+                let cause = booking_cause(&p.booking);
+                to_booker(EmailKind::BookingConfirmed, &p.booking, cause, base)
             }
-            JobKind::PaymentFailed => {
-                if let Some(code) = p["reason"].as_str() {
-                    let (reason, charge_unknown) = told_reason(code);
-                    base.reason = Some(reason);
-                    base.charge_unknown = charge_unknown;
-                }
-                base.refund = if p["refunded"].as_bool() == Some(true) {
-                    money(&p["refund_minor"])
+            Trigger::PaymentFailed(p) => {
+                let (reason, charge_unknown) = told_reason(&p.reason);
+                base.reason = Some(reason);
+                base.charge_unknown = charge_unknown;
+                base.refund = p
+                    .refund_minor
+                    .filter(|_| p.refunded)
+                    .map(|m| format_money(m, &p.currency));
+                let tag = if base.refund.is_some() {
+                    "refund"
                 } else {
-                    None
+                    "failed"
                 };
-                let cause = format!(
-                    "{booking_cause}:{}",
-                    if base.refund.is_some() {
-                        "refund"
-                    } else {
-                        "failed"
+                let cause = format!("{}:{tag}", booking_cause(&p.booking));
+                to_booker(EmailKind::PaymentFailed, &p.booking, cause, base)
+            }
+            Trigger::BookingExpired(e) => {
+                let cause = booking_cause(&e.booking);
+                to_booker(EmailKind::BookingExpired, &e.booking, cause, base)
+            }
+            Trigger::BookingCancelled(c) => {
+                base.reason = Some(c.reason.clone());
+                base.refund = c.refund_minor.map(|m| format_money(m, &c.currency));
+                let cause = booking_cause(&c.booking);
+                to_booker(EmailKind::BookingCancelled, &c.booking, cause, base)
+            }
+            Trigger::EventCancelled(e) => e
+                .holders
+                .iter()
+                .map(|h| {
+                    let mut data = base.clone();
+                    data.reference = h.booking_id.clone().unwrap_or_default();
+                    data.refund = h
+                        .refund_minor
+                        .map(|m| format_money(m, h.currency.as_deref().unwrap_or("")));
+                    // A customer who only held seats: once per event.
+                    let cause = match &h.booking_id {
+                        Some(id) => Cause::Booking(id.clone()),
+                        None => Cause::Event(e.event_id.clone()),
+                    };
+                    Outgoing {
+                        kind: EmailKind::EventCancelled,
+                        to: h.customer_email.clone(),
+                        cause: cause.to_string(),
+                        data,
                     }
-                );
-                one(
-                    EmailKind::PaymentFailed,
-                    text(&p["customer_email"]),
-                    cause,
-                    base,
-                )
-            }
-            JobKind::BookingExpired => one(
-                EmailKind::BookingExpired,
-                text(&p["customer_email"]),
-                booking_cause,
-                base,
-            ),
-            JobKind::BookingCancelled => {
-                base.reason = text(&p["reason"]);
-                base.refund = money(&p["refund_minor"]);
-                one(
-                    EmailKind::BookingCancelled,
-                    text(&p["customer_email"]),
-                    booking_cause,
-                    base,
-                )
-            }
-            JobKind::EventCancelled => p["holders"]
-                .as_array()
-                .map(|holders| {
-                    holders
-                        .iter()
-                        .filter_map(|h| {
-                            let mut data = base.clone();
-                            let booking = text(&h["booking_id"]);
-                            data.reference = booking.clone().unwrap_or_default();
-                            data.refund = h["refund_minor"]
-                                .as_i64()
-                                .map(|m| format_money(m, h["currency"].as_str().unwrap_or("")));
-                            // A customer who only held seats: once per event.
-                            let cause = match booking {
-                                Some(id) => format!("booking:{id}"),
-                                None => format!("event:{}", event_id.clone().unwrap_or_default()),
-                            };
-                            Some(Outgoing {
-                                kind: EmailKind::EventCancelled,
-                                to: text(&h["customer_email"])?,
-                                cause,
-                                data,
-                            })
-                        })
-                        .collect()
                 })
-                .unwrap_or_default(),
-            _ => Vec::new(),
+                .collect(),
         })
     }
 

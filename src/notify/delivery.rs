@@ -1,22 +1,20 @@
 //! Delivery: one logged email handed to the transport, its attempt recorded. Never twice: an
 //! email marked sent is skipped, so a retried or recovered job does not send it again.
 
+use super::messages::SendEmail;
 use super::{Notifier, repo};
 use crate::error::Error;
-use crate::jobs::{JobFailure, JobRow};
+use crate::jobs::{JobFailure, JobRow, message};
 use lettre::address::Envelope;
-use serde_json::Value;
 
 impl Notifier {
     /// Delivers one logged email (the `send-email` handler). A temporary failure retries it
     /// later; a permanent refusal (SMTP 5xx) parks it as dead at once, with the server's
     /// answer as its error.
     pub async fn deliver(&self, job: &JobRow) -> Result<(), JobFailure> {
-        let payload: Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-        let id = payload["notification_id"]
-            .as_str()
-            .ok_or("send-email without notification_id")?
-            .to_string();
+        let SendEmail {
+            notification_id: id,
+        } = message::read(job)?;
         let lookup = id.clone();
         let Some((row, message)) = self
             .db

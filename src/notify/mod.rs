@@ -14,6 +14,7 @@
 mod compose;
 mod delivery;
 pub mod email;
+pub mod messages;
 mod outbox;
 pub mod qr;
 pub mod repo;
@@ -92,14 +93,7 @@ impl Notifier {
 
     /// Registers the trigger handlers and the delivery handler on the queue.
     pub fn register(&self, jobs: &Jobs) {
-        for kind in [
-            JobKind::UserCreated,
-            JobKind::PaymentSucceeded,
-            JobKind::PaymentFailed,
-            JobKind::BookingExpired,
-            JobKind::BookingCancelled,
-            JobKind::EventCancelled,
-        ] {
+        for kind in compose::Trigger::KINDS {
             let notifier = self.clone();
             let wake = jobs.clone();
             jobs.register(kind.as_str(), move |job| {

@@ -3,10 +3,12 @@
 //! that runs again queues nothing new.
 
 use super::compose::{Outgoing, subject};
+use super::messages::SendEmail;
 use super::repo::{self, NewNotification};
 use super::{Notifier, email};
 use crate::error::Error;
-use crate::jobs::{JobKind, queue};
+use crate::jobs::message::Message;
+use crate::jobs::queue;
 
 impl Notifier {
     pub(super) async fn queue(&self, outgoing: Vec<Outgoing>) -> Result<usize, Error> {
@@ -50,8 +52,11 @@ impl Notifier {
                         queue::enqueue(
                             conn,
                             &queue::NewJob {
-                                kind: JobKind::SendEmail.as_str(),
-                                payload: serde_json::json!({"notification_id": n.id}).to_string(),
+                                kind: SendEmail::KIND.as_str(),
+                                payload: serde_json::to_string(&SendEmail {
+                                    notification_id: n.id.clone(),
+                                })
+                                .map_err(Error::internal)?,
                                 dedupe_key: Some(format!("send-email:{}", n.id)),
                                 cause: n.cause.clone(),
                                 run_at_ms: now_ms,

@@ -5,8 +5,9 @@
 //! double-submitted form (the same key twice) sends once.
 
 use super::Notifier;
+use super::compose::Trigger;
 use crate::error::{Error, Validator};
-use crate::jobs::{JobKind, Jobs};
+use crate::jobs::Jobs;
 
 /// What a resend did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,11 +46,11 @@ impl Notifier {
             return Err(Error::NotFound("booking"));
         }
         let id = booking_id.to_string();
-        let payload = self
+        let confirmed = self
             .db
             .read(move |conn| crate::booking::confirmation::rebuild(conn, &id))
             .await?;
-        let mut outgoing = self.compose(JobKind::PaymentSucceeded, &payload).await?;
+        let mut outgoing = self.compose(&Trigger::PaymentSucceeded(confirmed)).await?;
         for out in &mut outgoing {
             out.cause = format!("booking:{booking_id}:resend:{click}");
         }

@@ -2,15 +2,14 @@
 //! booking was cancelled meanwhile): the payment is settled, refunded at once, the booking
 //! failed if it was still waiting, and the customer told — in one write.
 
-use super::{follow_up, payload};
+use super::follow_up;
 use crate::booking::Bookings;
+use crate::booking::messages::PaymentFailed;
 use crate::booking::repo::{self, BookingRow, ItemRow};
 use crate::booking::state::BookingStatus;
 use crate::error::Error;
-use crate::jobs::JobKind;
 use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{PaymentRow, fill_provider_ref, insert_refund, settle};
-use serde_json::json;
 
 impl Bookings {
     /// The money came in but the seats cannot be had: record it, refund it, tell the customer.
@@ -54,18 +53,13 @@ impl Bookings {
                         now_ms,
                     )?;
                 }
-                let mut body = payload(&b, &items);
-                body["reason"] = json!("the seats were no longer available");
-                body["refunded"] = json!(true);
-                body["refund_minor"] = json!(refund.amount_minor);
-                follow_up(
-                    conn,
-                    JobKind::PaymentFailed,
+                let told = PaymentFailed::refunded(
                     &b,
-                    &format!("refund:{payment_id}"),
-                    &body,
-                    now_ms,
-                )?;
+                    &items,
+                    "the seats were no longer available",
+                    refund.amount_minor,
+                );
+                follow_up(conn, &b, &format!("refund:{payment_id}"), &told, now_ms)?;
                 Ok(LateRefund {
                     settled,
                     refund_minor: Some(refund.amount_minor),

@@ -13,14 +13,14 @@ mod settle;
 mod webhook_intake;
 
 use super::BookingView;
-use super::repo::{BookingRow, ItemRow};
+use super::repo::BookingRow;
 use super::state::BookingStatus;
 use crate::error::Error;
-use crate::jobs::{Cause, JobKind, queue};
+use crate::jobs::Cause;
+use crate::jobs::message::{self, Message};
 use crate::payment::repo::PaymentRow;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// A payment request.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -66,28 +66,18 @@ pub struct WebhookResult {
     pub booking_status: Option<BookingStatus>,
 }
 
-pub(super) fn payload(b: &BookingRow, items: &[ItemRow]) -> serde_json::Value {
-    json!({
-        "booking_id": b.id, "event_id": b.event_id, "customer_email": b.customer_email,
-        "seats": items.iter().filter_map(|i| i.seat_label.clone()).collect::<Vec<_>>(),
-        "total_minor": b.total_minor, "currency": b.currency,
-    })
-}
-
 /// Enqueues a follow-up job in the caller's transaction, once per (kind, booking, tag).
-pub(super) fn follow_up(
+pub(super) fn follow_up<M: Message>(
     conn: &Connection,
-    kind: JobKind,
     b: &BookingRow,
     tag: &str,
-    payload: &serde_json::Value,
+    message: &M,
     now_ms: i64,
 ) -> Result<(), Error> {
-    queue::enqueue_now(
+    message::enqueue(
         conn,
-        kind,
-        payload,
-        Some(format!("{}:{}:{tag}", kind.as_str(), b.id)),
+        message,
+        Some(format!("{}:{}:{tag}", M::KIND.as_str(), b.id)),
         Cause::Booking(b.id.clone()).to_string(),
         now_ms,
     )?;

@@ -2,16 +2,15 @@
 //! jobs) in one write, or the payment failed, so fail the booking and free its seats. A
 //! confirmation the store refuses turns into a late refund.
 
-use super::{follow_up, payload};
+use super::follow_up;
+use crate::booking::messages::{PaymentFailed, PaymentSucceeded};
 use crate::booking::repo::{self, BookingRow, ItemRow, TicketRow};
 use crate::booking::state::BookingStatus;
 use crate::booking::tickets::TicketClaims;
 use crate::booking::{Bookings, lot};
 use crate::error::Error;
-use crate::jobs::JobKind;
 use crate::metric::record::{self, BookingOutcome};
 use crate::payment::repo::{PaymentRow, fill_provider_ref, settle};
-use serde_json::json;
 
 impl Bookings {
     /// The money is in: sell the seats and confirm — or, if the seats are gone, refund.
@@ -112,15 +111,8 @@ impl Bookings {
                 for ticket in &tickets {
                     repo::insert_ticket(conn, ticket, now_ms)?;
                 }
-                let body = crate::booking::confirmation::payload(&b, &items, &payment_id, &tickets);
-                follow_up(
-                    conn,
-                    JobKind::PaymentSucceeded,
-                    &b,
-                    "confirmed",
-                    &body,
-                    now_ms,
-                )?;
+                let confirmed = PaymentSucceeded::of(&b, &items, &payment_id, &tickets);
+                follow_up(conn, &b, "confirmed", &confirmed, now_ms)?;
                 Ok(())
             })
             .await?;
@@ -187,17 +179,8 @@ impl Bookings {
                     Some(&format!("payment_{status}: {reason_owned}")),
                     now_ms,
                 )?;
-                let mut body = payload(&booking, &items);
-                body["reason"] = json!(reason_owned);
-                body["refunded"] = json!(false);
-                follow_up(
-                    conn,
-                    JobKind::PaymentFailed,
-                    &booking,
-                    &format!("failed:{id}"),
-                    &body,
-                    now_ms,
-                )?;
+                let failed = PaymentFailed::failed(&booking, &items, &reason_owned);
+                follow_up(conn, &booking, &format!("failed:{id}"), &failed, now_ms)?;
                 Ok((true, true))
             })
             .await?;
