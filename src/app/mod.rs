@@ -297,12 +297,7 @@ impl App {
             stop.cancel();
         })
         .await;
-        self.stop.cancel();
-        self.tasks.close();
-        self.tasks.wait().await;
-        self.jobs.close();
-        self.inventory.close().await;
-        self.core.close().await;
+        self.close().await;
         tracing::info!("stopped");
         served.map_err(|e| Error::internal(format!("server: {e}")))
     }

@@ -88,31 +88,32 @@ impl Auth {
 
     /// Signs a new customer up and signs them in.
     pub async fn register(&self, input: Registration) -> Result<(User, IssuedToken), Error> {
-        let account = validate_account(
-            &input.email,
-            &input.password,
-            &input.name,
-            input.phone.as_deref(),
-        )?;
-        let row = self
-            .insert_account(account, Role::Customer, |_| Ok(()))
-            .await?;
+        let customer = NewUser {
+            email: input.email,
+            password: input.password,
+            name: input.name,
+            phone: input.phone,
+            role: Role::Customer,
+        };
+        let row = self.create_account(customer).await?;
         let issued = self.issue(&row)?;
         Ok((row.into(), issued))
     }
 
     /// Creates an account of any role (admins, the CLI).
     pub async fn create_user(&self, input: NewUser) -> Result<User, Error> {
+        Ok(self.create_account(input).await?.into())
+    }
+
+    /// Checks the account's fields and inserts it.
+    async fn create_account(&self, input: NewUser) -> Result<UserRow, Error> {
         let account = validate_account(
             &input.email,
             &input.password,
             &input.name,
             input.phone.as_deref(),
         )?;
-        Ok(self
-            .insert_account(account, input.role, |_| Ok(()))
-            .await?
-            .into())
+        self.insert_account(account, input.role, |_| Ok(())).await
     }
 
     /// Hashes the password and inserts the account with its welcome job. `precondition`

@@ -227,17 +227,23 @@ fn apply_patch(
         event.timezone = tz.clone();
     }
     let stops = repo::stops(conn, &event.id)?;
+    // The times that belong to the other kind of event: a journey departs and arrives, the
+    // rest start and end.
+    let other_kinds_times = if category.is_travel() {
+        [
+            (patch.starts_at, "starts_at", "travel events use departs_at"),
+            (patch.ends_at, "ends_at", "travel events use arrives_at"),
+        ]
+    } else {
+        [
+            (patch.departs_at, "departs_at", "only travel events depart"),
+            (patch.arrives_at, "arrives_at", "only travel events arrive"),
+        ]
+    };
+    for (given, field, message) in other_kinds_times {
+        v.check(given.is_none(), field, message);
+    }
     if category.is_travel() {
-        v.check(
-            patch.starts_at.is_none(),
-            "starts_at",
-            "travel events use departs_at",
-        );
-        v.check(
-            patch.ends_at.is_none(),
-            "ends_at",
-            "travel events use arrives_at",
-        );
         let last = stops.len().saturating_sub(1);
         if let Some(departs) = patch.departs_at {
             // Without intermediate stops the next arrival is the destination's, which this
@@ -276,16 +282,6 @@ fn apply_patch(
             )?;
         }
     } else {
-        v.check(
-            patch.departs_at.is_none(),
-            "departs_at",
-            "only travel events depart",
-        );
-        v.check(
-            patch.arrives_at.is_none(),
-            "arrives_at",
-            "only travel events arrive",
-        );
         if let Some(starts) = patch.starts_at {
             v.check(starts > now, "starts_at", "must be in the future");
             event.starts_at = starts.unix_timestamp();
@@ -312,7 +308,7 @@ fn apply_patch(
                 format!("must be the event's currency, {}", event.currency),
             );
             if v.is_clean() {
-                repo::set_base_price(conn, &event.id, name, price.amount_minor)?;
+                repo::update_category(conn, &event.id, name, Some(price.amount_minor), None)?;
             }
         }
     }
@@ -336,7 +332,7 @@ fn apply_patch(
                 format!("must be between 1 and {MAX_CAPACITY}"),
             );
             if v.is_clean() {
-                repo::set_capacity(conn, &event.id, name, *places)?;
+                repo::update_category(conn, &event.id, name, None, Some(*places))?;
             }
         }
     }

@@ -17,14 +17,7 @@ pub struct IndexSize {
 impl Inventory {
     /// Counts the events, seats and live holds the index holds.
     pub fn index_size(&self) -> IndexSize {
-        let events: Vec<_> = self
-            .inner
-            .events
-            .read()
-            .unwrap_or_else(|p| self.recover(p))
-            .values()
-            .cloned()
-            .collect();
+        let events = self.all_events();
         let holds = self
             .inner
             .live

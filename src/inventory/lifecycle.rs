@@ -48,14 +48,7 @@ impl Inventory {
     }
 
     fn entry(&self, caller: &Caller, hold_id: &str) -> Result<LiveEntry, Error> {
-        let entry = self
-            .inner
-            .live
-            .lock()
-            .unwrap_or_else(|p| self.recover(p))
-            .get(hold_id)
-            .cloned();
-        match entry {
+        match self.live_entry(hold_id) {
             Some(e) if e.record.owner == caller.user_id || caller.may_see_all() => Ok(e),
             _ => Err(Error::NotFound("hold")),
         }
@@ -135,6 +128,16 @@ impl Inventory {
         Ok(HoldView::from_record(&record, &stops))
     }
 
+    /// A live hold's entry, copied out of the map so no lock is held afterwards.
+    pub(super) fn live_entry(&self, hold_id: &str) -> Option<LiveEntry> {
+        self.inner
+            .live
+            .lock()
+            .unwrap_or_else(|p| self.recover(p))
+            .get(hold_id)
+            .cloned()
+    }
+
     /// The current record of a live hold. Read it under the hold's event lock, where every
     /// change to it is made, to get the latest.
     fn live_record(&self, hold_id: &str) -> Option<HoldRecord> {
@@ -205,13 +208,7 @@ impl Inventory {
         };
         let mut answers = Vec::new();
         for (at, id) in &due {
-            let entry = self
-                .inner
-                .live
-                .lock()
-                .unwrap_or_else(|p| self.recover(p))
-                .get(id)
-                .cloned();
+            let entry = self.live_entry(id);
             let event = entry.as_ref().and_then(|e| self.event(&e.event_id).ok());
             let (Some(entry), Some(event)) = (entry, event) else {
                 // Not live any more: drop the stale index entry so the sweeper moves on.

@@ -137,6 +137,18 @@ impl Inventory {
         self.inner.store.recover(poisoned)
     }
 
+    /// Every event's seats, copied out of the map so that reading one holds no lock over
+    /// the map (a hold on another event may take it meanwhile).
+    fn all_events(&self) -> Vec<Arc<Mutex<EventSeats>>> {
+        self.inner
+            .events
+            .read()
+            .unwrap_or_else(|p| self.recover(p))
+            .values()
+            .cloned()
+            .collect()
+    }
+
     fn event(&self, event_id: &str) -> Result<Arc<Mutex<EventSeats>>, Error> {
         self.inner
             .events

@@ -20,14 +20,7 @@ impl Inventory {
 
     /// Every (event, seat label, leg) in two live holds at once — must be empty.
     pub fn double_holds(&self) -> Vec<(String, String, u16)> {
-        let events: Vec<_> = self
-            .inner
-            .events
-            .read()
-            .unwrap_or_else(|p| self.recover(p))
-            .values()
-            .cloned()
-            .collect();
+        let events = self.all_events();
         let mut doubles = Vec::new();
         for event in events {
             let ix = event.lock().unwrap_or_else(|p| self.recover(p));
@@ -85,14 +78,7 @@ impl Inventory {
             .values()
             .map(|e| (e.key, e.record.id.clone()))
             .collect();
-        let events: Vec<_> = self
-            .inner
-            .events
-            .read()
-            .unwrap_or_else(|p| self.recover(p))
-            .values()
-            .cloned()
-            .collect();
+        let events = self.all_events();
         let mut differences = Vec::new();
         for event in &events {
             let ix = event.lock().unwrap_or_else(|p| self.recover(p));

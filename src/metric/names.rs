@@ -6,7 +6,7 @@
 //! label values, since each distinct value is a series Prometheus keeps forever. Per-event
 //! figures belong in the staff console.
 
-use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+use metrics::{KeyName, SharedString, Unit};
 
 // --- HTTP -----------------------------------------------------------------------------
 
@@ -129,123 +129,262 @@ pub const PROCESS_UPTIME_SECONDS: &str = "rezerve_process_uptime_seconds";
 /// without one, the machine's memory.
 pub const PROCESS_MEMORY_LIMIT_BYTES: &str = "rezerve_process_memory_limit_bytes";
 
+/// Whether a series is a counter, a gauge or a histogram.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+use Kind::{Counter, Gauge, Histogram};
+
+const SECONDS: Option<Unit> = Some(Unit::Seconds);
+const BYTES: Option<Unit> = Some(Unit::Bytes);
+
+/// Every series the recorder describes: name, kind, unit and help text. (The CPU time is
+/// written by `gauges::cpu_exposition` with its own help.)
+const HELP: &[(&str, Kind, Option<Unit>, &str)] = &[
+    (HTTP_REQUESTS_TOTAL, Counter, None, "HTTP requests served"),
+    (
+        HTTP_REQUEST_DURATION_SECONDS,
+        Histogram,
+        SECONDS,
+        "HTTP request latency",
+    ),
+    (
+        AUTH_LOGINS_TOTAL,
+        Counter,
+        None,
+        "Login attempts by outcome",
+    ),
+    (
+        AUTH_USERS_CREATED_TOTAL,
+        Counter,
+        None,
+        "Accounts created by role",
+    ),
+    (
+        CATALOG_EVENTS_CREATED_TOTAL,
+        Counter,
+        None,
+        "Events created by category",
+    ),
+    (HOLDS_CREATED_TOTAL, Counter, None, "Seat holds created"),
+    (HOLDS_ENDED_TOTAL, Counter, None, "Seat holds ended, by how"),
+    (HOLDS_ACTIVE, Gauge, None, "Live seat holds"),
+    (
+        HOLDS_CONFLICTS_TOTAL,
+        Counter,
+        None,
+        "Holds refused because a seat was taken",
+    ),
+    (
+        INVENTORY_INDEX_EVENTS,
+        Gauge,
+        None,
+        "Events in the in-memory seat index",
+    ),
+    (
+        INVENTORY_INDEX_SEATS,
+        Gauge,
+        None,
+        "Seats in the in-memory seat index",
+    ),
+    (
+        BOOKING_OUTCOMES_TOTAL,
+        Counter,
+        None,
+        "Bookings ended, by outcome",
+    ),
+    (
+        BOOKING_SEATS_SOLD_TOTAL,
+        Counter,
+        None,
+        "Seats and places sold",
+    ),
+    (
+        BOOKING_FLOW_SECONDS,
+        Histogram,
+        SECONDS,
+        "Time from hold to confirmed booking",
+    ),
+    (
+        PAYMENT_REVENUE_MINOR_TOTAL,
+        Counter,
+        None,
+        "Money taken, minor units, by currency",
+    ),
+    (
+        PAYMENT_REFUNDS_MINOR_TOTAL,
+        Counter,
+        None,
+        "Money refunded, minor units, by currency",
+    ),
+    (
+        PAYMENT_OUTCOMES_TOTAL,
+        Counter,
+        None,
+        "Payments settled, by method and outcome",
+    ),
+    (
+        PAYMENT_WEBHOOKS_TOTAL,
+        Counter,
+        None,
+        "Gateway callbacks, by outcome",
+    ),
+    (
+        CHECKIN_ADMITTED_TOTAL,
+        Counter,
+        None,
+        "Tickets admitted at the door",
+    ),
+    (
+        CHECKIN_REFUSED_TOTAL,
+        Counter,
+        None,
+        "Door scans refused, by reason",
+    ),
+    (
+        PRICING_CHANGES_TOTAL,
+        Counter,
+        None,
+        "Category prices that moved",
+    ),
+    (
+        NOTIFY_EMAILS_TOTAL,
+        Counter,
+        None,
+        "Email delivery attempts, by kind and outcome",
+    ),
+    (
+        JOBS_RUN_TOTAL,
+        Counter,
+        None,
+        "Jobs run by kind and outcome",
+    ),
+    (JOBS_RUN_SECONDS, Histogram, SECONDS, "Job handler run time"),
+    (JOBS_QUEUED, Gauge, None, "Jobs waiting, by kind"),
+    (JOBS_RUNNING, Gauge, None, "Jobs running, by kind"),
+    (
+        JOBS_DEAD,
+        Gauge,
+        None,
+        "Jobs dead after their last attempt, by kind",
+    ),
+    (
+        SQLITE_BATCH_SIZE,
+        Histogram,
+        None,
+        "Writes per SQLite transaction",
+    ),
+    (
+        HOLDS_BATCH_SIZE,
+        Histogram,
+        None,
+        "Changes per hold-store commit",
+    ),
+    (
+        WRITES_REFUSED_TOTAL,
+        Counter,
+        None,
+        "Requests refused 503 overloaded: a store's write queue was full",
+    ),
+    (
+        STORE_SQLITE_BYTES,
+        Gauge,
+        BYTES,
+        "SQLite database file size",
+    ),
+    (STORE_SQLITE_WAL_BYTES, Gauge, BYTES, "SQLite WAL file size"),
+    (STORE_HOLDS_BYTES, Gauge, BYTES, "Hold store file size"),
+    (
+        STORE_DISK_FREE_BYTES,
+        Gauge,
+        BYTES,
+        "Free space on the data dir's file system",
+    ),
+    (
+        STORE_DISK_SIZE_BYTES,
+        Gauge,
+        BYTES,
+        "Size of the data dir's file system",
+    ),
+    (
+        STORE_LAST_BACKUP_TIMESTAMP_SECONDS,
+        Gauge,
+        SECONDS,
+        "When the last backup finished, Unix seconds (0: never)",
+    ),
+    (
+        STORE_WRITABLE,
+        Gauge,
+        None,
+        "1 if the store took the readiness write at this scrape, by store",
+    ),
+    (
+        PROCESS_RESIDENT_MEMORY_BYTES,
+        Gauge,
+        BYTES,
+        "Resident memory size in bytes",
+    ),
+    (
+        PROCESS_VIRTUAL_MEMORY_BYTES,
+        Gauge,
+        BYTES,
+        "Virtual memory size in bytes",
+    ),
+    (
+        PROCESS_VIRTUAL_MEMORY_MAX_BYTES,
+        Gauge,
+        BYTES,
+        "Maximum amount of virtual memory available in bytes (0: unlimited)",
+    ),
+    (
+        PROCESS_OPEN_FDS,
+        Gauge,
+        None,
+        "Number of open file descriptors",
+    ),
+    (
+        PROCESS_MAX_FDS,
+        Gauge,
+        None,
+        "Maximum number of open file descriptors",
+    ),
+    (
+        PROCESS_THREADS,
+        Gauge,
+        None,
+        "Number of OS threads in the process",
+    ),
+    (
+        PROCESS_START_TIME_SECONDS,
+        Gauge,
+        SECONDS,
+        "Start time of the process since unix epoch in seconds",
+    ),
+    (
+        PROCESS_UPTIME_SECONDS,
+        Gauge,
+        SECONDS,
+        "Seconds since the process started",
+    ),
+    (
+        PROCESS_MEMORY_LIMIT_BYTES,
+        Gauge,
+        BYTES,
+        "Memory the process may use (cgroup limit or machine memory)",
+    ),
+];
+
 /// Gives every series its help text and unit (`promtool check metrics` wants help on all).
 pub fn describe() {
-    describe_counter!(HTTP_REQUESTS_TOTAL, "HTTP requests served");
-    describe_histogram!(
-        HTTP_REQUEST_DURATION_SECONDS,
-        Unit::Seconds,
-        "HTTP request latency"
-    );
-    describe_counter!(AUTH_LOGINS_TOTAL, "Login attempts by outcome");
-    describe_counter!(AUTH_USERS_CREATED_TOTAL, "Accounts created by role");
-    describe_counter!(CATALOG_EVENTS_CREATED_TOTAL, "Events created by category");
-
-    describe_counter!(HOLDS_CREATED_TOTAL, "Seat holds created");
-    describe_counter!(HOLDS_ENDED_TOTAL, "Seat holds ended, by how");
-    describe_gauge!(HOLDS_ACTIVE, "Live seat holds");
-    describe_counter!(
-        HOLDS_CONFLICTS_TOTAL,
-        "Holds refused because a seat was taken"
-    );
-    describe_gauge!(INVENTORY_INDEX_EVENTS, "Events in the in-memory seat index");
-    describe_gauge!(INVENTORY_INDEX_SEATS, "Seats in the in-memory seat index");
-
-    describe_counter!(BOOKING_OUTCOMES_TOTAL, "Bookings ended, by outcome");
-    describe_counter!(BOOKING_SEATS_SOLD_TOTAL, "Seats and places sold");
-    describe_histogram!(
-        BOOKING_FLOW_SECONDS,
-        Unit::Seconds,
-        "Time from hold to confirmed booking"
-    );
-    describe_counter!(
-        PAYMENT_REVENUE_MINOR_TOTAL,
-        "Money taken, minor units, by currency"
-    );
-    describe_counter!(
-        PAYMENT_REFUNDS_MINOR_TOTAL,
-        "Money refunded, minor units, by currency"
-    );
-    describe_counter!(
-        PAYMENT_OUTCOMES_TOTAL,
-        "Payments settled, by method and outcome"
-    );
-    describe_counter!(PAYMENT_WEBHOOKS_TOTAL, "Gateway callbacks, by outcome");
-    describe_counter!(CHECKIN_ADMITTED_TOTAL, "Tickets admitted at the door");
-    describe_counter!(CHECKIN_REFUSED_TOTAL, "Door scans refused, by reason");
-
-    describe_counter!(PRICING_CHANGES_TOTAL, "Category prices that moved");
-    describe_counter!(
-        NOTIFY_EMAILS_TOTAL,
-        "Email delivery attempts, by kind and outcome"
-    );
-    describe_counter!(JOBS_RUN_TOTAL, "Jobs run by kind and outcome");
-    describe_histogram!(JOBS_RUN_SECONDS, Unit::Seconds, "Job handler run time");
-    describe_gauge!(JOBS_QUEUED, "Jobs waiting, by kind");
-    describe_gauge!(JOBS_RUNNING, "Jobs running, by kind");
-    describe_gauge!(JOBS_DEAD, "Jobs dead after their last attempt, by kind");
-
-    describe_histogram!(SQLITE_BATCH_SIZE, "Writes per SQLite transaction");
-    describe_histogram!(HOLDS_BATCH_SIZE, "Changes per hold-store commit");
-    describe_counter!(
-        WRITES_REFUSED_TOTAL,
-        "Requests refused 503 overloaded: a store's write queue was full"
-    );
-    describe_gauge!(STORE_SQLITE_BYTES, Unit::Bytes, "SQLite database file size");
-    describe_gauge!(STORE_SQLITE_WAL_BYTES, Unit::Bytes, "SQLite WAL file size");
-    describe_gauge!(STORE_HOLDS_BYTES, Unit::Bytes, "Hold store file size");
-    describe_gauge!(
-        STORE_DISK_FREE_BYTES,
-        Unit::Bytes,
-        "Free space on the data dir's file system"
-    );
-    describe_gauge!(
-        STORE_DISK_SIZE_BYTES,
-        Unit::Bytes,
-        "Size of the data dir's file system"
-    );
-    describe_gauge!(
-        STORE_LAST_BACKUP_TIMESTAMP_SECONDS,
-        Unit::Seconds,
-        "When the last backup finished, Unix seconds (0: never)"
-    );
-
-    describe_gauge!(
-        STORE_WRITABLE,
-        "1 if the store took the readiness write at this scrape, by store"
-    );
-
-    describe_gauge!(
-        PROCESS_RESIDENT_MEMORY_BYTES,
-        Unit::Bytes,
-        "Resident memory size in bytes"
-    );
-    describe_gauge!(
-        PROCESS_VIRTUAL_MEMORY_BYTES,
-        Unit::Bytes,
-        "Virtual memory size in bytes"
-    );
-    describe_gauge!(
-        PROCESS_VIRTUAL_MEMORY_MAX_BYTES,
-        Unit::Bytes,
-        "Maximum amount of virtual memory available in bytes (0: unlimited)"
-    );
-    describe_gauge!(PROCESS_OPEN_FDS, "Number of open file descriptors");
-    describe_gauge!(PROCESS_MAX_FDS, "Maximum number of open file descriptors");
-    describe_gauge!(PROCESS_THREADS, "Number of OS threads in the process");
-    describe_gauge!(
-        PROCESS_START_TIME_SECONDS,
-        Unit::Seconds,
-        "Start time of the process since unix epoch in seconds"
-    );
-    describe_gauge!(
-        PROCESS_UPTIME_SECONDS,
-        Unit::Seconds,
-        "Seconds since the process started"
-    );
-    describe_gauge!(
-        PROCESS_MEMORY_LIMIT_BYTES,
-        Unit::Bytes,
-        "Memory the process may use (cgroup limit or machine memory)"
-    );
+    for &(name, kind, unit, help) in HELP {
+        let (name, help) = (KeyName::from_const_str(name), SharedString::const_str(help));
+        metrics::with_recorder(|recorder| match kind {
+            Counter => recorder.describe_counter(name, unit, help),
+            Gauge => recorder.describe_gauge(name, unit, help),
+            Histogram => recorder.describe_histogram(name, unit, help),
+        });
+    }
 }

@@ -5,9 +5,9 @@
 
 use crate::app::App;
 use crate::auth::Caller;
-use crate::booking::BookRequest;
 use crate::booking::checkin::CheckinRequest;
 use crate::booking::saga::PayRequest;
+use crate::booking::{BookRequest, BookingView};
 use crate::payment::provider::CARD_OK;
 use serde_json::{Value, json};
 
@@ -56,29 +56,7 @@ pub async fn bookings(app: &App, staff: &Caller, customer: &Caller) -> anyhow::R
     let mut made = 0;
     for (event, caller, hold, payment, walk_in) in plan {
         let Some(event) = event else { continue };
-        let hold = app
-            .inventory()
-            .hold(caller, &event, serde_json::from_value(hold)?)
-            .await?;
-        let booking = app
-            .bookings()
-            .book(
-                caller,
-                BookRequest {
-                    hold_id: hold.id,
-                    customer_email: walk_in.map(str::to_string),
-                },
-            )
-            .await?;
-        if let Some((method, card)) = payment {
-            let request = PayRequest {
-                method: method.into(),
-                amount_minor: booking.total.amount_minor,
-                currency: None,
-                card_number: card.map(str::to_string),
-            };
-            app.bookings().pay(caller, &booking.id, request).await?;
-        }
+        sell(app, caller, &event, hold, walk_in, payment).await?;
         made += 1;
     }
     Ok(made)
@@ -120,27 +98,8 @@ pub async fn tonight(
     ];
     let mut booked = Vec::with_capacity(sales.len());
     for (caller, hold, method) in sales {
-        let hold = app
-            .inventory()
-            .hold(caller, event, serde_json::from_value(hold)?)
-            .await?;
-        let booking = app
-            .bookings()
-            .book(
-                caller,
-                BookRequest {
-                    hold_id: hold.id,
-                    customer_email: None,
-                },
-            )
-            .await?;
-        let request = PayRequest {
-            method: method.into(),
-            amount_minor: booking.total.amount_minor,
-            currency: None,
-            card_number: (method == "test").then(|| CARD_OK.to_string()),
-        };
-        app.bookings().pay(caller, &booking.id, request).await?;
+        let card = (method == "test").then_some(CARD_OK);
+        let booking = sell(app, caller, event, hold, None, Some((method, card))).await?;
         booked.push(booking.id);
     }
     for booking in booked.iter().take(3) {
@@ -160,4 +119,35 @@ pub async fn tonight(
         )
         .await?;
     Ok(booked.len())
+}
+
+/// Holds what `hold` asks for, books it (for `customer_email`, a walk-in a clerk sells to)
+/// and, given a `(method, card)`, pays it in full: one sale as the demo makes them.
+async fn sell(
+    app: &App,
+    caller: &Caller,
+    event: &str,
+    hold: Value,
+    customer_email: Option<&str>,
+    payment: Option<(&str, Option<&str>)>,
+) -> anyhow::Result<BookingView> {
+    let hold = app
+        .inventory()
+        .hold(caller, event, serde_json::from_value(hold)?)
+        .await?;
+    let request = BookRequest {
+        hold_id: hold.id,
+        customer_email: customer_email.map(str::to_string),
+    };
+    let booking = app.bookings().book(caller, request).await?;
+    if let Some((method, card)) = payment {
+        let request = PayRequest {
+            method: method.into(),
+            amount_minor: booking.total.amount_minor,
+            currency: None,
+            card_number: card.map(str::to_string),
+        };
+        app.bookings().pay(caller, &booking.id, request).await?;
+    }
+    Ok(booking)
 }

@@ -81,30 +81,19 @@ pub fn categories_uncounted(conn: &Connection, event_id: &str) -> Result<Vec<Cat
     Ok(rows)
 }
 
-/// Sets a category's base price.
-pub fn set_base_price(
+/// Sets a category's base price, or a general-admission category's capacity, or both
+/// (`None` keeps the value).
+pub fn update_category(
     conn: &Connection,
     event_id: &str,
     category: &str,
-    base_minor: i64,
+    base_minor: Option<i64>,
+    capacity: Option<u32>,
 ) -> Result<(), Error> {
     conn.prepare_cached(
-        "UPDATE price_categories SET base_minor = ?3 WHERE event_id = ?1 AND category = ?2",
+        "UPDATE price_categories SET base_minor = COALESCE(?3, base_minor), \
+         capacity = COALESCE(?4, capacity) WHERE event_id = ?1 AND category = ?2",
     )?
-    .execute(rusqlite::params![event_id, category, base_minor])?;
-    Ok(())
-}
-
-/// Sets a general-admission category's capacity.
-pub fn set_capacity(
-    conn: &Connection,
-    event_id: &str,
-    category: &str,
-    capacity: u32,
-) -> Result<(), Error> {
-    conn.prepare_cached(
-        "UPDATE price_categories SET capacity = ?3 WHERE event_id = ?1 AND category = ?2",
-    )?
-    .execute(rusqlite::params![event_id, category, capacity])?;
+    .execute(rusqlite::params![event_id, category, base_minor, capacity])?;
     Ok(())
 }

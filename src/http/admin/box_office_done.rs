@@ -12,6 +12,7 @@ use crate::catalog::Catalog;
 use crate::dashboard::Dashboard;
 use crate::pagination::PageRequest;
 use crate::payment::repo::PaymentFilter;
+use crate::payment::summary_repo::TakingsRow;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -190,6 +191,14 @@ pub async fn till(
         "webhook" => "card (gateway)".to_string(),
         other => other.to_string(),
     };
+    // One line of takings or refunds: method, how many payments, how much.
+    let line = |r: &TakingsRow| {
+        (
+            method(&r.method),
+            r.payments,
+            money(r.amount_minor, &r.currency),
+        )
+    };
     let mut net: Vec<(String, i64)> = Vec::new();
     for (row, sign) in till
         .takings
@@ -208,28 +217,8 @@ pub async fn till(
     Ok(page(&TillPage {
         chrome: Chrome::signed_in(&session, "My till", "/admin/box-office"),
         since: utc_time(till.since),
-        takings: till
-            .takings
-            .iter()
-            .map(|r| {
-                (
-                    method(&r.method),
-                    r.payments,
-                    money(r.amount_minor, &r.currency),
-                )
-            })
-            .collect(),
-        refunds: till
-            .refunds
-            .iter()
-            .map(|r| {
-                (
-                    method(&r.method),
-                    r.payments,
-                    money(r.amount_minor, &r.currency),
-                )
-            })
-            .collect(),
+        takings: till.takings.iter().map(line).collect(),
+        refunds: till.refunds.iter().map(line).collect(),
         net: net.iter().map(|(c, m)| money(*m, c)).collect(),
     }))
 }

@@ -206,11 +206,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/events/{id}/seats", page_route(get(seat_map::show)))
         .route(
             "/admin/events/{id}/seats/block",
-            page_route(post(seat_map::block)),
+            page_route(post(seat_map::set_blocked::<true>)),
         )
         .route(
             "/admin/events/{id}/seats/unblock",
-            page_route(post(seat_map::unblock)),
+            page_route(post(seat_map::set_blocked::<false>)),
         )
         .route(
             "/admin/events/{id}/seats/details",

@@ -128,14 +128,15 @@ pub async fn show(
     .await
 }
 
-/// Blocks (with `reason`) or unblocks the selected seats; admins only.
-async fn set_blocked(
-    catalog: Catalog,
-    bookings: Bookings,
-    id: String,
+/// `POST /admin/events/{id}/seats/block` (`BLOCK`, with `reason`) and `…/unblock`: blocks
+/// or unblocks the selected seats; admins only.
+pub async fn set_blocked<const BLOCK: bool>(
+    State(catalog): State<Catalog>,
+    State(bookings): State<Bookings>,
+    Path(id): Path<String>,
     form: CsrfForm<Vec<(String, String)>>,
-    block: bool,
 ) -> Result<Response, PageError> {
+    let block = BLOCK;
     let session = form.session;
     if session.role < Role::Admin {
         return Err(PageError::new(
@@ -196,24 +197,4 @@ async fn set_blocked(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-/// `POST /admin/events/{id}/seats/block`.
-pub async fn block(
-    State(catalog): State<Catalog>,
-    State(bookings): State<Bookings>,
-    Path(id): Path<String>,
-    form: CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    set_blocked(catalog, bookings, id, form, true).await
-}
-
-/// `POST /admin/events/{id}/seats/unblock`.
-pub async fn unblock(
-    State(catalog): State<Catalog>,
-    State(bookings): State<Bookings>,
-    Path(id): Path<String>,
-    form: CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    set_blocked(catalog, bookings, id, form, false).await
 }

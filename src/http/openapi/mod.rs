@@ -256,18 +256,29 @@ fn refer_page_items(schemas: &mut Map<String, Value>) {
     }
 }
 
-/// The `operationId` of every operation the API routes serve, for the tests that check a
-/// table names only real operations.
+/// The document the API routes generate, serialized (before [`complete`]).
 #[cfg(test)]
-fn served_operation_ids() -> std::collections::BTreeSet<String> {
+fn served_document() -> Value {
     let (_, doc) = crate::http::api_routes();
-    let doc = serde_json::to_value(&doc).expect("serializes");
+    serde_json::to_value(&doc).expect("serializes")
+}
+
+/// Every operation object of a serialized document.
+#[cfg(test)]
+fn operations(doc: &Value) -> impl Iterator<Item = &Value> {
     doc["paths"]
         .as_object()
         .into_iter()
         .flat_map(|paths| paths.values())
         .filter_map(|item| item.as_object())
         .flat_map(|item| item.values())
+}
+
+/// The `operationId` of every operation the API routes serve, for the tests that check a
+/// table names only real operations.
+#[cfg(test)]
+fn served_operation_ids() -> std::collections::BTreeSet<String> {
+    operations(&served_document())
         .filter_map(|op| op["operationId"].as_str().map(str::to_string))
         .collect()
 }

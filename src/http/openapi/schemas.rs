@@ -360,8 +360,7 @@ mod tests {
     /// applies to anything.
     #[test]
     fn every_entry_names_a_property_or_parameter_that_exists() {
-        let (_, doc) = crate::http::api_routes();
-        let doc = serde_json::to_value(&doc).expect("serializes");
+        let doc = super::super::served_document();
         let schemas = &doc["components"]["schemas"];
         let limited: Vec<(&str, &str)> = limits().iter().map(|(s, p, _)| (*s, *p)).collect();
         for (schema, property) in PROPERTIES.iter().map(|(s, p, _)| (*s, *p)).chain(limited) {
@@ -371,12 +370,7 @@ mod tests {
             );
         }
         let params = |op: &str| -> Vec<String> {
-            doc["paths"]
-                .as_object()
-                .into_iter()
-                .flat_map(|paths| paths.values())
-                .filter_map(|item| item.as_object())
-                .flat_map(|item| item.values())
+            super::super::operations(&doc)
                 .filter(|o| o["operationId"] == op)
                 .flat_map(|o| o["parameters"].as_array().cloned().unwrap_or_default())
                 .filter_map(|p| p["name"].as_str().map(str::to_string))
