@@ -147,6 +147,22 @@ pub fn required_text(field: &str, raw: Option<&str>, max: usize, v: &mut Validat
 
 /// Accepts a zone of the IANA database bundled in the binary, such as `Asia/Kolkata`: an
 /// event in a zone nobody can convert would show wrong local times everywhere.
+/// One general-admission category of a `capacity` map: a name the catalog takes and a
+/// number of places within bounds. Events and venues share it.
+pub fn check_capacity(category: &str, places: u32, v: &mut Validator) {
+    let field = format!("capacity.{category}");
+    v.check(
+        is_category_name(category),
+        field.clone(),
+        "category names are 1 to 32 lower-case letters, digits or '_'",
+    );
+    v.check(
+        (1..=MAX_CAPACITY).contains(&places),
+        field,
+        format!("must be between 1 and {MAX_CAPACITY}"),
+    );
+}
+
 pub fn validate_timezone(field: &str, tz: &str, v: &mut Validator) {
     let ok = (1..=64).contains(&tz.len())
         && tz

@@ -3,7 +3,6 @@
 //! category is priced in one currency. Pure: no store access.
 
 use super::event_input::*;
-use super::seat_map::is_category_name;
 use crate::error::Validator;
 use std::collections::{BTreeMap, HashSet};
 use time::OffsetDateTime;
@@ -68,17 +67,7 @@ impl CreateEvent {
                     v.add("capacity", "must name at least one category");
                 }
                 for (category, places) in capacity {
-                    if !is_category_name(category) {
-                        v.add(
-                            format!("capacity.{category}"),
-                            "category names are 1 to 32 lower-case letters, digits or '_'",
-                        );
-                    }
-                    v.check(
-                        (1..=MAX_CAPACITY).contains(places),
-                        format!("capacity.{category}"),
-                        format!("must be between 1 and {MAX_CAPACITY}"),
-                    );
+                    check_capacity(category, *places, &mut v);
                     used.push(category.clone());
                     capacities.insert(category.clone(), *places);
                 }

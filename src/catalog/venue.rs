@@ -1,9 +1,9 @@
 //! Venues: a place with a reusable seat map (or general-admission capacity) that events are
 //! created at.
 
-use super::event_input::{MAX_CAPACITY, required_text, validate_timezone};
+use super::event_input::{check_capacity, required_text, validate_timezone};
 use super::repo::VenueRow;
-use super::seat_map::{SeatMapInput, is_category_name};
+use super::seat_map::SeatMapInput;
 use crate::error::{Error, Validator};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -79,18 +79,9 @@ impl CreateVenue {
                     "capacity",
                     "must name at least one category",
                 );
+                // The same rules as an event's, so every venue can host an event.
                 for (category, places) in capacity {
-                    v.check(
-                        is_category_name(category),
-                        format!("capacity.{category}"),
-                        "category names are 1 to 32 lower-case letters, digits or '_'",
-                    );
-                    // The same bound as an event's, so every venue can host an event.
-                    v.check(
-                        (1..=MAX_CAPACITY).contains(places),
-                        format!("capacity.{category}"),
-                        format!("must be between 1 and {MAX_CAPACITY}"),
-                    );
+                    check_capacity(category, *places, &mut v);
                 }
                 (
                     None,

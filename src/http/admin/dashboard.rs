@@ -123,31 +123,28 @@ pub fn build(chrome: Chrome, figures: &DashboardFigures) -> DashboardPage {
         }
     }
     let w = &figures.warnings;
-    let mut warnings = Vec::new();
-    if w.dead_jobs > 0 {
-        warnings.push(format!(
-            "{} background job(s) ran out of attempts and wait for a person (rezerve jobs dead).",
-            w.dead_jobs
-        ));
-    }
-    if w.emails_dead > 0 {
-        warnings.push(format!(
-            "{} email(s) could not be delivered after every attempt.",
-            w.emails_dead
-        ));
-    }
-    if w.emails_failing > 0 {
-        warnings.push(format!(
-            "{} email(s) are failing and will be tried again.",
-            w.emails_failing
-        ));
-    }
-    if w.payments_pending_past_ttl > 0 {
-        warnings.push(format!(
-            "{} payment(s) are still pending after their booking's time to pay ended.",
-            w.payments_pending_past_ttl
-        ));
-    }
+    let warnings = [
+        (
+            w.dead_jobs,
+            "background job(s) ran out of attempts and wait for a person (rezerve jobs dead).",
+        ),
+        (
+            w.emails_dead,
+            "email(s) could not be delivered after every attempt.",
+        ),
+        (
+            w.emails_failing,
+            "email(s) are failing and will be tried again.",
+        ),
+        (
+            w.payments_pending_past_ttl,
+            "payment(s) are still pending after their booking's time to pay ended.",
+        ),
+    ]
+    .into_iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, what)| format!("{count} {what}"))
+    .collect();
     DashboardPage {
         chrome,
         generated: figures

@@ -8,6 +8,7 @@ pub mod events;
 pub mod holds;
 pub mod jobs;
 pub mod notifications;
+pub mod paging;
 pub mod payments;
 pub mod pricing;
 pub mod seat_history;

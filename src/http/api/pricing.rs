@@ -1,9 +1,9 @@
 //! `/api/v1/events/{id}/prices` and `/api/v1/pricing/…`: what seats cost, why, and the rules.
 
 use crate::error::{Error, Validator};
+use crate::http::api::paging::PageQuery;
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
-use crate::pagination::PageRequest;
 use crate::pricing::rule::Rule;
 use crate::pricing::{CurvePoint, PricesView, Pricing};
 use axum::Json;
@@ -11,25 +11,16 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Paging of the price history.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryQuery {
-    pub limit: Option<u32>,
-    #[param(max_length = 200)]
-    pub cursor: Option<String>,
-}
-
 /// Current price per category, the range it moves in (floor, cap), the next step up and
 /// at what occupancy it comes, and the price history (newest first).
-#[utoipa::path(get, path = "/api/v1/events/{id}/prices", operation_id = "get_event_prices", tag = "pricing", params(("id" = String, Path), HistoryQuery),
+#[utoipa::path(get, path = "/api/v1/events/{id}/prices", operation_id = "get_event_prices", tag = "pricing", params(("id" = String, Path), PageQuery),
     responses((status = 200, body = PricesView), (status = 404, body = Problem)))]
 pub async fn prices(
     State(pricing): State<Pricing>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<HistoryQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<PricesView>, Error> {
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    let page = query.page()?;
     Ok(Json(pricing.prices(&id, page).await?))
 }
 

@@ -3,32 +3,23 @@
 use crate::catalog::Catalog;
 use crate::catalog::history::SeatHistoryEntry;
 use crate::error::Error;
+use crate::http::api::paging::PageQuery;
 use crate::http::extract::{ApiPath, ApiQuery, StaffOnly};
 use crate::http::problem::Problem;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::Page;
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
-
-/// Paging of a history.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryQuery {
-    pub limit: Option<u32>,
-    #[param(max_length = 200)]
-    pub cursor: Option<String>,
-}
 
 /// Every status change of one seat, oldest first: when, from, to, by which hold or booking.
 #[utoipa::path(get, path = "/api/v1/events/{id}/seats/{label}/history", operation_id = "get_seat_history", tag = "events",
-    params(("id" = String, Path), ("label" = String, Path), HistoryQuery), security(("bearer" = ["staff", "admin"])),
+    params(("id" = String, Path), ("label" = String, Path), PageQuery), security(("bearer" = ["staff", "admin"])),
     responses((status = 200, body = Page<SeatHistoryEntry>), (status = 404, body = Problem)))]
 pub async fn history(
     State(catalog): State<Catalog>,
     _staff: StaffOnly,
     ApiPath((event_id, label)): ApiPath<(String, String)>,
-    ApiQuery(query): ApiQuery<HistoryQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<SeatHistoryEntry>>, Error> {
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    let page = query.page()?;
     Ok(Json(catalog.seat_history(&event_id, &label, page).await?))
 }

@@ -3,32 +3,23 @@
 use crate::catalog::Catalog;
 use crate::catalog::venue::{CreateVenue, VenueView};
 use crate::error::Error;
+use crate::http::api::paging::PageQuery;
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::Page;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-
-/// Paging of the venue list.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct VenueQuery {
-    pub limit: Option<u32>,
-    #[param(max_length = 200)]
-    pub cursor: Option<String>,
-}
 
 /// Venues, oldest first.
-#[utoipa::path(get, path = "/api/v1/venues", operation_id = "list_venues", tag = "venues", params(VenueQuery), security(("bearer" = ["admin"])),
+#[utoipa::path(get, path = "/api/v1/venues", operation_id = "list_venues", tag = "venues", params(PageQuery), security(("bearer" = ["admin"])),
     responses((status = 200, body = Page<VenueView>), (status = 403, body = Problem)))]
 pub async fn list(
     State(catalog): State<Catalog>,
     _admin: AdminOnly,
-    ApiQuery(query): ApiQuery<VenueQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<VenueView>>, Error> {
-    let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
+    let page = query.page()?;
     Ok(Json(catalog.list_venues(page).await?))
 }
 
