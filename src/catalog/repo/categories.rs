@@ -46,17 +46,20 @@ pub fn categories(conn: &Connection, event_id: &str) -> Result<Vec<CategoryRow>,
          FROM price_categories pc WHERE pc.event_id = ?1 ORDER BY pc.position",
     )?;
     let rows = stmt
-        .query_map([event_id], |r| {
-            Ok(CategoryRow {
-                category: r.get(0)?,
-                base_minor: r.get(1)?,
-                capacity: r.get(2)?,
-                seats: r.get(3)?,
-                blocked: r.get(4)?,
-            })
-        })?
+        .query_map([event_id], category_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// category, base_minor, capacity, seats, blocked.
+fn category_row(r: &rusqlite::Row) -> rusqlite::Result<CategoryRow> {
+    Ok(CategoryRow {
+        category: r.get(0)?,
+        base_minor: r.get(1)?,
+        capacity: r.get(2)?,
+        seats: r.get(3)?,
+        blocked: r.get(4)?,
+    })
 }
 
 /// An event's price categories in display order with zero seat counts, without counting
@@ -64,19 +67,11 @@ pub fn categories(conn: &Connection, event_id: &str) -> Result<Vec<CategoryRow>,
 /// counts come from the live index.
 pub fn categories_uncounted(conn: &Connection, event_id: &str) -> Result<Vec<CategoryRow>, Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT category, base_minor, capacity FROM price_categories
+        "SELECT category, base_minor, capacity, 0, 0 FROM price_categories
          WHERE event_id = ?1 ORDER BY position",
     )?;
     let rows = stmt
-        .query_map([event_id], |r| {
-            Ok(CategoryRow {
-                category: r.get(0)?,
-                base_minor: r.get(1)?,
-                capacity: r.get(2)?,
-                seats: 0,
-                blocked: 0,
-            })
-        })?
+        .query_map([event_id], category_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }

@@ -108,23 +108,12 @@ impl Filters {
     }
 
     fn href(&self, cursor: Option<&str>) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
         let pairs = [
             ("status", self.status.as_deref()),
             ("to", self.to.as_deref()),
             ("cursor", cursor),
         ];
-        for (key, value) in pairs {
-            if let Some(value) = value {
-                query.append_pair(key, value);
-            }
-        }
-        let query = query.finish();
-        if query.is_empty() {
-            "/admin/emails".to_string()
-        } else {
-            format!("/admin/emails?{query}")
-        }
+        super::render::href_with_query("/admin/emails", &pairs)
     }
 }
 

@@ -33,12 +33,12 @@ impl EventForm {
             "remove_row" => {
                 let (si, ri) = (index()?, index()?);
                 let section = self.sections.get_mut(si)?;
-                (ri < section.rows.len()).then(|| section.rows.remove(ri))?;
+                remove_at(&mut section.rows, ri)?;
                 Some(format!("s{si}"))
             }
             "remove_section" => {
                 let si = index()?;
-                (si < self.sections.len()).then(|| self.sections.remove(si))?;
+                remove_at(&mut self.sections, si)?;
                 Some("seat-map".into())
             }
             "add_stop" if self.stops.len() < MAX_STOPS => {
@@ -50,7 +50,7 @@ impl EventForm {
             }
             "remove_stop" => {
                 let i = index()?;
-                (i < self.stops.len()).then(|| self.stops.remove(i))?;
+                remove_at(&mut self.stops, i)?;
                 Some("route".into())
             }
             "add_price" if self.prices.len() < MAX_PRICES => {
@@ -62,7 +62,7 @@ impl EventForm {
             }
             "remove_price" => {
                 let i = index()?;
-                (i < self.prices.len()).then(|| self.prices.remove(i))?;
+                remove_at(&mut self.prices, i)?;
                 Some("prices".into())
             }
             _ => None,
@@ -94,6 +94,11 @@ impl EventForm {
         }
         self.number();
     }
+}
+
+/// Removes the line at `index`; `None` (the button does nothing) when there is none.
+fn remove_at<T>(lines: &mut Vec<T>, index: usize) -> Option<T> {
+    (index < lines.len()).then(|| lines.remove(index))
 }
 
 #[cfg(test)]

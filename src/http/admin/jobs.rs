@@ -113,18 +113,8 @@ fn none_if_empty(value: Option<String>) -> Option<String> {
 
 /// `/admin/jobs?status=&kind=&cursor=`, the list's link with these filters.
 fn list_href(status: Option<&str>, kind: Option<&str>, cursor: Option<&str>) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in [("status", status), ("kind", kind), ("cursor", cursor)] {
-        if let Some(value) = value {
-            query.append_pair(key, value);
-        }
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        "/admin/jobs".to_string()
-    } else {
-        format!("/admin/jobs?{query}")
-    }
+    let pairs = [("status", status), ("kind", kind), ("cursor", cursor)];
+    super::render::href_with_query("/admin/jobs", &pairs)
 }
 
 /// `GET /admin/jobs`.

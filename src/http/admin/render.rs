@@ -252,3 +252,20 @@ pub fn utc_time_ms(unix_ms: i64) -> String {
         .and_then(|t| t.format(format).ok())
         .unwrap_or_default()
 }
+
+/// `path` with a query string of the `pairs` that have a value, or the bare path when none
+/// has: the links of a list page (its filters, its next and first pages).
+pub fn href_with_query(path: &str, pairs: &[(&str, Option<&str>)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        if let Some(value) = value {
+            query.append_pair(key, value);
+        }
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}

@@ -121,18 +121,8 @@ pub struct PasswordShownPage {
 }
 
 fn users_href(q: Option<&str>, role: Option<&str>, cursor: Option<&str>) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (key, value) in [("q", q), ("role", role), ("cursor", cursor)] {
-        if let Some(value) = value {
-            query.append_pair(key, value);
-        }
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        "/admin/users".to_string()
-    } else {
-        format!("/admin/users?{query}")
-    }
+    let pairs = [("q", q), ("role", role), ("cursor", cursor)];
+    super::render::href_with_query("/admin/users", &pairs)
 }
 
 /// `GET /admin/users`.
