@@ -37,6 +37,16 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, Error> {
     Ok(Some(key.to_string()))
 }
 
+/// An answer of [`run`] as a console page reads it back: its status and JSON body (`null`
+/// when it has none). A megabyte is more than any answer of the operations pages run.
+pub async fn status_and_json(response: Response) -> (StatusCode, serde_json::Value) {
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
 /// Runs `work` once per (owner, key): replays or refuses as the stored key says.
 // Each argument is a distinct part of what a key stands for; a struct would only rename them.
 #[allow(clippy::too_many_arguments)]

@@ -7,10 +7,9 @@ use super::csrf::CsrfForm;
 use super::event_time;
 use super::render::{Chrome, PageError, page_with_status};
 use super::seat_drawing::SeatDrawing;
-use super::seat_view::{self, MapQuery, SectionLink, StopOption};
+use super::seat_view::{self, MapQuery, SeatMaps, SectionLink, StopOption};
 use super::session::StaffSession;
 use crate::auth::session::ConsoleSession;
-use crate::booking::Bookings;
 use crate::catalog::model::{EventStatus, EventView};
 use crate::catalog::{Catalog, EventFilter};
 use crate::http::idempotency;
@@ -145,14 +144,13 @@ struct Again {
 
 async fn render_sell(
     session: &ConsoleSession,
-    catalog: &Catalog,
-    bookings: &Bookings,
+    maps: &SeatMaps,
     id: &str,
     query: &MapQuery,
     status: StatusCode,
     again: Again,
 ) -> Result<Response, PageError> {
-    let data = seat_view::load(catalog, bookings, id, query).await?;
+    let data = seat_view::load(maps, id, query).await?;
     if data.event.status != EventStatus::Scheduled {
         return Err(PageError::new(
             StatusCode::CONFLICT,
@@ -208,16 +206,14 @@ async fn render_sell(
 /// `GET /admin/box-office/{event_id}`: the seat map to pick from, and "N best seats".
 pub async fn sell(
     StaffSession(session): StaffSession,
-    State(catalog): State<Catalog>,
-    State(bookings): State<Bookings>,
+    State(maps): State<SeatMaps>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let query = MapQuery::parse(raw.as_deref());
     render_sell(
         &session,
-        &catalog,
-        &bookings,
+        &maps,
         &id,
         &query,
         StatusCode::OK,
@@ -261,8 +257,7 @@ fn hold_request(form: &[(String, String)], query: &MapQuery) -> Result<HoldReque
 }
 
 /// A refused hold in the clerk's words.
-fn refusal(status: StatusCode, body: &[u8]) -> String {
-    let problem: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+fn refusal(status: StatusCode, problem: &serde_json::Value) -> String {
     let detail = problem["detail"]
         .as_str()
         .unwrap_or("the seats could not be held");
@@ -296,8 +291,7 @@ fn refusal(status: StatusCode, body: &[u8]) -> String {
 /// to the sale. The page's nonce is the Idempotency-Key: a second submit of the same form
 /// replays the first hold.
 pub async fn hold(
-    State(catalog): State<Catalog>,
-    State(bookings): State<Bookings>,
+    State(maps): State<SeatMaps>,
     State(inventory): State<Inventory>,
     State(ops): State<Ops>,
     Path(event_id): Path<String>,
@@ -317,8 +311,7 @@ pub async fn hold(
         Err(problem) => {
             return render_sell(
                 &session,
-                &catalog,
-                &bookings,
+                &maps,
                 &event_id,
                 &query,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -354,15 +347,11 @@ pub async fn hold(
         },
     )
     .await;
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1024 * 1024)
-        .await
-        .unwrap_or_default();
-    if status == StatusCode::CREATED {
-        let hold: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        if let Some(id) = hold["id"].as_str() {
-            return Ok(Redirect::to(&format!("/admin/box-office/sale/{id}")).into_response());
-        }
+    let (status, body) = idempotency::status_and_json(response).await;
+    if status == StatusCode::CREATED
+        && let Some(id) = body["id"].as_str()
+    {
+        return Ok(Redirect::to(&format!("/admin/box-office/sale/{id}")).into_response());
     }
     let shown = if status.is_client_error() {
         status
@@ -371,12 +360,11 @@ pub async fn hold(
     };
     render_sell(
         &session,
-        &catalog,
-        &bookings,
+        &maps,
         &event_id,
         &query,
         shown,
-        again(refusal(status, &bytes)),
+        again(refusal(status, &body)),
     )
     .await
 }

@@ -212,11 +212,7 @@ async fn pay_once(
         },
     )
     .await;
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1024 * 1024)
-        .await
-        .unwrap_or_default();
-    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    idempotency::status_and_json(response).await
 }
 
 /// The page after a payment: the receipt (with the change when cash was given), or why

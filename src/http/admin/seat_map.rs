@@ -7,13 +7,11 @@ use super::csrf::CsrfForm;
 use super::render::{Chrome, PageError, page_with_status};
 use super::seat_drawing::{SeatDrawing, SectionCounts};
 use super::seat_view::{
-    MapQuery, SectionLink, StopOption, drawing_or_overview, load, stop_options, totals,
+    MapQuery, SeatMaps, SectionLink, StopOption, drawing_or_overview, load, stop_options, totals,
 };
 use super::session::StaffSession;
 use crate::auth::Role;
 use crate::auth::session::ConsoleSession;
-use crate::booking::Bookings;
-use crate::catalog::Catalog;
 use crate::catalog::model::EventView;
 use crate::error::Error;
 use askama::Template;
@@ -62,14 +60,13 @@ struct Shown<'a> {
 
 async fn render(
     session: &ConsoleSession,
-    catalog: &Catalog,
-    bookings: &Bookings,
+    maps: &SeatMaps,
     id: &str,
     query: &MapQuery,
     status: StatusCode,
     shown: Shown<'_>,
 ) -> Result<Response, PageError> {
-    let data = load(catalog, bookings, id, query).await?;
+    let data = load(maps, id, query).await?;
     let base = format!("/admin/events/{id}/seats");
     let (drawing, overview) = drawing_or_overview(&data, query, &base)?;
     let stops = stop_options(&data);
@@ -106,8 +103,7 @@ async fn render(
 /// `GET /admin/events/{id}/seats`.
 pub async fn show(
     StaffSession(session): StaffSession,
-    State(catalog): State<Catalog>,
-    State(bookings): State<Bookings>,
+    State(maps): State<SeatMaps>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
@@ -116,23 +112,13 @@ pub async fn show(
         problem: None,
         reason: "",
     };
-    render(
-        &session,
-        &catalog,
-        &bookings,
-        &id,
-        &query,
-        StatusCode::OK,
-        shown,
-    )
-    .await
+    render(&session, &maps, &id, &query, StatusCode::OK, shown).await
 }
 
 /// `POST /admin/events/{id}/seats/block` (`BLOCK`, with `reason`) and `…/unblock`: blocks
 /// or unblocks the selected seats; admins only.
 pub async fn set_blocked<const BLOCK: bool>(
-    State(catalog): State<Catalog>,
-    State(bookings): State<Bookings>,
+    State(maps): State<SeatMaps>,
     Path(id): Path<String>,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
@@ -152,7 +138,8 @@ pub async fn set_blocked<const BLOCK: bool>(
         .find(|(k, _)| k == "reason")
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
-    let result = catalog
+    let result = maps
+        .catalog
         .set_blocked(
             &session.caller(),
             &id,
@@ -186,8 +173,7 @@ pub async fn set_blocked<const BLOCK: bool>(
             };
             render(
                 &session,
-                &catalog,
-                &bookings,
+                &maps,
                 &id,
                 &query,
                 StatusCode::UNPROCESSABLE_ENTITY,

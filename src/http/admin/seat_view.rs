@@ -9,8 +9,27 @@ use super::seat_drawing::{self, DRAW_ALL_UP_TO, SeatDrawing, SectionCounts};
 use crate::booking::Bookings;
 use crate::catalog::Catalog;
 use crate::catalog::model::{EventView, SeatView, find_segment};
+use crate::http::state::AppState;
+use axum::extract::FromRef;
 use axum::http::StatusCode;
 use std::collections::HashSet;
+
+/// What a seat map is read from: the catalog (the event, its seats, counts per section) and
+/// the bookings (which seats are checked in). A handler takes it as one `State`.
+#[derive(Clone)]
+pub struct SeatMaps {
+    pub catalog: Catalog,
+    pub bookings: Bookings,
+}
+
+impl FromRef<AppState> for SeatMaps {
+    fn from_ref(state: &AppState) -> SeatMaps {
+        SeatMaps {
+            catalog: state.catalog.clone(),
+            bookings: state.bookings.clone(),
+        }
+    }
+}
 
 /// What the page was asked to show: `section`, `from`/`to` and pre-selected `seat`s.
 #[derive(Debug, Clone, Default)]
@@ -93,12 +112,8 @@ pub struct MapData {
 
 /// Reads the event, which seats are checked in, the counts per section and the seats to
 /// draw. The counts come from the live index, so a big event's overview reads no seat.
-pub async fn load(
-    catalog: &Catalog,
-    bookings: &Bookings,
-    id: &str,
-    query: &MapQuery,
-) -> Result<MapData, PageError> {
+pub async fn load(maps: &SeatMaps, id: &str, query: &MapQuery) -> Result<MapData, PageError> {
+    let (catalog, bookings) = (&maps.catalog, &maps.bookings);
     let event = catalog.get_event(id).await?;
     let names: Vec<&str> = event.stops.iter().map(|s| s.name.as_str()).collect();
     let found = find_segment(&names, query.from.as_deref(), query.to.as_deref())?;
