@@ -6,6 +6,7 @@ use crate::booking::saga::{PayRequest, PaymentOutcome};
 use crate::booking::state::BookingStatus;
 use crate::booking::{BookRequest, BookingView, Bookings, TicketView};
 use crate::error::{Error, Validator};
+use crate::http::api::list_query::query_time;
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery, Authenticated, StaffOnly};
 use crate::http::idempotency::Idempotent;
 use crate::http::problem::Problem;
@@ -16,8 +17,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Books a live hold: a `pending_payment` booking with the hold's price snapshot, expiring
 /// with the hold. Accepts `Idempotency-Key`.
@@ -64,20 +63,6 @@ pub struct BookingQuery {
     pub cursor: Option<String>,
 }
 
-fn parse_time_ms(field: &str, value: Option<&str>, v: &mut Validator) -> Option<i64> {
-    let value = value?;
-    match OffsetDateTime::parse(value, &Rfc3339) {
-        Ok(t) => Some(crate::clock::ms(t)),
-        Err(_) => {
-            v.add(
-                field,
-                "must be an RFC 3339 time such as 2027-01-10T18:30:00Z",
-            );
-            None
-        }
-    }
-}
-
 /// Bookings, newest first: a customer's own; anyone's for staff and admins.
 #[utoipa::path(get, path = "/api/v1/bookings", operation_id = "list_bookings", tag = "bookings", params(BookingQuery), security(("bearer" = ["customer", "staff", "admin"])),
     responses((status = 200, body = Page<BookingView>), (status = 422, body = Problem)))]
@@ -87,8 +72,8 @@ pub async fn list(
     ApiQuery(query): ApiQuery<BookingQuery>,
 ) -> Result<Json<Page<BookingView>>, Error> {
     let mut v = Validator::new();
-    let created_from_ms = parse_time_ms("from", query.from.as_deref(), &mut v);
-    let created_to_ms = parse_time_ms("to", query.to.as_deref(), &mut v);
+    let created_from_ms = query_time("from", query.from.as_deref(), &mut v).map(crate::clock::ms);
+    let created_to_ms = query_time("to", query.to.as_deref(), &mut v).map(crate::clock::ms);
     v.query_text("event_id", query.event_id.as_deref());
     v.query_text("email", query.email.as_deref());
     v.finish()?;

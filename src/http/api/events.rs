@@ -4,6 +4,7 @@ use crate::catalog::event_input::{CreateEvent, EventPatch};
 use crate::catalog::model::{EventCategory, EventStatus, EventView, SeatsView};
 use crate::catalog::{Catalog, EventFilter};
 use crate::error::{Error, Validator};
+use crate::http::api::list_query::query_time;
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::pagination::{Page, PageRequest};
@@ -11,8 +12,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Filters and paging of the event list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -41,20 +40,6 @@ pub struct EventQuery {
     pub cursor: Option<String>,
 }
 
-fn parse_time(field: &str, value: Option<&str>, v: &mut Validator) -> Option<i64> {
-    let value = value?;
-    match OffsetDateTime::parse(value, &Rfc3339) {
-        Ok(t) => Some(t.unix_timestamp()),
-        Err(_) => {
-            v.add(
-                field,
-                "must be an RFC 3339 time such as 2027-01-10T18:30:00Z",
-            );
-            None
-        }
-    }
-}
-
 fn non_empty(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
@@ -67,8 +52,8 @@ pub async fn list(
     ApiQuery(query): ApiQuery<EventQuery>,
 ) -> Result<Json<Page<EventView>>, Error> {
     let mut v = Validator::new();
-    let from = parse_time("from", query.from.as_deref(), &mut v);
-    let to = parse_time("to", query.to.as_deref(), &mut v);
+    let from = query_time("from", query.from.as_deref(), &mut v).map(|t| t.unix_timestamp());
+    let to = query_time("to", query.to.as_deref(), &mut v).map(|t| t.unix_timestamp());
     v.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 2)?;
     let filter = EventFilter {

@@ -1,7 +1,7 @@
 //! `/api/v1/events/{id}/prices` and `/api/v1/pricing/…`: what seats cost, why, and the rules.
 
 use crate::error::{Error, Validator};
-use crate::http::api::paging::PageQuery;
+use crate::http::api::list_query::PageQuery;
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::pricing::rule::Rule;

@@ -3,7 +3,7 @@
 use crate::catalog::Catalog;
 use crate::catalog::history::SeatHistoryEntry;
 use crate::error::Error;
-use crate::http::api::paging::PageQuery;
+use crate::http::api::list_query::PageQuery;
 use crate::http::extract::{ApiPath, ApiQuery, StaffOnly};
 use crate::http::problem::Problem;
 use crate::pagination::Page;

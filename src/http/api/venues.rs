@@ -3,7 +3,7 @@
 use crate::catalog::Catalog;
 use crate::catalog::venue::{CreateVenue, VenueView};
 use crate::error::Error;
-use crate::http::api::paging::PageQuery;
+use crate::http::api::list_query::PageQuery;
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::pagination::Page;
