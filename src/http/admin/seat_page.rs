@@ -10,11 +10,12 @@ use crate::auth::Auth;
 use crate::booking::Bookings;
 use crate::catalog::Catalog;
 use crate::catalog::model::{EventView, SeatStatus, SeatView};
+use crate::http::state::AppState;
 use crate::inventory::Inventory;
 use crate::inventory::hold::at_ms;
 use crate::pagination::PageRequest;
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRef, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -100,15 +101,29 @@ fn segment_words(event: &EventView, from_leg: u16, to_leg: u16) -> String {
     }
 }
 
-struct Sources<'a> {
-    catalog: &'a Catalog,
-    bookings: &'a Bookings,
-    inventory: &'a Inventory,
-    auth: &'a Auth,
+/// What a seat's card is read from: the seat and its history (catalog), its tickets
+/// (bookings), a live hold on it (inventory) and the names of the people involved (auth).
+#[derive(Clone)]
+pub struct Sources {
+    catalog: Catalog,
+    bookings: Bookings,
+    inventory: Inventory,
+    auth: Auth,
+}
+
+impl FromRef<AppState> for Sources {
+    fn from_ref(state: &AppState) -> Sources {
+        Sources {
+            catalog: state.catalog.clone(),
+            bookings: state.bookings.clone(),
+            inventory: state.inventory.clone(),
+            auth: state.auth.clone(),
+        }
+    }
 }
 
 async fn card(
-    src: &Sources<'_>,
+    src: &Sources,
     names: &mut Names<'_>,
     event: &EventView,
     seat: SeatView,
@@ -200,7 +215,7 @@ async fn card(
 
 async fn render(
     session: &crate::auth::session::ConsoleSession,
-    src: Sources<'_>,
+    src: Sources,
     id: &str,
     labels: Vec<String>,
 ) -> Result<Response, PageError> {
@@ -214,7 +229,7 @@ async fn render(
     let event = src.catalog.get_event(id).await?;
     let seats = src.catalog.seats(id, None, None).await?.seats;
     let mut names = Names {
-        auth: src.auth,
+        auth: &src.auth,
         known: HashMap::new(),
     };
     let mut cards = Vec::new();
@@ -247,41 +262,20 @@ async fn render(
 /// `GET /admin/events/{id}/seats/{label}`.
 pub async fn show(
     StaffSession(session): StaffSession,
-    State(catalog): State<Catalog>,
-    State(bookings): State<Bookings>,
-    State(inventory): State<Inventory>,
-    State(auth): State<Auth>,
+    State(src): State<Sources>,
     Path((id, label)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let src = Sources {
-        catalog: &catalog,
-        bookings: &bookings,
-        inventory: &inventory,
-        auth: &auth,
-    };
     render(&session, src, &id, vec![label]).await
 }
 
 /// `GET /admin/events/{id}/seats/details?seat=…&seat=…`.
 pub async fn show_many(
     StaffSession(session): StaffSession,
-    State(catalog): State<Catalog>,
-    State(bookings): State<Bookings>,
-    State(inventory): State<Inventory>,
-    State(auth): State<Auth>,
+    State(src): State<Sources>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    let query = MapQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let src = Sources {
-        catalog: &catalog,
-        bookings: &bookings,
-        inventory: &inventory,
-        auth: &auth,
-    };
+    let query = MapQuery::parse(raw.as_deref());
     render(&session, src, &id, query.seats).await
 }
 
