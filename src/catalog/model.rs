@@ -51,6 +51,16 @@ impl EventCategory {
             EventCategory::Flight | EventCategory::Bus | EventCategory::Train
         )
     }
+
+    /// What the seats face, as a seat map labels it: a cinema's screen, a concert's stage,
+    /// the front of a vehicle.
+    pub fn front_label(self) -> &'static str {
+        match self {
+            EventCategory::Movie => "Screen",
+            EventCategory::Concert => "Stage",
+            EventCategory::Flight | EventCategory::Bus | EventCategory::Train => "Front",
+        }
+    }
 }
 
 /// Whether an event still sells.

@@ -8,7 +8,7 @@
 //! (see [`DRAW_ALL_UP_TO`]); only the opened section's seats are drawn.
 
 pub use crate::catalog::model::SectionCounts;
-use crate::catalog::model::{SeatStatus, SeatView};
+use crate::catalog::model::{EventCategory, SeatStatus, SeatView};
 use std::collections::HashSet;
 
 /// Events with up to this many seats draw every seat at once; bigger ones open by section.
@@ -20,7 +20,7 @@ const SEAT: u32 = 22;
 /// Room left of the seats for the row names.
 const ROW_LABEL: u32 = 34;
 const MARGIN: u32 = 12;
-/// The stage (or the front of the vehicle) and each section's heading.
+/// The screen, stage or front of the vehicle, and each section's heading.
 const STAGE: u32 = 40;
 const HEADING: u32 = 30;
 
@@ -113,7 +113,7 @@ pub struct DrawnSection {
 pub struct SeatDrawing {
     pub width: u32,
     pub height: u32,
-    /// "Stage" for venues, "Front" for vehicles.
+    /// What the seats face: "Screen", "Stage" or "Front" (of a vehicle).
     pub front: &'static str,
     pub sections: Vec<DrawnSection>,
     pub seat_count: usize,
@@ -128,7 +128,7 @@ pub fn draw(
     seats: &[&SeatView],
     checked_in: &HashSet<String>,
     selected: &HashSet<String>,
-    travel: bool,
+    category: EventCategory,
     price: impl Fn(&SeatView) -> String,
 ) -> SeatDrawing {
     // Sections in order of first appearance, rows likewise within each.
@@ -205,7 +205,7 @@ pub fn draw(
     SeatDrawing {
         width: (width + MARGIN).max(320),
         height: y + MARGIN,
-        front: if travel { "Front" } else { "Stage" },
+        front: category.front_label(),
         sections,
         seat_count: seats.len(),
     }
@@ -242,7 +242,9 @@ mod tests {
         let refs: Vec<&SeatView> = seats.iter().collect();
         let checked: HashSet<String> = ["C-4".to_string()].into();
         let selected: HashSet<String> = ["A-1".to_string()].into();
-        let d = draw(&refs, &checked, &selected, false, |_| "EUR 10.00".into());
+        let d = draw(&refs, &checked, &selected, EventCategory::Concert, |_| {
+            "EUR 10.00".into()
+        });
         assert_eq!(d.sections.len(), 2);
         let stalls = &d.sections[0].seats;
         assert_eq!(

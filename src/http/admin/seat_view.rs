@@ -183,7 +183,7 @@ pub fn drawing_or_overview(
         &in_view,
         &data.checked_in,
         &selected,
-        data.event.category.is_travel(),
+        data.event.category,
         |s| super::dashboard::money(s.price.amount_minor, &currency),
     );
     Ok((Some(drawing), Vec::new()))

@@ -86,6 +86,26 @@ async fn every_status_is_drawn_with_its_shape_and_letter() {
     // Staff may look and ask for details, not block.
     assert!(!html.contains("Block selected"));
     assert!(html.contains("Details of selected"));
+    assert!(html.contains("class=\"front-text\"") && html.contains(">Stage</text>"));
+}
+
+#[tokio::test]
+async fn a_films_map_faces_the_screen() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut body = crate::helpers::concert_body(
+        json!({"sections": [{"name": "Hall 1", "rows": [{"row": "A", "seats": 4}]}]}),
+    );
+    body["name"] = json!("Late Show");
+    body["category"] = json!("movie");
+    let reply = app.post("/api/v1/events", Some(&admin), body).await;
+    reply.assert_status(201);
+    let event = reply.body["id"].as_str().expect("id");
+    let staff = Console::signed_in(&app, "sam", "staff").await;
+    let page = staff.get(&format!("/admin/events/{event}/seats")).await;
+    page.assert_html(200);
+    assert!(page.text.contains(">Screen</text>"), "{}", page.text);
+    assert!(!page.text.contains(">Stage</text>"));
 }
 
 #[tokio::test]
@@ -235,6 +255,7 @@ async fn a_route_is_drawn_per_segment() {
     whole.assert_html(200);
     assert_eq!(seat_mark(&whole.text, "1-1").as_deref(), Some("seat held"));
     assert!(whole.text.contains("<label for=\"seg-from\">From</label>"));
+    assert!(whole.text.contains(">Front</text>"));
     let later = staff
         .get(&format!(
             "/admin/events/{event}/seats?from=Gurugram&to=Jaipur"
