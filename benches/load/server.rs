@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 pub struct Server {
     child: Child,
     pub base: String,
-    /// `/metrics` on the server's metrics listener (the console bench reads it).
-    #[allow(dead_code)]
+    /// `/metrics` on the server's metrics listener: where the job backlog is read.
     pub metrics: String,
     /// The server's stderr (warnings and errors), kept after the run.
     pub log: PathBuf,
@@ -127,16 +126,37 @@ impl Server {
         while started.elapsed() < Duration::from_secs(60) {
             let before = cpu_ticks(self.pid())?;
             tokio::time::sleep(window).await;
-            if ((cpu_ticks(self.pid())? - before) as f64) < 0.05 * ticks_per_window {
+            if ((cpu_ticks(self.pid())? - before) as f64) < 0.05 * ticks_per_window
+                && self.job_backlog().await? == 0
+            {
                 break;
             }
         }
         Ok(started.elapsed())
     }
 
+    /// Jobs queued or running (pricing, emails), read from `/metrics`. A backlog of jobs
+    /// that wait on commits costs little CPU, so CPU alone would call the server idle.
+    pub async fn job_backlog(&self) -> anyhow::Result<u64> {
+        let text = reqwest::get(&self.metrics)
+            .await
+            .context("cannot scrape the server's metrics")?
+            .text()
+            .await?;
+        let backlog = text
+            .lines()
+            .filter(|l| {
+                l.starts_with("rezerve_jobs_queued{") || l.starts_with("rezerve_jobs_running{")
+            })
+            .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+            .sum::<f64>();
+        Ok(backlog as u64)
+    }
+
     /// After a level: how long the server went on working on what the load left behind
     /// (seat history, pricing, emails). Samples its CPU every 100 ms; the drain ends where
-    /// the first 500 ms begin in which it used under 5% of a core. At most 120 s.
+    /// the first 500 ms begin in which it used under 5% of a core, if no job is queued or
+    /// running by then (else it goes on). At most 120 s.
     pub async fn drain(&self) -> anyhow::Result<Duration> {
         const SAMPLE: Duration = Duration::from_millis(100);
         const WINDOW: usize = 5;
@@ -144,6 +164,8 @@ impl Server {
         let quiet_ticks = 0.05 * clock_ticks_per_second() * SAMPLE.as_secs_f64() * WINDOW as f64;
         let mut samples: std::collections::VecDeque<(Duration, u64)> = Default::default();
         let mut ticks = cpu_ticks(self.pid())?;
+        // When jobs were last seen waiting: the drain ends after that, however quiet the CPU.
+        let mut backlog_seen = Duration::ZERO;
         while started.elapsed() < Duration::from_secs(120) {
             let at = started.elapsed();
             tokio::time::sleep(SAMPLE).await;
@@ -155,7 +177,12 @@ impl Server {
             }
             let used: u64 = samples.iter().map(|(_, t)| t).sum();
             if samples.len() == WINDOW && (used as f64) < quiet_ticks {
-                return Ok(samples[0].0);
+                if self.job_backlog().await? == 0 {
+                    return Ok(samples[0].0.max(backlog_seen));
+                }
+                backlog_seen = started.elapsed();
+                samples.clear();
+                ticks = cpu_ticks(self.pid())?;
             }
         }
         Ok(started.elapsed())
