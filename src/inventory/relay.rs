@@ -1,7 +1,10 @@
 //! The outbox relay: moves seat changes recorded in the hold store (in the same redb commit
 //! as the hold itself) into SQLite as seat history rows (one per change, listing its seats)
 //! and `seats-changed` jobs, then drops them from the outbox. A crash between the two stores
-//! repeats a batch; source keys and dedupe keys make the repeat record nothing twice.
+//! repeats a batch; source keys and dedupe keys make the repeat record nothing twice. An
+//! event has at most one relay job waiting: a later batch refreshes its counts instead of
+//! queueing another, so a rush costs pricing one recompute per event per pass of the worker,
+//! not one per change.
 
 use super::Inventory;
 use super::hold_store::{HoldStore, Op, SeatChange};
@@ -108,10 +111,15 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
                 )?;
             }
             for (event_id, (seq, payload)) in &changed {
-                message::enqueue(
+                // Pricing recounts from the live index whatever the payload says: while an
+                // earlier relay's job for the event still waits, it takes these newer counts
+                // and one recompute covers both batches.
+                let coalesce = format!("seats-changed:{event_id}:seq:");
+                message::enqueue_or_refresh(
                     conn,
                     payload,
-                    Some(format!("seats-changed:{event_id}:{seq}")),
+                    format!("{coalesce}{seq}"),
+                    &coalesce,
                     format!("event:{event_id}"),
                     now_ms,
                 )?;

@@ -39,6 +39,36 @@ pub fn enqueue<M: Message>(
     )
 }
 
+/// Enqueues `message` as [`enqueue`] does, unless a job of its kind whose dedupe key starts
+/// with `coalesce` is still queued: that one takes the new payload instead (see
+/// [`queue::refresh_queued`]). Returns whether a job was added.
+pub fn enqueue_or_refresh<M: Message>(
+    conn: &Connection,
+    message: &M,
+    dedupe_key: String,
+    coalesce: &str,
+    cause: String,
+    now_ms: i64,
+) -> Result<bool, Error> {
+    debug_assert!(dedupe_key.starts_with(coalesce));
+    let payload = serde_json::to_string(message).map_err(Error::internal)?;
+    if queue::refresh_queued(conn, M::KIND.as_str(), coalesce, &payload, now_ms)? {
+        return Ok(false);
+    }
+    queue::enqueue(
+        conn,
+        &queue::NewJob {
+            kind: M::KIND.as_str(),
+            payload,
+            dedupe_key: Some(dedupe_key),
+            cause,
+            run_at_ms: now_ms,
+            max_attempts: queue::DEFAULT_MAX_ATTEMPTS,
+        },
+        now_ms,
+    )
+}
+
 /// Reads a job's payload as the message of its kind; the error says what was wrong, for the
 /// job's `last_error`.
 pub fn read<M: Message>(job: &JobRow) -> Result<M, String> {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 pub use super::repo::{
     by_id, causes, claim, claim_batch, complete, complete_all, counts, delete_done_before, enqueue,
-    fail, list, release, requeue_abandoned, requeue_all_running, retry,
+    fail, list, refresh_queued, release, requeue_abandoned, requeue_all_running, retry,
 };
 
 /// Attempts before a job is parked as dead, unless the enqueuer says otherwise.

@@ -22,6 +22,31 @@ pub fn enqueue(conn: &Connection, job: &NewJob<'_>, now_ms: i64) -> Result<bool,
     Ok(inserted > 0)
 }
 
+/// Gives the oldest still queued job of `kind` whose dedupe key starts with `prefix` this
+/// payload, in the caller's transaction, instead of a second job being enqueued behind it.
+/// For a consumer that reads the newest state whatever the payload says, a burst of changes
+/// then costs one run, not one per change. Returns whether a queued job took the payload.
+pub fn refresh_queued(
+    conn: &Connection,
+    kind: &str,
+    prefix: &str,
+    payload: &str,
+    now_ms: i64,
+) -> Result<bool, Error> {
+    let refreshed = conn
+        .prepare_cached(
+            "UPDATE jobs SET payload = :payload, updated_at = :now
+             WHERE id = (SELECT id FROM jobs
+                         WHERE kind = :kind AND status = 'queued'
+                           AND substr(dedupe_key, 1, length(:prefix)) = :prefix
+                         ORDER BY id LIMIT 1)",
+        )?
+        .execute(named_params! {
+            ":payload": payload, ":now": now_ms, ":kind": kind, ":prefix": prefix,
+        })?;
+    Ok(refreshed > 0)
+}
+
 const COLUMNS: &str = "id, kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, last_error, created_at, updated_at";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
@@ -285,5 +310,40 @@ mod tests {
             [first, second, late, other_kind, not_due].map(status),
             ["done", "done", "running", "queued", "queued"]
         );
+    }
+
+    /// A newer payload goes to the job still queued under the prefix (not to another
+    /// prefix's, not to one already claimed), so the caller enqueues only when none waits.
+    #[test]
+    fn a_queued_job_takes_a_newer_payload_instead_of_a_second_job() {
+        let conn = queue();
+        let keyed = |key: &str, payload: &str| {
+            let new = NewJob {
+                kind: "seats-changed",
+                payload: payload.into(),
+                dedupe_key: Some(key.into()),
+                cause: "event:e1".into(),
+                run_at_ms: 0,
+                max_attempts: 3,
+            };
+            assert!(enqueue(&conn, &new, 0).expect("enqueues"));
+            conn.last_insert_rowid()
+        };
+        let relayed = keyed("seats-changed:e1:seq:1", r#"{"seq":1}"#);
+        let refund = keyed("seats-changed:e1:refund:b1", r#"{"reason":"refund"}"#);
+        let payload = |id| by_id(&conn, id).expect("reads").expect("exists").payload;
+
+        let refresh = |prefix: &str, payload: &str| {
+            refresh_queued(&conn, "seats-changed", prefix, payload, 5).expect("refreshes")
+        };
+        assert!(refresh("seats-changed:e1:seq:", r#"{"seq":2}"#));
+        assert_eq!(payload(relayed), r#"{"seq":2}"#);
+        assert_eq!(payload(refund), r#"{"reason":"refund"}"#);
+        assert!(!refresh("seats-changed:e2:seq:", r#"{"seq":9}"#));
+
+        let claimed = claim_batch(&conn, &["seats-changed"], 10, 8).expect("claims");
+        assert_eq!(claimed.len(), 2);
+        assert!(!refresh("seats-changed:e1:seq:", r#"{"seq":3}"#));
+        assert_eq!(payload(relayed), r#"{"seq":2}"#);
     }
 }

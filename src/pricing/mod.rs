@@ -31,7 +31,7 @@ use crate::store::Sqlite;
 use curve::Factors;
 use repo::HistoryRow;
 use rule::Rule;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// The pricing handle.
@@ -40,8 +40,10 @@ pub struct Pricing {
     db: Sqlite,
     inventory: Inventory,
     clock: SharedClock,
-    /// One recompute at a time: two must not interleave their read and write.
-    serial: Arc<tokio::sync::Mutex<()>>,
+    /// One recompute at a time per event: two of the same event must not interleave their
+    /// read, write and quote update. Events are independent, so theirs run side by side and
+    /// their writes share the SQLite writer's group commits.
+    serial: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl std::fmt::Debug for Pricing {
@@ -65,7 +67,7 @@ impl Pricing {
             db,
             inventory,
             clock,
-            serial: Arc::new(tokio::sync::Mutex::new(())),
+            serial: Arc::default(),
         }
     }
 
@@ -84,7 +86,14 @@ impl Pricing {
 
     /// Recomputes an event's prices from the live index; returns how many changed.
     pub async fn recompute(&self, event_id: &str, cause: &str) -> Result<usize, Error> {
-        let _one_at_a_time = self.serial.lock().await;
+        let event_lock = Arc::clone(
+            self.serial
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(event_id.to_string())
+                .or_default(),
+        );
+        let _one_at_a_time = event_lock.lock().await;
         let (Some(counts), Some(seq)) = (
             self.inventory.availability(event_id),
             self.inventory.event_seq(event_id),
