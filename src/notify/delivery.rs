@@ -2,7 +2,7 @@
 //! email marked sent is skipped, so a retried or recovered job does not send it again.
 
 use super::messages::SendEmail;
-use super::{Notifier, repo};
+use super::{Notifier, email, repo};
 use crate::error::Error;
 use crate::jobs::{JobFailure, JobRow, message};
 use lettre::address::Envelope;
@@ -28,6 +28,13 @@ impl Notifier {
             return Ok(()); // sent before a crash or a retry: never twice
         }
         let envelope = self.envelope(&row.recipient).map_err(|e| e.to_string())?;
+        let message = match message {
+            repo::Stored::Rendered(message) => message,
+            repo::Stored::Data(data) => {
+                email::render_stored(&row.kind, &data, &self.sender, &row.recipient, &id)
+                    .map_err(|e| e.to_string())?
+            }
+        };
         let outcome = self.transport.send(&id, &envelope, &message).await;
         let now_ms = self.now_ms();
         let (status, error) = match &outcome {

@@ -58,7 +58,7 @@ impl EmailKind {
 }
 
 /// The event an email is about.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct EventInfo {
     pub name: String,
     /// The venue, or `origin → destination`.
@@ -68,7 +68,7 @@ pub struct EventInfo {
 }
 
 /// A ticket in a confirmation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TicketInfo {
     pub seat: Option<String>,
     pub category: String,
@@ -78,7 +78,7 @@ pub struct TicketInfo {
 }
 
 /// Everything any email may show.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct EmailData {
     pub subject: String,
     pub brand: String,
@@ -144,6 +144,27 @@ pub struct Sender {
 
 /// Builds the whole message: text and HTML as alternatives, the HTML with its QR images.
 /// `message_id` is stable per notification, so a receiving server can drop a duplicate.
+/// The recipient as a mailbox, or why it is not one.
+pub fn mailbox(to: &str) -> Result<Mailbox, Error> {
+    to.parse()
+        .map_err(|_| Error::invalid("recipient", format!("`{to}` is not an email address")))
+}
+
+/// Renders a logged email from its stored data, with its id as the Message-ID: the same
+/// message on every attempt.
+pub fn render_stored(
+    kind: &str,
+    data: &str,
+    sender: &Sender,
+    to: &str,
+    message_id: &str,
+) -> Result<Vec<u8>, Error> {
+    let kind =
+        EmailKind::parse(kind).ok_or_else(|| Error::internal(format!("no email kind `{kind}`")))?;
+    let data: EmailData = serde_json::from_str(data).map_err(Error::internal)?;
+    Ok(build(kind, &data, sender, to, message_id)?.formatted())
+}
+
 pub fn build(
     kind: EmailKind,
     d: &EmailData,
@@ -152,9 +173,7 @@ pub fn build(
     message_id: &str,
 ) -> Result<Message, Error> {
     let (html, text) = render(kind, d)?;
-    let to: Mailbox = to
-        .parse()
-        .map_err(|_| Error::invalid("recipient", format!("`{to}` is not an email address")))?;
+    let to = mailbox(to)?;
     let mut related = MultiPart::related().singlepart(SinglePart::html(html));
     for ticket in &d.tickets {
         let png = qr::png(&ticket.code)?;

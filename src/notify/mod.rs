@@ -1,7 +1,8 @@
 //! Email: every turn of a booking is told to the customer. Trigger jobs (user-created,
 //! payment-succeeded, payment-failed, booking-expired, booking-cancelled, event-cancelled)
-//! are rendered into messages that are logged and queued as `send-email` jobs in one
-//! transaction; delivery retries with backoff and parks as dead after `mail.max_attempts`.
+//! are composed into emails that are logged (as the data their templates render, rendered
+//! when sent, with the same Message-ID on every attempt) and queued as `send-email` jobs in
+//! one transaction; delivery retries with backoff and parks as dead after `mail.max_attempts`.
 //!
 //! Never twice: each email has a dedupe key per (kind, cause, recipient), so a trigger
 //! that runs again renders nothing new, and a delivery job skips an email marked sent. The

@@ -1,6 +1,7 @@
-//! The outbox: rendered emails are logged in the notifications table and their `send-email`
-//! jobs queued in the same write, once per dedupe key (kind, cause, recipient), so a trigger
-//! that runs again queues nothing new.
+//! The outbox: emails are logged in the notifications table, as the data their template is
+//! rendered from when they are sent, and their `send-email` jobs queued in the same write,
+//! once per dedupe key (kind, cause, recipient), so a trigger that runs again queues nothing
+//! new.
 
 use super::compose::{Outgoing, subject};
 use super::messages::SendEmail;
@@ -27,7 +28,9 @@ impl Notifier {
             out.data.recipient = out.to.clone();
             out.data.subject = subject(out.kind, &out.data);
             let id = crate::ids::new_id("ntf");
-            let message = email::build(out.kind, &out.data, &self.sender, &out.to, &id)?;
+            // Refused now, as rendering it here did: an address no message can go to.
+            email::mailbox(&out.to)?;
+            let data = serde_json::to_string(&out.data).map_err(Error::internal)?;
             rendered.push(NewNotification {
                 dedupe_key: format!(
                     "{}:{}:{}",
@@ -40,7 +43,7 @@ impl Notifier {
                 recipient: out.to,
                 subject: out.data.subject,
                 cause: out.cause,
-                message: message.formatted(),
+                data,
             });
         }
         let max_attempts = self.max_attempts;

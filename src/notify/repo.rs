@@ -62,34 +62,49 @@ pub struct NewNotification {
     pub subject: String,
     pub cause: String,
     pub dedupe_key: String,
-    pub message: Vec<u8>,
+    /// What the email says ([`super::email::EmailData`] as JSON): rendered when it is sent.
+    pub data: String,
+}
+
+/// What is stored to send: the data to render (rows since migration 0012) or, for rows
+/// written before, the rendered message.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    Data(String),
+    Rendered(Vec<u8>),
 }
 
 /// Logs an email unless one with its dedupe key exists; returns whether it is new.
 pub fn insert(conn: &Connection, n: &NewNotification, now_ms: i64) -> Result<bool, Error> {
     Ok(conn
         .prepare_cached(
-            "INSERT INTO notifications (id, kind, recipient, subject, status, attempts, cause, dedupe_key, message, created_at, updated_at)
-             VALUES (:id, :kind, :to, :subject, 'queued', 0, :cause, :dedupe, :message, :now, :now)
+            "INSERT INTO notifications (id, kind, recipient, subject, status, attempts, cause, dedupe_key, message, data, created_at, updated_at)
+             VALUES (:id, :kind, :to, :subject, 'queued', 0, :cause, :dedupe, X'', :data, :now, :now)
              ON CONFLICT (dedupe_key) DO NOTHING",
         )?
         .execute(named_params! {
             ":id": n.id, ":kind": n.kind, ":to": n.recipient, ":subject": n.subject, ":cause": n.cause,
-            ":dedupe": n.dedupe_key, ":message": n.message, ":now": now_ms,
+            ":dedupe": n.dedupe_key, ":data": n.data, ":now": now_ms,
         })?
         > 0)
 }
 
-/// One notification and its message.
+/// One notification and what is stored to send.
 pub fn with_message(
     conn: &Connection,
     id: &str,
-) -> Result<Option<(NotificationRow, Vec<u8>)>, Error> {
+) -> Result<Option<(NotificationRow, Stored)>, Error> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {COLUMNS}, message FROM notifications WHERE id = ?1"
+            "SELECT {COLUMNS}, data, message FROM notifications WHERE id = ?1"
         ))?
-        .query_row([id], |r| Ok((from_row(r)?, r.get(11)?)))
+        .query_row([id], |r| {
+            let stored = match r.get::<_, Option<String>>(11)? {
+                Some(data) => Stored::Data(data),
+                None => Stored::Rendered(r.get(12)?),
+            };
+            Ok((from_row(r)?, stored))
+        })
         .optional()?)
 }
 

@@ -44,6 +44,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_seat_changes",
         include_str!("migrations/0011_seat_changes.sql"),
     ),
+    (
+        "0012_notification_data",
+        include_str!("migrations/0012_notification_data.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

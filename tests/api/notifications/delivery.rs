@@ -329,3 +329,51 @@ async fn the_log_is_for_admins_filtered_and_paged() {
         .await
         .assert_problem(401, "unauthorized");
 }
+
+/// Emails are logged as their data and rendered when sent (migration 0012); one logged
+/// before, as a whole rendered message, is still sent exactly as it was rendered.
+#[tokio::test]
+async fn an_email_logged_rendered_before_its_data_was_kept_is_sent_as_rendered() {
+    let sink = SmtpSink::start().await;
+    let app = spawn(&sink).await;
+    let admin = app.admin().await;
+    mail(&sink, "admin@example.test", "Welcome").await;
+
+    let raw = "From: Rezerve <noreply@example.test>\r\nTo: old@example.test\r\n\
+               Subject: Rendered long ago\r\nMessage-ID: <ntf_rendered@rezerve>\r\n\
+               Content-Type: text/plain; charset=utf-8\r\n\r\nKept as it was rendered.\r\n";
+    let now_ms = (app.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+    app.core
+        .sqlite
+        .write(move |conn| {
+            conn.execute(
+                "INSERT INTO notifications (id, kind, recipient, subject, status, attempts, cause,
+                                            dedupe_key, message, created_at, updated_at)
+                 VALUES ('ntf_rendered', 'welcome', 'old@example.test', 'Rendered long ago',
+                         'queued', 0, 'test:rendered', 'welcome:test:rendered:old@example.test',
+                         ?1, ?2, ?2)",
+                rusqlite::params![raw.as_bytes(), now_ms],
+            )?;
+            queue::enqueue(
+                conn,
+                &NewJob {
+                    kind: "send-email",
+                    payload: r#"{"notification_id":"ntf_rendered"}"#.into(),
+                    dedupe_key: Some("send-email:ntf_rendered".into()),
+                    cause: "test:rendered".into(),
+                    run_at_ms: now_ms,
+                    max_attempts: 3,
+                },
+                now_ms,
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("an email logged the old way");
+    app.jobs.wake();
+
+    let m = mail(&sink, "old@example.test", "Rendered long ago").await;
+    assert_eq!(m.message_id, "ntf_rendered@rezerve");
+    assert_eq!(m.text.trim(), "Kept as it was rendered.");
+    notification_status(&app, &admin, "cause=test:rendered", "sent").await;
+}
