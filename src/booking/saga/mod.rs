@@ -46,6 +46,15 @@ pub struct PaymentOutcome {
     pub booking: BookingView,
 }
 
+/// What paying did; the HTTP layer answers 201 for one and 202 for the other.
+#[derive(Debug, Clone)]
+pub enum Paid {
+    /// The payment went through: the booking is confirmed and its tickets issued.
+    Confirmed(PaymentOutcome),
+    /// A gateway took the payment and will call back; the booking waits for it.
+    Pending(PaymentOutcome),
+}
+
 /// A gateway's callback body.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct WebhookCallback {

@@ -3,7 +3,7 @@
 //! callback).
 
 use super::PayRequest;
-use super::PaymentOutcome;
+use super::{Paid, PaymentOutcome};
 use crate::auth::Caller;
 use crate::booking::repo::{self, BookingRow, ItemRow};
 use crate::booking::state::BookingStatus;
@@ -20,7 +20,7 @@ impl Bookings {
         caller: &Caller,
         booking_id: &str,
         request: PayRequest,
-    ) -> Result<(u16, PaymentOutcome), Error> {
+    ) -> Result<Paid, Error> {
         let provider = self.providers.get(&request.method)?;
         if provider.staff_only() && !caller.may_see_all() {
             return Err(Error::Forbidden);
@@ -116,7 +116,7 @@ impl Bookings {
         match tokio::time::timeout(self.providers.timeout, charge).await {
             Ok(Charge::Succeeded { provider_ref }) => {
                 self.settle_success(&payment.id, Some(provider_ref)).await?;
-                Ok((201, self.outcome(&payment.id).await?))
+                Ok(Paid::Confirmed(self.outcome(&payment.id).await?))
             }
             Ok(Charge::Pending { provider_ref }) => {
                 let (id, now) = (payment.id.clone(), self.now_ms());
@@ -125,7 +125,7 @@ impl Bookings {
                         crate::payment::repo::set_provider_ref(conn, &id, &provider_ref, now)
                     })
                     .await?;
-                Ok((202, self.outcome(&payment.id).await?))
+                Ok(Paid::Pending(self.outcome(&payment.id).await?))
             }
             Ok(Charge::Declined { reason }) => {
                 self.settle_failure(&payment.id, "declined", &reason)

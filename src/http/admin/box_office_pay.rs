@@ -18,7 +18,6 @@ use crate::http::idempotency;
 use crate::http::state::Ops;
 use crate::inventory::Inventory;
 use crate::inventory::hold::HoldView;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -201,14 +200,10 @@ async fn pay_once(
         body.as_bytes(),
         bookings.now_ms(),
         async move {
-            match work_bookings.pay(&caller, &id, request).await {
-                Ok((status, outcome)) => (
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                    Json(outcome),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            }
+            work_bookings
+                .pay(&caller, &id, request)
+                .await
+                .into_response()
         },
     )
     .await;

@@ -2,7 +2,7 @@
 
 use crate::booking::checkin::{Admitted, CheckinRequest};
 use crate::booking::repo::BookingFilter;
-use crate::booking::saga::{PayRequest, PaymentOutcome};
+use crate::booking::saga::{Paid, PayRequest, PaymentOutcome};
 use crate::booking::state::BookingStatus;
 use crate::booking::{BookRequest, BookingView, Bookings, TicketView};
 use crate::error::{Error, Validator};
@@ -122,16 +122,20 @@ pub async fn pay(
     let (now_ms, owner) = (bookings.now_ms(), caller.user_id.clone());
     request
         .run_once(&ops.sqlite, &owner, now_ms, |value| async move {
-            match bookings.pay(&caller, &id, value).await {
-                Ok((status, outcome)) => (
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                    Json(outcome),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            }
+            bookings.pay(&caller, &id, value).await.into_response()
         })
         .await
+}
+
+/// A payment that went through is a new resource (201); one a gateway will confirm later
+/// is accepted (202).
+impl IntoResponse for Paid {
+    fn into_response(self) -> Response {
+        match self {
+            Paid::Confirmed(outcome) => (StatusCode::CREATED, Json(outcome)).into_response(),
+            Paid::Pending(outcome) => (StatusCode::ACCEPTED, Json(outcome)).into_response(),
+        }
+    }
 }
 
 /// Cancels a booking (owner or admin): a paid one is refunded and its seats go back on sale.
