@@ -7,11 +7,6 @@ use crate::error::Error;
 use std::collections::HashMap;
 
 impl Inventory {
-    /// Whether the hold store still accepts changes.
-    pub fn is_healthy(&self) -> bool {
-        !self.inner.store.is_poisoned()
-    }
-
     /// Readiness: an empty commit through the hold store's committer (refused once the
     /// store is poisoned).
     pub async fn probe_write(&self) -> Result<(), Error> {
