@@ -41,6 +41,13 @@ impl Money {
     }
 }
 
+/// Money for people, in the currency's own decimals: `INR 1,299.00`, `JPY 12,000`.
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_money(self.amount_minor, &self.currency))
+    }
+}
+
 /// Three upper-case ASCII letters.
 pub fn is_currency_code(code: &str) -> bool {
     code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
@@ -187,6 +194,7 @@ mod tests {
         assert_eq!(format_money(1250, "BHD"), "BHD 1.250");
         assert_eq!(format_money(-250, "USD"), "USD -2.50");
         assert_eq!(format_money(5, "EUR"), "EUR 0.05");
+        assert_eq!(Money::new(12000, "JPY").to_string(), "JPY 12,000");
         assert_eq!(format_amount(12000, "JPY"), "12000");
         assert_eq!(parse_amount("12,000", "JPY"), Ok(12000));
         assert_eq!(

@@ -61,9 +61,7 @@ impl EventCard {
             place,
             available: e.availability.available,
             total: e.availability.total,
-            from_price: cheapest
-                .map(|p| crate::money::format_money(p.amount_minor, &p.currency))
-                .unwrap_or_default(),
+            from_price: cheapest.map(|p| p.to_string()).unwrap_or_default(),
         }
     }
 }

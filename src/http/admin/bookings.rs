@@ -2,7 +2,6 @@
 //! time; an exact booking id or ticket code goes straight to its booking (`booking.rs`).
 //! Staff and admins. Results from [`Bookings::search`].
 
-use super::dashboard::money;
 use super::render::{Chrome, PageError, page_with_status};
 use super::session::StaffSession;
 use super::when::utc_ms;
@@ -145,7 +144,7 @@ pub async fn search(
                         email: b.customer_email,
                         event: line.event_name,
                         seats: b.seats.join(", "),
-                        total: money(b.total.amount_minor, &b.total.currency),
+                        total: b.total.to_string(),
                         status: b.status.as_str(),
                         status_words: words(b.status.as_str()),
                         created: utc_ms(b.created_at.unix_timestamp() * 1000),

@@ -191,9 +191,7 @@ async fn render_sell(
                 name: c.category.clone(),
                 label: format!(
                     "{} · {} · {} free",
-                    c.category,
-                    super::dashboard::money(c.price.amount_minor, &c.price.currency),
-                    c.availability.available
+                    c.category, c.price, c.availability.available
                 ),
                 selected: c.category == again.category,
             })

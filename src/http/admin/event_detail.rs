@@ -3,7 +3,7 @@
 //! to its seat map and (for admins, whose page it is) its prices page. Admins also get Edit,
 //! Cancel and Delete.
 
-use super::dashboard::{Fill, money};
+use super::dashboard::Fill;
 use super::event_time;
 use super::events::place;
 use super::render::{Chrome, PageError, page};
@@ -112,9 +112,8 @@ pub fn build(chrome: Chrome, is_admin: bool, e: EventView, flash: &Flash) -> Eve
         .iter()
         .map(|c| CategoryLine {
             category: c.category.clone(),
-            price: money(c.price.amount_minor, &c.price.currency),
-            base: (c.base_price != c.price)
-                .then(|| money(c.base_price.amount_minor, &c.base_price.currency)),
+            price: c.price.to_string(),
+            base: (c.base_price != c.price).then(|| c.base_price.to_string()),
             total: c.availability.total,
             sold: c.availability.sold,
             held: c.availability.held,

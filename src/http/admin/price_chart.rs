@@ -204,11 +204,15 @@ fn y_axis(frame: Frame, lo: f64, hi: f64, label: impl Fn(f64) -> String) -> (Sca
     (scale, ticks)
 }
 
-/// An amount without its currency: `1,299.50`, or `1,300` when whole.
-fn amount(minor: f64) -> String {
-    let text = money(minor.round() as i64, "");
-    let text = text.trim_start();
-    text.strip_suffix(".00").unwrap_or(text).to_string()
+/// An amount without its currency, in the currency's own decimals: `1,299.50`, or `1,300`
+/// when whole; `12,000` for the yen, which has no minor unit.
+fn amount(minor: f64, currency: &str) -> String {
+    let text = money(minor.round() as i64, currency);
+    let text = text.strip_prefix(currency).unwrap_or(&text).trim_start();
+    match text.split_once('.') {
+        Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => whole.to_string(),
+        _ => text.to_string(),
+    }
 }
 
 /// The price history of an event, each category a step line from its first change to the
@@ -241,7 +245,7 @@ pub fn history(view: &PricesView) -> Option<Chart> {
         }
         lines.push((category.category.clone(), points));
     }
-    let (ys, y_ticks) = y_axis(HISTORY, lo, hi, amount);
+    let (ys, y_ticks) = y_axis(HISTORY, lo, hi, |v| amount(v, &view.currency));
     let (from, to) = HISTORY.x_span();
     let xs = Scale {
         lo: x_lo as f64,
@@ -328,5 +332,15 @@ mod tests {
             .filter_map(|p| p.split(',').nth(1))
             .collect();
         assert_eq!(ys.len(), 1, "{}", chart.series[0].path);
+    }
+
+    #[test]
+    fn price_axis_labels_have_the_currency_s_own_decimals() {
+        assert_eq!(amount(129_950.0, "INR"), "1,299.50");
+        assert_eq!(amount(130_000.0, "INR"), "1,300");
+        // The yen has no minor unit: 12,000 minor units are ¥12,000, not 120.
+        assert_eq!(amount(12_000.0, "JPY"), "12,000");
+        assert_eq!(amount(1_250.0, "BHD"), "1.250");
+        assert_eq!(amount(2_000.0, "BHD"), "2");
     }
 }

@@ -192,7 +192,7 @@ async fn card(
         });
     }
     Ok(SeatCard {
-        price: super::dashboard::money(seat.price.amount_minor, &seat.price.currency),
+        price: seat.price.to_string(),
         flags: seat
             .flags
             .iter()
