@@ -3,7 +3,7 @@
 
 use super::Finding;
 use crate::error::Error;
-use crate::jobs::Cause;
+use crate::jobs::{Cause, JobStatus};
 use rusqlite::Connection;
 
 /// Checks every job's cause against its owning domain's table.
@@ -14,7 +14,7 @@ pub fn check(conn: &Connection) -> Result<Finding, Error> {
             Some(Cause::User(id)) => crate::auth::repo::by_id(conn, &id)?.is_some(),
             // A deleted event's finished jobs may outlive it; a pending one may not.
             Some(Cause::Event(id)) => {
-                status == "done" || crate::catalog::repo::event_by_id(conn, &id)?.is_some()
+                status == JobStatus::Done || crate::catalog::repo::event_by_id(conn, &id)?.is_some()
             }
             // `booking:<id>`, or `booking:<id>:<tag>` for one of several jobs of a booking.
             Some(Cause::Booking(id)) => crate::booking::repo::by_id(conn, &id)?.is_some(),

@@ -2,7 +2,7 @@
 
 use super::JobsCommand;
 use crate::config::Config;
-use crate::jobs::{JobRow, Jobs};
+use crate::jobs::{JobRow, JobStatus, Jobs};
 use anyhow::bail;
 use std::io::Write;
 use std::process::ExitCode;
@@ -18,11 +18,13 @@ pub(super) async fn jobs(config: Config, action: JobsCommand) -> anyhow::Result<
             kind,
             limit,
         } => {
-            if let Some(s) = &status
-                && !["queued", "running", "done", "dead"].contains(&s.as_str())
-            {
-                bail!("--status must be queued, running, done or dead");
-            }
+            let status = match status {
+                Some(s) => match s.parse::<JobStatus>() {
+                    Ok(s) => Some(s),
+                    Err(_) => bail!("--status must be queued, running, done or dead"),
+                },
+                None => None,
+            };
             if !(1..=10_000).contains(&limit) {
                 bail!("--limit must be between 1 and 10000");
             }
@@ -30,7 +32,7 @@ pub(super) async fn jobs(config: Config, action: JobsCommand) -> anyhow::Result<
             Ok(ExitCode::SUCCESS)
         }
         JobsCommand::Dead => {
-            print_jobs(&jobs.list(Some("dead".into()), None, None, 10_000).await?)?;
+            print_jobs(&jobs.list(Some(JobStatus::Dead), None, None, 10_000).await?)?;
             Ok(ExitCode::SUCCESS)
         }
         JobsCommand::Retry { id } => {

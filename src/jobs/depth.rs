@@ -2,15 +2,15 @@
 //! the operator. One grouped count (`summary_repo::depth`) over the `jobs_ready (status,
 //! run_at)` index, so it costs the live jobs, not the done ones that pile up behind them.
 
-use super::Jobs;
+use super::{JobStatus, Jobs};
 use crate::error::Error;
 
 /// Live jobs of one kind in one status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Depth {
     pub kind: String,
-    /// `queued`, `running` or `dead`.
-    pub status: String,
+    /// Queued, running or dead.
+    pub status: JobStatus,
     pub count: i64,
 }
 

@@ -10,6 +10,7 @@ pub mod message;
 pub mod queue;
 pub mod repo;
 pub mod rerun_repo;
+pub mod status;
 pub mod summary_repo;
 pub mod worker;
 
@@ -25,6 +26,7 @@ use tokio::sync::Notify;
 pub use cause::Cause;
 pub use kind::JobKind;
 pub use queue::JobRow;
+pub use status::JobStatus;
 
 /// How many finished rows one pruning write deletes.
 pub(crate) const PRUNE_BATCH: i64 = 500;
@@ -89,8 +91,8 @@ impl std::fmt::Debug for Jobs {
 pub struct Ran {
     pub id: i64,
     pub kind: String,
-    /// `done`, `queued` (will retry) or `dead`.
-    pub status: &'static str,
+    /// `Done`, `Queued` (will retry or was given back) or `Dead`.
+    pub status: JobStatus,
 }
 
 impl Jobs {
@@ -184,7 +186,7 @@ impl Jobs {
         };
         let ran = self.run_claimed(job, abandon).await?;
         if let Some(ran) = &ran
-            && ran.status == "done"
+            && ran.status == JobStatus::Done
         {
             let (id, now) = (ran.id, self.now_ms());
             self.db
@@ -247,14 +249,14 @@ impl Jobs {
         };
         let now = self.now_ms();
         let status = match outcome {
-            Some(Ok(())) => "done",
+            Some(Ok(())) => JobStatus::Done,
             Some(Err(failure)) => {
                 let logged = failure.reason().to_string();
                 let status = self
                     .db
                     .write(move |conn| queue::fail(conn, id, &failure, now))
                     .await?;
-                if status == "dead" {
+                if status == JobStatus::Dead {
                     tracing::error!(job = id, kind = %kind, error = %logged, "job is dead: out of attempts or refused for good");
                 } else {
                     tracing::warn!(job = id, kind = %kind, error = %logged, "job failed; will retry");
@@ -263,10 +265,10 @@ impl Jobs {
             }
             None => {
                 self.give_back(id).await?;
-                "queued"
+                JobStatus::Queued
             }
         };
-        crate::metric::record::job_ran(JobKind::label(&kind), status, started.elapsed());
+        crate::metric::record::job_ran(JobKind::label(&kind), status.as_str(), started.elapsed());
         Ok(Some(Ran { id, kind, status }))
     }
 
@@ -285,7 +287,7 @@ impl Jobs {
             .db
             .write(move |conn| {
                 let job = queue::by_id(conn, id)?.ok_or(Error::NotFound("job"))?;
-                if job.status != "dead" && job.status != "queued" {
+                if !matches!(job.status, JobStatus::Dead | JobStatus::Queued) {
                     return Err(Error::conflict(
                         "job_not_retryable",
                         format!(
@@ -305,18 +307,18 @@ impl Jobs {
     /// Jobs newest first.
     pub async fn list(
         &self,
-        status: Option<String>,
+        status: Option<JobStatus>,
         kind: Option<String>,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<JobRow>, Error> {
         self.db
-            .read(move |conn| queue::list(conn, status.as_deref(), kind.as_deref(), before, limit))
+            .read(move |conn| queue::list(conn, status, kind.as_deref(), before, limit))
             .await
     }
 
     /// How many jobs there are of each kind in each status: `(kind, status, count)`.
-    pub async fn counts(&self) -> Result<Vec<(String, String, i64)>, Error> {
+    pub async fn counts(&self) -> Result<Vec<(String, JobStatus, i64)>, Error> {
         self.db.read(queue::counts).await
     }
 

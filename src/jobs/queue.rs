@@ -33,7 +33,8 @@ pub struct JobRow {
     pub payload: String,
     pub dedupe_key: Option<String>,
     pub cause: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: super::JobStatus,
     pub run_at_ms: i64,
     pub attempts: i64,
     pub max_attempts: i64,

@@ -2,6 +2,7 @@
 //! batch), finish (one job or a batch), retry with backoff, park as dead, prune, list.
 //! Plain functions over a connection.
 
+use super::JobStatus;
 use super::queue::{JobRow, LEASE_MS, NewJob, backoff_ms};
 use crate::error::Error;
 use rusqlite::{Connection, OptionalExtension, named_params};
@@ -134,7 +135,7 @@ pub fn fail(
     id: i64,
     failure: &super::JobFailure,
     now_ms: i64,
-) -> Result<&'static str, Error> {
+) -> Result<JobStatus, Error> {
     let (attempts, max): (i64, i64) = conn
         .prepare_cached("SELECT attempts, max_attempts FROM jobs WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -145,14 +146,14 @@ pub fn fail(
             "UPDATE jobs SET status = 'dead', locked_until = NULL, last_error = ?2, updated_at = ?3 WHERE id = ?1",
         )?
         .execute(rusqlite::params![id, error, now_ms])?;
-        Ok("dead")
+        Ok(JobStatus::Dead)
     } else {
         conn.prepare_cached(
             "UPDATE jobs SET status = 'queued', locked_until = NULL, last_error = ?2, run_at = ?3, updated_at = ?4
              WHERE id = ?1",
         )?
         .execute(rusqlite::params![id, error, now_ms + backoff_ms(attempts), now_ms])?;
-        Ok("queued")
+        Ok(JobStatus::Queued)
     }
 }
 
@@ -218,7 +219,7 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<JobRow>, Error> {
 /// Jobs newest first, optionally by status and kind; `before` pages by id.
 pub fn list(
     conn: &Connection,
-    status: Option<&str>,
+    status: Option<JobStatus>,
     kind: Option<&str>,
     before: Option<i64>,
     limit: i64,
@@ -236,7 +237,7 @@ pub fn list(
 
 /// Job counts by kind and status, done jobs included: `(kind, status, count)` ordered by
 /// kind. One scan of the `jobs_by_kind (kind, status)` index, which covers it.
-pub fn counts(conn: &Connection) -> Result<Vec<(String, String, i64)>, Error> {
+pub fn counts(conn: &Connection) -> Result<Vec<(String, JobStatus, i64)>, Error> {
     Ok(conn
         .prepare_cached(
             "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status ORDER BY kind, status",
@@ -246,7 +247,7 @@ pub fn counts(conn: &Connection) -> Result<Vec<(String, String, i64)>, Error> {
 }
 
 /// Every job's id, cause and status, for the audit.
-pub fn causes(conn: &Connection) -> Result<Vec<(i64, String, String)>, Error> {
+pub fn causes(conn: &Connection) -> Result<Vec<(i64, String, JobStatus)>, Error> {
     Ok(conn
         .prepare("SELECT id, cause, status FROM jobs")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
@@ -293,7 +294,7 @@ mod tests {
         assert!(
             batch
                 .iter()
-                .all(|j| j.status == "running" && j.attempts == 1)
+                .all(|j| j.status == JobStatus::Running && j.attempts == 1)
         );
 
         let rest = claim_batch(&conn, &["a"], 100, 8).expect("claims");
@@ -308,7 +309,13 @@ mod tests {
         let status = |id| by_id(&conn, id).expect("reads").expect("exists").status;
         assert_eq!(
             [first, second, late, other_kind, not_due].map(status),
-            ["done", "done", "running", "queued", "queued"]
+            [
+                JobStatus::Done,
+                JobStatus::Done,
+                JobStatus::Running,
+                JobStatus::Queued,
+                JobStatus::Queued
+            ]
         );
     }
 

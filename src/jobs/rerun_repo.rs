@@ -2,6 +2,7 @@
 //! its producer gave it (a notification's `send-email:<id>`), so the producer never reads or
 //! writes the jobs table itself.
 
+use super::JobStatus;
 use crate::error::Error;
 use rusqlite::{Connection, OptionalExtension};
 
@@ -23,14 +24,14 @@ pub fn rerun_by_dedupe_key(
     dedupe_key: &str,
     now_ms: i64,
 ) -> Result<Rerun, Error> {
-    let job: Option<(i64, String)> = conn
+    let job: Option<(i64, JobStatus)> = conn
         .prepare_cached("SELECT id, status FROM jobs WHERE dedupe_key = ?1")?
         .query_row([dedupe_key], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let Some((id, status)) = job else {
         return Ok(Rerun::Missing);
     };
-    if status == "running" {
+    if status == JobStatus::Running {
         return Ok(Rerun::Running);
     }
     conn.prepare_cached(

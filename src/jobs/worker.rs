@@ -1,7 +1,7 @@
 //! Worker tasks: claim due jobs until shutdown. Idle workers sleep until woken by an enqueue
 //! or for at most a second (jobs scheduled for later, or enqueued by another process).
 
-use super::{CLAIM_BATCH, Jobs};
+use super::{CLAIM_BATCH, JobStatus, Jobs};
 use crate::shutdown::CancellationToken;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -83,7 +83,7 @@ async fn work(jobs: Jobs, stop: CancellationToken) {
         }
         while let Some(ran) = running.join_next().await {
             match ran {
-                Ok(Ok(Some(ran))) if ran.status == "done" => done.push(ran.id),
+                Ok(Ok(Some(ran))) if ran.status == JobStatus::Done => done.push(ran.id),
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "job worker cannot record a job"),
                 // Its lease runs out and the job is queued again.

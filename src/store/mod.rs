@@ -14,6 +14,7 @@ pub mod migrations;
 pub mod redb;
 pub mod secrets;
 pub mod sqlite;
+pub mod text_enum;
 
 use crate::error::Error;
 use std::fs::{self, File};

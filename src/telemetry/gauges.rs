@@ -6,7 +6,7 @@
 //! test suite) the last app scraped sets these; a deployed process runs one.
 
 use crate::inventory::Inventory;
-use crate::jobs::{JobKind, Jobs};
+use crate::jobs::{JobKind, JobStatus, Jobs};
 use crate::metric::names::*;
 use metrics::gauge;
 use std::path::{Path, PathBuf};
@@ -55,7 +55,7 @@ async fn refresh_queue(jobs: &Jobs) {
         }
     };
     // Summed as integers: an empty f64 sum is -0.0, which Prometheus prints as `-0`.
-    let count = |kind: &str, status: &str| -> f64 {
+    let count = |kind: &str, status: JobStatus| -> f64 {
         depth
             .iter()
             .filter(|d| JobKind::label(&d.kind) == kind && d.status == status)
@@ -67,9 +67,9 @@ async fn refresh_queue(jobs: &Jobs) {
         .map(|k| k.as_str())
         .chain(std::iter::once("other"));
     for kind in kinds {
-        gauge!(JOBS_QUEUED, "kind" => kind).set(count(kind, "queued"));
-        gauge!(JOBS_RUNNING, "kind" => kind).set(count(kind, "running"));
-        gauge!(JOBS_DEAD, "kind" => kind).set(count(kind, "dead"));
+        gauge!(JOBS_QUEUED, "kind" => kind).set(count(kind, JobStatus::Queued));
+        gauge!(JOBS_RUNNING, "kind" => kind).set(count(kind, JobStatus::Running));
+        gauge!(JOBS_DEAD, "kind" => kind).set(count(kind, JobStatus::Dead));
     }
 }
 

@@ -121,7 +121,7 @@ impl Local {
             .run_next()
             .await
             .expect("run_next")
-            .map(|ran| ran.status)
+            .map(|ran| ran.status.as_str())
     }
 }
 

@@ -191,7 +191,7 @@ pub async fn seats_changed_jobs(app: &TestApp, event: &str, status: &str) -> Vec
     let rows = app
         .jobs
         .list(
-            Some(status.to_string()),
+            Some(status.parse().expect("a job status")),
             Some("seats-changed".into()),
             None,
             500,

@@ -8,7 +8,7 @@ use super::session::AdminSession;
 use crate::auth::session::ConsoleSession;
 use crate::error::Error;
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::jobs::{JobRow, Jobs};
+use crate::jobs::{JobRow, JobStatus, Jobs};
 use crate::pagination::{DEFAULT_LIMIT, Page, PageRequest};
 use askama::Template;
 use axum::extract::State;
@@ -17,7 +17,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 /// The statuses a job can be in, in the order a person reads them.
-const STATUSES: [&str; 4] = ["queued", "running", "dead", "done"];
+const STATUSES: [JobStatus; 4] = [
+    JobStatus::Queued,
+    JobStatus::Running,
+    JobStatus::Dead,
+    JobStatus::Done,
+];
 
 /// The list's filters and page, from the query string. Empty fields mean "any".
 #[derive(Debug, Default, Deserialize)]
@@ -41,10 +46,10 @@ pub struct RetryForm {}
 #[template(path = "admin/jobs.html")]
 pub struct JobsPage {
     pub chrome: Chrome,
-    pub totals: Vec<(&'static str, i64)>,
+    pub totals: Vec<(JobStatus, i64)>,
     pub by_kind: Vec<KindCounts>,
     pub kinds: Vec<String>,
-    pub statuses: [&'static str; 4],
+    pub statuses: [JobStatus; 4],
     pub status: String,
     pub kind: String,
     pub rows: Vec<JobLine>,
@@ -61,7 +66,7 @@ pub struct KindCounts {
 
 /// How many jobs of a kind are in one status, and the list of them.
 pub struct CountCell {
-    pub status: &'static str,
+    pub status: JobStatus,
     pub count: i64,
     pub href: String,
 }
@@ -85,12 +90,12 @@ impl From<&JobRow> for JobLine {
             id: j.id,
             kind: j.kind.clone(),
             cause: j.cause.clone(),
-            status: j.status.clone(),
+            status: j.status.to_string(),
             attempts: j.attempts,
             max_attempts: j.max_attempts,
             last_error: j.last_error.clone().unwrap_or_default(),
             run_at: utc_time_ms(j.run_at_ms),
-            dead: j.status == "dead",
+            dead: j.status == JobStatus::Dead,
         }
     }
 }
@@ -124,13 +129,14 @@ pub async fn list(
     query: Result<ApiQuery<JobsQuery>, Error>,
 ) -> Result<Response, PageError> {
     let ApiQuery(query) = query?;
-    let status = none_if_empty(query.status);
+    let status = match none_if_empty(query.status) {
+        Some(s) => Some(
+            s.parse::<JobStatus>()
+                .map_err(|_| Error::invalid("status", "must be queued, running, dead or done"))?,
+        ),
+        None => None,
+    };
     let kind = none_if_empty(query.kind);
-    if let Some(s) = &status
-        && !STATUSES.contains(&s.as_str())
-    {
-        return Err(Error::invalid("status", "must be queued, running, dead or done").into());
-    }
     let cursor = none_if_empty(query.cursor);
     let request = PageRequest::parse(Some(DEFAULT_LIMIT), cursor.as_deref(), 1)?;
     let before = match &request.after {
@@ -142,7 +148,7 @@ pub async fn list(
         None => None,
     };
     let rows = jobs
-        .list(status.clone(), kind.clone(), before, request.fetch_limit())
+        .list(status, kind.clone(), before, request.fetch_limit())
         .await?;
     let listed = Page::from_rows(rows, &request, |j| vec![j.id.to_string()]);
     let counts = jobs.counts().await?;
@@ -157,10 +163,10 @@ pub async fn list(
                     href: list_href(None, Some(k), None),
                     counts: STATUSES
                         .iter()
-                        .map(|s| CountCell {
+                        .map(|&s| CountCell {
                             status: s,
                             count: 0,
-                            href: list_href(Some(s), Some(k), None),
+                            href: list_href(Some(s.as_str()), Some(k), None),
                         })
                         .collect(),
                 });
@@ -168,19 +174,19 @@ pub async fn list(
                 &mut by_kind[last]
             }
         };
-        if let Some(cell) = line.counts.iter_mut().find(|c| c.status == s) {
+        if let Some(cell) = line.counts.iter_mut().find(|c| c.status == *s) {
             cell.count += n;
         }
     }
     let totals = STATUSES
         .iter()
-        .map(|s| {
+        .map(|&s| {
             let sum = counts
                 .iter()
-                .filter(|(_, status, _)| status == s)
+                .filter(|(_, status, _)| *status == s)
                 .map(|(_, _, n)| n)
                 .sum();
-            (*s, sum)
+            (s, sum)
         })
         .collect();
     let mut kinds: Vec<String> = by_kind.iter().map(|k| k.kind.clone()).collect();
@@ -198,9 +204,9 @@ pub async fn list(
         next_href: listed
             .next_cursor
             .as_deref()
-            .map(|c| list_href(status.as_deref(), kind.as_deref(), Some(c))),
-        first_href: cursor.map(|_| list_href(status.as_deref(), kind.as_deref(), None)),
-        status: status.unwrap_or_default(),
+            .map(|c| list_href(status.map(JobStatus::as_str), kind.as_deref(), Some(c))),
+        first_href: cursor.map(|_| list_href(status.map(JobStatus::as_str), kind.as_deref(), None)),
+        status: status.map(|s| s.to_string()).unwrap_or_default(),
         kind: kind.unwrap_or_default(),
         rows: listed.items.iter().map(JobLine::from).collect(),
     }))

@@ -3,7 +3,7 @@
 use crate::error::{Error, Validator};
 use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
-use crate::jobs::{JobKind, JobRow, Jobs};
+use crate::jobs::{JobKind, JobRow, JobStatus, Jobs};
 use crate::pagination::{Page, PageRequest};
 use axum::Json;
 use axum::extract::State;
@@ -31,14 +31,13 @@ pub async fn list(
     _admin: AdminOnly,
     ApiQuery(query): ApiQuery<JobQuery>,
 ) -> Result<Json<Page<JobRow>>, Error> {
-    if let Some(status) = &query.status
-        && !["queued", "running", "done", "dead"].contains(&status.as_str())
-    {
-        return Err(Error::invalid(
-            "status",
-            "must be queued, running, done or dead",
-        ));
-    }
+    let status = match &query.status {
+        Some(s) => Some(
+            s.parse::<JobStatus>()
+                .map_err(|_| Error::invalid("status", "must be queued, running, done or dead"))?,
+        ),
+        None => None,
+    };
     let mut v = Validator::new();
     v.query_text("kind", query.kind.as_deref());
     if let Some(kind) = &query.kind
@@ -58,7 +57,7 @@ pub async fn list(
         None => None,
     };
     let rows = jobs
-        .list(query.status, query.kind, before, page.fetch_limit())
+        .list(status, query.kind, before, page.fetch_limit())
         .await?;
     Ok(Json(Page::from_rows(rows, &page, |j| {
         vec![j.id.to_string()]

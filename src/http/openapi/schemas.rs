@@ -6,7 +6,7 @@ use crate::auth::account::MAX_NAME_CHARS;
 use crate::auth::password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::catalog::MAX_LABELS_PER_REQUEST;
 use crate::inventory::hold::MAX_HOLD_SEATS;
-use crate::jobs::JobKind;
+use crate::jobs::{JobKind, JobStatus};
 use crate::notify::email::EmailKind;
 use serde_json::{Map, Value, json};
 
@@ -33,7 +33,7 @@ fn enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         (
             "JobStatus",
             "A job's state in the durable queue.",
-            vec!["queued", "running", "done", "dead"],
+            JobStatus::ALL.iter().map(|s| s.as_str()).collect(),
         ),
         (
             "JobKind",

@@ -14,7 +14,7 @@ async fn a_failing_job_is_retried_with_exponential_backoff() {
     for (attempt, backoff_ms) in [(1, 1000), (2, 2000), (3, 4000)] {
         assert_eq!(local.run_next().await, Some("queued"), "attempt {attempt}");
         let job = local.get(id).await;
-        assert_eq!(job.status, "queued");
+        assert_eq!(job.status.as_str(), "queued");
         assert_eq!(job.attempts, attempt);
         assert_eq!(
             job.last_error.as_deref(),
@@ -59,17 +59,17 @@ async fn a_job_that_always_fails_is_parked_dead_with_its_last_error() {
     local.advance_ms(2000);
     assert_eq!(local.run_next().await, Some("dead"));
     let job = local.get(id).await;
-    assert_eq!(job.status, "dead");
+    assert_eq!(job.status.as_str(), "dead");
     assert_eq!((job.attempts, job.max_attempts), (3, 3));
     assert_eq!(job.last_error.as_deref(), Some("attempt 3 failed"));
     // A dead job waits for a person, however much time passes.
     local.advance_ms(24 * 3600 * 1000);
     assert_eq!(local.run_next().await, None);
-    assert_eq!(local.get(id).await.status, "dead");
+    assert_eq!(local.get(id).await.status.as_str(), "dead");
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     let dead = local
         .jobs()
-        .list(Some("dead".into()), None, None, 10)
+        .list(Some("dead".parse().expect("a status")), None, None, 10)
         .await
         .expect("list");
     assert_eq!(dead.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
@@ -89,7 +89,7 @@ async fn a_kind_without_a_handler_waits_in_the_queue() {
     // Once a consumer exists, the waiting job is the first it gets.
     let calls = flaky(local.jobs(), "not-yet-handled", 0);
     assert_eq!(local.run_next().await, Some("done"));
-    assert_eq!(local.get(id).await.status, "done");
+    assert_eq!(local.get(id).await.status.as_str(), "done");
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
@@ -153,7 +153,12 @@ async fn one_dedupe_key_makes_one_job_ever() {
     assert_eq!(
         local
             .jobs()
-            .list(Some("queued".into()), Some("mail".into()), None, 50)
+            .list(
+                Some("queued".parse().expect("a status")),
+                Some("mail".into()),
+                None,
+                50
+            )
             .await
             .expect("list")
             .len(),
@@ -210,7 +215,7 @@ async fn racing_workers_run_each_job_exactly_once() {
             .await
             .expect("list")
             .iter()
-            .filter(|j| j.status != "done")
+            .filter(|j| j.status.as_str() != "done")
             .count();
         (open == 0).then_some(())
     })

@@ -39,14 +39,14 @@ async fn dead_jobs_are_listed_and_retried_over_the_api() {
     // The workers try once, then wait out the backoff on the server's clock.
     eventually("the first attempt", || async {
         let j = job(&app).await;
-        (j.status == "queued" && j.attempts == 1).then_some(())
+        (j.status.as_str() == "queued" && j.attempts == 1).then_some(())
     })
     .await;
     app.clock.advance(time::Duration::seconds(1));
     app.jobs.wake();
     let dead = eventually("the job to die", || async {
         let j = job(&app).await;
-        (j.status == "dead").then_some(j)
+        (j.status.as_str() == "dead").then_some(j)
     })
     .await;
     assert_eq!(dead.attempts, 2);
@@ -80,7 +80,7 @@ async fn dead_jobs_are_listed_and_retried_over_the_api() {
     assert_eq!(reply.body["status"], "queued");
     assert_eq!(reply.body["attempts"], 0);
     eventually("the retried job to run", || async {
-        (job(&app).await.status == "done").then_some(())
+        (job(&app).await.status.as_str() == "done").then_some(())
     })
     .await;
     assert_eq!(calls.load(Ordering::SeqCst), 3);

@@ -17,7 +17,7 @@ async fn a_job_left_running_by_a_crash_runs_after_restart() {
         .await
         .expect("claim")
         .expect("a due job");
-    assert_eq!(claimed.status, "running");
+    assert_eq!(claimed.status.as_str(), "running");
     // Claimed by a worker that never finishes: not claimable again while "running".
     flaky(local.jobs(), "resumable", 0);
     assert_eq!(local.run_next().await, None);
@@ -25,7 +25,8 @@ async fn a_job_left_running_by_a_crash_runs_after_restart() {
     let local = local.restart().await;
     let job = local.get(claimed.id).await;
     assert_eq!(
-        job.status, "queued",
+        job.status.as_str(),
+        "queued",
         "start-up gives back jobs left running"
     );
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -39,7 +40,7 @@ async fn a_job_left_running_by_a_crash_runs_after_restart() {
         *seen.lock().expect("log"),
         [(claimed.id, json!({"n": 1}).to_string())]
     );
-    assert_eq!(local.get(claimed.id).await.status, "done");
+    assert_eq!(local.get(claimed.id).await.status.as_str(), "done");
 }
 
 #[tokio::test]
