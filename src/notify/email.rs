@@ -222,7 +222,8 @@ pub fn sample(kind: EmailKind, brand: &str, footer: &str) -> EmailData {
         }),
         seats: vec!["S-A-12".into()],
         amount: format_money(150_000, "INR"),
-        reference: "bkg_sample".into(),
+        // As long as a real one, so a preview shows how a phone wraps it.
+        reference: "bkg_01a24b1a3755734e82d18e5314d514ef".into(),
         tickets: if kind == EmailKind::BookingConfirmed {
             tickets
         } else {

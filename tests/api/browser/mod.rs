@@ -18,6 +18,7 @@ mod bookings;
 mod box_office;
 mod docs;
 mod door;
+mod emails;
 mod events;
 mod forms;
 mod ops;
@@ -239,9 +240,12 @@ impl Browser {
         &self.client
     }
 
-    /// Loads a page of the app (`/admin/…`) or any absolute URL.
+    /// Loads a page of the app (`/admin/…`) or any absolute URL (a `file://` one too).
     pub async fn goto(&self, path: &str) {
-        let url = if path.starts_with("http://") || path.starts_with("https://") {
+        let url = if ["http://", "https://", "file://"]
+            .iter()
+            .any(|scheme| path.starts_with(scheme))
+        {
             path.to_string()
         } else {
             format!("{}{path}", self.base_url)
