@@ -1,20 +1,12 @@
-//! Every email as a phone shows it: `rezerve mail preview` writes each kind's HTML (sample
+//! Every email kind as a phone shows it: `rezerve mail preview` writes each kind's HTML (sample
 //! data as long as real data: a full booking id, a long name), and a 360 px wide mobile
 //! viewport must show it without scrolling sideways, so no word of it is cut off.
 
 use super::Browser;
 use crate::helpers::TestApp;
+use rezerve::notify::email::EmailKind;
 use serde_json::json;
 use std::process::Command;
-
-const KINDS: [&str; 6] = [
-    "welcome",
-    "booking-confirmed",
-    "payment-failed",
-    "booking-expired",
-    "booking-cancelled",
-    "event-cancelled",
-];
 
 #[tokio::test]
 async fn every_email_fits_a_360_px_phone() {
@@ -27,7 +19,7 @@ async fn every_email_fits_a_360_px_phone() {
         )
         .await;
     let dir = tempfile::tempdir().expect("temp dir");
-    for kind in KINDS {
+    for kind in EmailKind::ALL.map(EmailKind::as_str) {
         let file = dir.path().join(format!("{kind}.html"));
         let out = Command::new(env!("CARGO_BIN_EXE_rezerve"))
             .args(["mail", "preview", kind, "--out"])
