@@ -14,6 +14,7 @@ use crate::catalog::seats_changed::SeatsChanged;
 use crate::error::Error;
 use crate::jobs::{Cause, message};
 use crate::metric::record::{self, BookingOutcome};
+use crate::payment::PaymentStatus;
 use crate::payment::repo::{insert_refund, succeeded_of};
 use rusqlite::Connection;
 
@@ -252,7 +253,13 @@ impl Bookings {
                 let mut failed = Vec::new();
                 for p in crate::payment::repo::interrupted(conn)? {
                     let reason = Some("interrupted by a restart");
-                    if crate::payment::repo::settle(conn, &p.id, "failed", reason, now_ms)? {
+                    if crate::payment::repo::settle(
+                        conn,
+                        &p.id,
+                        PaymentStatus::Failed,
+                        reason,
+                        now_ms,
+                    )? {
                         failed.push(p);
                     }
                 }
@@ -261,7 +268,12 @@ impl Bookings {
             })
             .await?;
         for p in &failed {
-            record::payment_settled(&p.method, "failed", p.amount_minor, &p.currency);
+            record::payment_settled(
+                &p.method,
+                PaymentStatus::Failed,
+                p.amount_minor,
+                &p.currency,
+            );
         }
         let failed = failed.len();
         let confirmed = self.db.read(repo::confirmed_holds).await?;

@@ -11,6 +11,7 @@ use super::saga::follow_up;
 use super::state::BookingStatus;
 use crate::error::Error;
 use crate::metric::record::{self, BookingOutcome};
+use crate::payment::PaymentStatus;
 use crate::payment::repo::{GATEWAY_NO_ANSWER, PaymentRow, settle};
 use crate::shutdown::CancellationToken;
 use std::time::Duration;
@@ -72,7 +73,13 @@ impl Bookings {
             let settled = self
                 .db
                 .write(move |conn| {
-                    if !settle(conn, &id, "failed", Some(GATEWAY_NO_ANSWER), now_ms)? {
+                    if !settle(
+                        conn,
+                        &id,
+                        PaymentStatus::Failed,
+                        Some(GATEWAY_NO_ANSWER),
+                        now_ms,
+                    )? {
                         return Ok(false); // settled meanwhile
                     }
                     let b = repo::by_id(conn, &booking_id)?.ok_or(Error::NotFound("booking"))?;
@@ -84,7 +91,12 @@ impl Bookings {
                 .await?;
             if settled {
                 failed += 1;
-                record::payment_settled(&p.method, "failed", p.amount_minor, &p.currency);
+                record::payment_settled(
+                    &p.method,
+                    PaymentStatus::Failed,
+                    p.amount_minor,
+                    &p.currency,
+                );
                 tracing::warn!(payment_id = %p.id, booking_id = %p.booking_id, "gateway payment never answered; failed at the booking's expiry");
             }
         }

@@ -4,6 +4,7 @@
 
 use super::names::*;
 use crate::error::Error;
+use crate::payment::PaymentStatus;
 use metrics::{counter, histogram};
 use std::time::Duration;
 
@@ -53,13 +54,13 @@ pub fn booking_confirmed(seats: u64, flow: Option<Duration>) {
     }
 }
 
-/// A payment settled. `outcome` is the stored status (`succeeded`, `declined`, `failed`);
-/// a succeeded one adds its amount to the revenue.
-pub fn payment_settled(method: &str, outcome: &str, amount_minor: i64, currency: &str) {
+/// A payment settled as `outcome` (succeeded, declined or failed); a succeeded one adds its
+/// amount to the revenue.
+pub fn payment_settled(method: &str, outcome: PaymentStatus, amount_minor: i64, currency: &str) {
     counter!(PAYMENT_OUTCOMES_TOTAL,
-        "method" => payment_method(method), "outcome" => payment_outcome(outcome))
+        "method" => payment_method(method), "outcome" => outcome.as_str())
     .increment(1);
-    if outcome == "succeeded" {
+    if outcome == PaymentStatus::Succeeded {
         counter!(PAYMENT_REVENUE_MINOR_TOTAL, "currency" => currency_label(currency))
             .increment(amount_minor.max(0) as u64);
     }
@@ -143,15 +144,6 @@ fn payment_method(method: &str) -> &'static str {
         "test" => "test",
         "cash" => "cash",
         "webhook" => "webhook",
-        _ => "other",
-    }
-}
-
-fn payment_outcome(outcome: &str) -> &'static str {
-    match outcome {
-        "succeeded" => "succeeded",
-        "declined" => "declined",
-        "failed" => "failed",
         _ => "other",
     }
 }

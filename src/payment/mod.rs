@@ -3,6 +3,7 @@
 
 pub mod provider;
 pub mod repo;
+pub mod status;
 pub mod summary_repo;
 pub mod webhook;
 
@@ -10,6 +11,8 @@ use crate::error::Error;
 use provider::{Cash, Gateway, Provider, TestCards};
 use std::sync::Arc;
 use std::time::Duration;
+
+pub use status::PaymentStatus;
 
 /// The providers this process offers.
 #[derive(Clone)]

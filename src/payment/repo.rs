@@ -4,6 +4,7 @@ use crate::clock::at_ms;
 use crate::error::Error;
 use crate::money::Money;
 use crate::pagination::PageRequest;
+use crate::payment::PaymentStatus;
 use rusqlite::{Connection, OptionalExtension, named_params};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -17,7 +18,8 @@ pub struct PaymentRow {
     pub method: String,
     /// `pending`, `succeeded`, `declined` or `failed` (`failure_reason` `gateway_no_answer`:
     /// no callback by the booking's expiry).
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: PaymentStatus,
     pub amount_minor: i64,
     pub currency: String,
     /// The amount, as money is everywhere in the API (`amount_minor` and `currency` repeat it).
@@ -101,14 +103,14 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
 /// Inserts a pending payment; refused while another payment of the booking is pending or
 /// has succeeded.
 pub fn insert_pending(conn: &Connection, p: &PaymentRow) -> Result<(), Error> {
-    let busy: Option<String> = conn
+    let busy: Option<PaymentStatus> = conn
         .prepare_cached(
             "SELECT status FROM payments WHERE booking_id = ?1 AND status IN ('pending', 'succeeded') LIMIT 1",
         )?
         .query_row([&p.booking_id], |r| r.get(0))
         .optional()?;
-    match busy.as_deref() {
-        Some("succeeded") => {
+    match busy {
+        Some(PaymentStatus::Succeeded) => {
             return Err(Error::conflict(
                 "already_paid",
                 "this booking is paid already",
@@ -139,7 +141,7 @@ pub fn insert_pending(conn: &Connection, p: &PaymentRow) -> Result<(), Error> {
 pub fn settle(
     conn: &Connection,
     id: &str,
-    status: &str,
+    status: PaymentStatus,
     reason: Option<&str>,
     now_ms: i64,
 ) -> Result<bool, Error> {
@@ -204,7 +206,7 @@ pub struct PaymentFilter {
     /// Only payments of this owner's bookings.
     pub owner_id: Option<String>,
     pub booking_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<PaymentStatus>,
 }
 
 /// A page of payments, newest first.

@@ -9,6 +9,7 @@ use crate::booking::repo::{self, BookingRow, ItemRow};
 use crate::booking::state::BookingStatus;
 use crate::error::Error;
 use crate::metric::record::{self, BookingOutcome};
+use crate::payment::PaymentStatus;
 use crate::payment::repo::{PaymentRow, fill_provider_ref, insert_refund, settle};
 
 impl Bookings {
@@ -25,7 +26,7 @@ impl Bookings {
         let changed = self
             .db
             .write(move |conn| {
-                let settled = settle(conn, &payment_id, "succeeded", None, now_ms)?;
+                let settled = settle(conn, &payment_id, PaymentStatus::Succeeded, None, now_ms)?;
                 fill_provider_ref(conn, &payment_id, provider_ref.as_deref())?;
                 let payment = crate::payment::repo::by_id(conn, &payment_id)?
                     .ok_or(Error::NotFound("payment"))?;
@@ -87,7 +88,7 @@ impl LateRefund {
         if self.settled {
             record::payment_settled(
                 &payment.method,
-                "succeeded",
+                PaymentStatus::Succeeded,
                 payment.amount_minor,
                 &payment.currency,
             );

@@ -9,6 +9,7 @@ use crate::booking::repo::{self, BookingRow, ItemRow};
 use crate::booking::state::BookingStatus;
 use crate::booking::{Bookings, may_see, view};
 use crate::error::{Error, Validator};
+use crate::payment::PaymentStatus;
 use crate::payment::provider::{Charge, ChargeRequest, luhn_ok};
 use crate::payment::repo::PaymentRow;
 
@@ -85,7 +86,7 @@ impl Bookings {
             id: crate::ids::new_id("pay"),
             booking_id: b.id.clone(),
             method: provider.method().to_string(),
-            status: "pending".into(),
+            status: PaymentStatus::Pending,
             amount_minor: b.total_minor,
             amount: crate::money::Money::new(b.total_minor, &b.currency),
             currency: b.currency.clone(),
@@ -128,12 +129,12 @@ impl Bookings {
                 Ok(Paid::Pending(self.outcome(&payment.id).await?))
             }
             Ok(Charge::Declined { reason }) => {
-                self.settle_failure(&payment.id, "declined", &reason)
+                self.settle_failure(&payment.id, PaymentStatus::Declined, &reason)
                     .await?;
                 Err(Error::PaymentDeclined { reason })
             }
             Err(_) => {
-                self.settle_failure(&payment.id, "failed", "provider_timeout")
+                self.settle_failure(&payment.id, PaymentStatus::Failed, "provider_timeout")
                     .await?;
                 Err(Error::PaymentTimeout)
             }

@@ -10,6 +10,7 @@ use crate::booking::tickets::TicketClaims;
 use crate::booking::{Bookings, lot};
 use crate::error::Error;
 use crate::metric::record::{self, BookingOutcome};
+use crate::payment::PaymentStatus;
 use crate::payment::repo::{PaymentRow, fill_provider_ref, settle};
 
 impl Bookings {
@@ -88,7 +89,7 @@ impl Bookings {
         self.db
             .write(move |conn| {
                 let current = repo::by_id(conn, &b.id)?.ok_or(Error::NotFound("booking"))?;
-                if !settle(conn, &payment_id, "succeeded", None, now_ms)? {
+                if !settle(conn, &payment_id, PaymentStatus::Succeeded, None, now_ms)? {
                     return Err(Error::conflict(
                         "payment_settled",
                         "the payment was settled already",
@@ -155,7 +156,7 @@ impl Bookings {
     pub(crate) async fn settle_failure(
         &self,
         payment_id: &str,
-        status: &'static str,
+        status: PaymentStatus,
         reason: &str,
     ) -> Result<(), Error> {
         let (payment, b, items) = self.payment_and_booking(payment_id).await?;
@@ -205,7 +206,7 @@ impl Bookings {
 fn record_confirmed(payment: &PaymentRow, items: &[ItemRow], held_at_ms: Option<i64>, now_ms: i64) {
     record::payment_settled(
         &payment.method,
-        "succeeded",
+        PaymentStatus::Succeeded,
         payment.amount_minor,
         &payment.currency,
     );

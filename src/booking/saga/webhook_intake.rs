@@ -4,6 +4,7 @@
 use super::{WebhookCallback, WebhookResult};
 use crate::booking::Bookings;
 use crate::error::Error;
+use crate::payment::PaymentStatus;
 use crate::payment::webhook;
 
 impl Bookings {
@@ -38,9 +39,10 @@ impl Bookings {
         let callback: WebhookCallback = serde_json::from_slice(body).map_err(|e| {
             Error::invalid("body", format!("not a callback this gateway sends: {e}"))
         })?;
-        if !["succeeded", "declined"].contains(&callback.status.as_str()) {
-            return Err(Error::invalid("status", "must be succeeded or declined"));
-        }
+        let verdict = match callback.status.parse() {
+            Ok(s @ (PaymentStatus::Succeeded | PaymentStatus::Declined)) => s,
+            _ => return Err(Error::invalid("status", "must be succeeded or declined")),
+        };
         // Until this callback is done, no other callback for the payment starts.
         let _turn = self.settling.turn(&callback.payment_id).await;
         let now_ms = self.now_ms();
@@ -64,18 +66,18 @@ impl Bookings {
                 // booking's expiry): the money was taken after all, so it is settled as any
                 // late payment is — the same seats if free, else refunded.
                 if fresh
-                    && cb.status == "succeeded"
+                    && verdict == PaymentStatus::Succeeded
                     && crate::payment::repo::reopen_unanswered(conn, &payment.id, now_ms)?
                 {
-                    return Ok(Some("pending".to_string()));
+                    return Ok(Some(PaymentStatus::Pending));
                 }
                 Ok(fresh.then_some(payment.status))
             })
             .await?;
-        let result = match fresh.as_deref() {
+        let result = match fresh {
             None => "duplicate",
-            Some("pending") => {
-                if let Err(e) = self.apply_callback(&callback).await {
+            Some(PaymentStatus::Pending) => {
+                if let Err(e) = self.apply_callback(&callback, verdict).await {
                     // Not applied: the gateway's retry of this callback must not be a duplicate.
                     let (event_id, payment_id) =
                         (callback.event_id.clone(), callback.payment_id.clone());
@@ -103,15 +105,19 @@ impl Bookings {
     }
 
     /// Settles a pending gateway payment as its callback says.
-    async fn apply_callback(&self, callback: &WebhookCallback) -> Result<(), Error> {
-        if callback.status == "succeeded" {
+    async fn apply_callback(
+        &self,
+        callback: &WebhookCallback,
+        verdict: PaymentStatus,
+    ) -> Result<(), Error> {
+        if verdict == PaymentStatus::Succeeded {
             return self.settle_success(&callback.payment_id, None).await;
         }
         let reason = callback
             .reason
             .clone()
             .unwrap_or_else(|| "declined by the gateway".into());
-        self.settle_failure(&callback.payment_id, "declined", &reason)
+        self.settle_failure(&callback.payment_id, PaymentStatus::Declined, &reason)
             .await
     }
 }

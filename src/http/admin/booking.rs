@@ -11,6 +11,7 @@ use super::when::{event_start, local_ms, utc_ms};
 use crate::auth::session::{ConsoleSession, random_token};
 use crate::booking::Bookings;
 use crate::dossier::Dossier;
+use crate::payment::PaymentStatus;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -52,7 +53,7 @@ pub struct PriceRow {
 pub struct PaymentLine {
     pub id: String,
     pub method: String,
-    pub status: String,
+    pub status: PaymentStatus,
     pub amount: String,
     pub card: String,
     pub when: String,
@@ -137,7 +138,7 @@ pub fn build(chrome: Chrome, d: Dossier, done: Option<&'static str>) -> BookingP
         .map(|p| PaymentLine {
             id: p.id.clone(),
             method: p.method.clone(),
-            status: p.status.clone(),
+            status: p.status,
             amount: money(p.amount_minor, &p.currency),
             card: p
                 .card_last4

@@ -14,6 +14,7 @@ use crate::booking::Bookings;
 use crate::error::Error;
 use crate::jobs::Jobs;
 use crate::notify::Notifier;
+use crate::payment::PaymentStatus;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -45,7 +46,7 @@ pub async fn confirm_cancel(
     let refund: i64 = d
         .payments
         .iter()
-        .filter(|p| p.status == "succeeded" && p.refund.is_none())
+        .filter(|p| p.status == PaymentStatus::Succeeded && p.refund.is_none())
         .map(|p| p.amount_minor)
         .sum();
     Ok(page(&CancelPage {

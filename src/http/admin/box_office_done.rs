@@ -11,6 +11,7 @@ use crate::booking::Bookings;
 use crate::catalog::Catalog;
 use crate::dashboard::Dashboard;
 use crate::pagination::PageRequest;
+use crate::payment::PaymentStatus;
 use crate::payment::repo::PaymentFilter;
 use crate::payment::summary_repo::TakingsRow;
 use askama::Template;
@@ -123,7 +124,10 @@ pub async fn done(
             PageRequest::parse(Some(10), None, 2)?,
         )
         .await?;
-    let paid = payments.items.iter().find(|p| p.status == "succeeded");
+    let paid = payments
+        .items
+        .iter()
+        .find(|p| p.status == PaymentStatus::Succeeded);
     let currency = booking.total.currency.clone();
     let due = booking.total.amount_minor;
     let cash = paid.is_some_and(|p| p.method == "cash");

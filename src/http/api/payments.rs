@@ -6,6 +6,7 @@ use crate::error::{Error, Validator};
 use crate::http::extract::{ApiPath, ApiQuery, Authenticated};
 use crate::http::problem::Problem;
 use crate::pagination::{Page, PageRequest};
+use crate::payment::PaymentStatus;
 use crate::payment::repo::{PaymentFilter, PaymentRow};
 use crate::payment::webhook::SIGNATURE_HEADER;
 use axum::Json;
@@ -37,14 +38,12 @@ pub async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(query): ApiQuery<PaymentQuery>,
 ) -> Result<Json<Page<PaymentRow>>, Error> {
-    if let Some(status) = &query.status
-        && !["pending", "succeeded", "declined", "failed"].contains(&status.as_str())
-    {
-        return Err(Error::invalid(
-            "status",
-            "must be pending, succeeded, declined or failed",
-        ));
-    }
+    let status = match &query.status {
+        Some(s) => Some(s.parse::<PaymentStatus>().map_err(|_| {
+            Error::invalid("status", "must be pending, succeeded, declined or failed")
+        })?),
+        None => None,
+    };
     let mut v = Validator::new();
     v.query_text("booking_id", query.booking_id.as_deref());
     v.finish()?;
@@ -52,7 +51,7 @@ pub async fn list(
     let filter = PaymentFilter {
         owner_id: None,
         booking_id: query.booking_id,
-        status: query.status,
+        status,
     };
     Ok(Json(bookings.payments(&caller, filter, page).await?))
 }

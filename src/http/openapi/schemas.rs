@@ -8,6 +8,7 @@ use crate::catalog::MAX_LABELS_PER_REQUEST;
 use crate::inventory::hold::MAX_HOLD_SEATS;
 use crate::jobs::{JobKind, JobStatus};
 use crate::notify::email::EmailKind;
+use crate::payment::PaymentStatus;
 use serde_json::{Map, Value, json};
 
 const REF: &str = "#/components/schemas/";
@@ -23,7 +24,7 @@ fn enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         (
             "PaymentStatus",
             "A payment's state: `pending` until the provider answers (a gateway calls back).",
-            vec!["pending", "succeeded", "declined", "failed"],
+            PaymentStatus::ALL.iter().map(|s| s.as_str()).collect(),
         ),
         (
             "PaymentMethod",
