@@ -4,6 +4,7 @@
 
 use super::names::*;
 use crate::error::Error;
+use crate::notify::NotificationStatus;
 use crate::payment::PaymentStatus;
 use metrics::{counter, histogram};
 use std::time::Duration;
@@ -116,8 +117,8 @@ pub fn prices_changed(n: usize) {
 
 /// One email delivery attempt: `outcome` is what the log now says (`sent`, `failed`,
 /// `dead`); `kind` is the email's kind as a label (`EmailKind::label`).
-pub fn email_attempt(kind: &'static str, outcome: &'static str) {
-    counter!(NOTIFY_EMAILS_TOTAL, "kind" => kind, "outcome" => outcome).increment(1);
+pub fn email_attempt(kind: &'static str, outcome: NotificationStatus) {
+    counter!(NOTIFY_EMAILS_TOTAL, "kind" => kind, "outcome" => outcome.as_str()).increment(1);
 }
 
 /// A worker ran a job of `kind` (a label: `JobKind::label`) for `took`; it is now `status`.

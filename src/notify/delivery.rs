@@ -2,7 +2,7 @@
 //! email marked sent is skipped, so a retried or recovered job does not send it again.
 
 use super::messages::SendEmail;
-use super::{Notifier, email, repo};
+use super::{NotificationStatus, Notifier, email, repo};
 use crate::error::Error;
 use crate::jobs::{JobFailure, JobRow, message};
 use lettre::address::Envelope;
@@ -24,7 +24,7 @@ impl Notifier {
         else {
             return Ok(()); // nothing to send
         };
-        if row.status == "sent" {
+        if row.status == NotificationStatus::Sent {
             return Ok(()); // sent before a crash or a retry: never twice
         }
         let envelope = self.envelope(&row.recipient).map_err(|e| e.to_string())?;
@@ -38,10 +38,15 @@ impl Notifier {
         let outcome = self.transport.send(&id, &envelope, &message).await;
         let now_ms = self.now_ms();
         let (status, error) = match &outcome {
-            Ok(()) => ("sent", None),
-            Err(e) if e.permanent => ("dead", Some(format!("refused for good: {}", e.reason))),
-            Err(e) if job.attempts >= job.max_attempts => ("dead", Some(e.reason.clone())),
-            Err(e) => ("failed", Some(e.reason.clone())),
+            Ok(()) => (NotificationStatus::Sent, None),
+            Err(e) if e.permanent => (
+                NotificationStatus::Dead,
+                Some(format!("refused for good: {}", e.reason)),
+            ),
+            Err(e) if job.attempts >= job.max_attempts => {
+                (NotificationStatus::Dead, Some(e.reason.clone()))
+            }
+            Err(e) => (NotificationStatus::Failed, Some(e.reason.clone())),
         };
         let recorded = error.clone();
         self.db

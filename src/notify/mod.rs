@@ -20,10 +20,12 @@ mod outbox;
 pub mod qr;
 pub mod repo;
 pub mod resend;
+pub mod status;
 pub mod summary_repo;
 pub mod transport;
 
 pub use compose::local_time;
+pub use status::NotificationStatus;
 
 use crate::clock::SharedClock;
 use crate::config::MailConfig;
@@ -161,7 +163,7 @@ impl Notifier {
             .db
             .write(move |conn| {
                 let row = repo::by_id(conn, &nid)?.ok_or(Error::NotFound("notification"))?;
-                if row.status == "sent" {
+                if row.status == NotificationStatus::Sent {
                     return Err(Error::conflict(
                         "already_sent",
                         "this email was delivered; it is not sent twice",

@@ -1,5 +1,6 @@
 //! SQL of the notification log.
 
+use super::NotificationStatus;
 use crate::error::Error;
 use crate::pagination::PageRequest;
 use rusqlite::{Connection, OptionalExtension, named_params};
@@ -14,7 +15,8 @@ pub struct NotificationRow {
     pub subject: String,
     /// `queued`, `failed` (will retry), `sent` or `dead` (out of attempts, or refused for
     /// good by the mail server; `last_error` has its answer).
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: NotificationStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub cause: String,
@@ -122,7 +124,7 @@ pub fn by_id(conn: &Connection, id: &str) -> Result<Option<NotificationRow>, Err
 pub fn record_attempt(
     conn: &Connection,
     id: &str,
-    status: &str,
+    status: NotificationStatus,
     error: Option<&str>,
     now_ms: i64,
 ) -> Result<(), Error> {
@@ -147,7 +149,7 @@ pub fn requeue(conn: &Connection, id: &str, now_ms: i64) -> Result<(), Error> {
 /// Filters of the notification log.
 #[derive(Debug, Clone, Default)]
 pub struct NotificationFilter {
-    pub status: Option<String>,
+    pub status: Option<NotificationStatus>,
     pub kind: Option<String>,
     pub recipient: Option<String>,
     pub cause: Option<String>,

@@ -11,6 +11,7 @@ use super::when::{event_start, local_ms, utc_ms};
 use crate::auth::session::{ConsoleSession, random_token};
 use crate::booking::Bookings;
 use crate::dossier::Dossier;
+use crate::notify::NotificationStatus;
 use crate::payment::PaymentStatus;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -74,7 +75,7 @@ pub struct EmailLine {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    pub status: String,
+    pub status: NotificationStatus,
     pub attempts: i64,
     pub when: String,
     pub resend: bool,
@@ -192,7 +193,7 @@ pub fn build(chrome: Chrome, d: Dossier, done: Option<&'static str>) -> BookingP
             kind: n.kind.clone(),
             recipient: n.recipient.clone(),
             subject: n.subject.clone(),
-            status: n.status.clone(),
+            status: n.status,
             attempts: n.attempts,
             when: utc_ms(n.sent_at_ms.unwrap_or(n.created_at_ms)),
             resend: n.cause.contains(":resend:"),

@@ -10,8 +10,8 @@ use crate::auth::session::ConsoleSession;
 use crate::error::Error;
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::jobs::Jobs;
-use crate::notify::Notifier;
 use crate::notify::repo::{NotificationFilter, NotificationRow};
+use crate::notify::{NotificationStatus, Notifier};
 use crate::pagination::{DEFAULT_LIMIT, PageRequest};
 use askama::Template;
 use axum::extract::State;
@@ -20,7 +20,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 /// The statuses an email can be in.
-const STATUSES: [&str; 4] = ["queued", "failed", "dead", "sent"];
+const STATUSES: [NotificationStatus; 4] = [
+    NotificationStatus::Queued,
+    NotificationStatus::Failed,
+    NotificationStatus::Dead,
+    NotificationStatus::Sent,
+];
 
 /// The log's filters and page, from the query string. Empty fields mean "any".
 #[derive(Debug, Default, Deserialize)]
@@ -40,7 +45,7 @@ pub struct RetryForm {}
 #[template(path = "admin/emails.html")]
 pub struct EmailsPage {
     pub chrome: Chrome,
-    pub statuses: [&'static str; 4],
+    pub statuses: [NotificationStatus; 4],
     pub status: String,
     pub to: String,
     pub rows: Vec<EmailLine>,
@@ -55,7 +60,7 @@ pub struct EmailLine {
     pub to: String,
     pub subject: String,
     pub kind: String,
-    pub status: String,
+    pub status: NotificationStatus,
     pub attempts: i64,
     pub last_error: String,
     pub created: String,
@@ -66,7 +71,7 @@ pub struct EmailLine {
 impl From<NotificationRow> for EmailLine {
     fn from(n: NotificationRow) -> Self {
         EmailLine {
-            retryable: n.status == "failed" || n.status == "dead",
+            retryable: n.status.retryable(),
             id: n.id,
             to: n.recipient,
             subject: n.subject,
@@ -83,7 +88,7 @@ impl From<NotificationRow> for EmailLine {
 /// Validated filters of the log.
 #[derive(Debug, Default, Clone)]
 struct Filters {
-    status: Option<String>,
+    status: Option<NotificationStatus>,
     to: Option<String>,
     cursor: Option<String>,
 }
@@ -91,15 +96,13 @@ struct Filters {
 impl Filters {
     fn parse(query: EmailsQuery) -> Result<Filters, Error> {
         let clean = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        let status = clean(query.status);
-        if let Some(s) = &status
-            && !STATUSES.contains(&s.as_str())
-        {
-            return Err(Error::invalid(
-                "status",
-                "must be queued, failed, dead or sent",
-            ));
-        }
+        let status =
+            match clean(query.status) {
+                Some(s) => Some(s.parse::<NotificationStatus>().map_err(|_| {
+                    Error::invalid("status", "must be queued, failed, dead or sent")
+                })?),
+                None => None,
+            };
         Ok(Filters {
             status,
             to: clean(query.to),
@@ -109,7 +112,7 @@ impl Filters {
 
     fn href(&self, cursor: Option<&str>) -> String {
         let pairs = [
-            ("status", self.status.as_deref()),
+            ("status", self.status.map(NotificationStatus::as_str)),
             ("to", self.to.as_deref()),
             ("cursor", cursor),
         ];
@@ -127,7 +130,7 @@ async fn render(
 ) -> Result<Response, PageError> {
     let request = PageRequest::parse(Some(DEFAULT_LIMIT), filters.cursor.as_deref(), 1)?;
     let filter = NotificationFilter {
-        status: filters.status.clone(),
+        status: filters.status,
         recipient: filters.to.clone(),
         ..NotificationFilter::default()
     };
@@ -139,7 +142,7 @@ async fn render(
             statuses: STATUSES,
             next_href: listed.next_cursor.as_deref().map(|c| filters.href(Some(c))),
             first_href: filters.cursor.as_ref().map(|_| filters.href(None)),
-            status: filters.status.unwrap_or_default(),
+            status: filters.status.map(|s| s.to_string()).unwrap_or_default(),
             to: filters.to.unwrap_or_default(),
             rows: listed.items.into_iter().map(EmailLine::from).collect(),
             notice,

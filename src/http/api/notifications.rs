@@ -5,9 +5,9 @@ use crate::error::{Error, Validator};
 use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::jobs::Jobs;
-use crate::notify::Notifier;
 use crate::notify::email::EmailKind;
 use crate::notify::repo::{NotificationFilter, NotificationRow};
+use crate::notify::{NotificationStatus, Notifier};
 use crate::pagination::{Page, PageRequest};
 use axum::Json;
 use axum::extract::State;
@@ -41,14 +41,13 @@ pub async fn list(
     _admin: AdminOnly,
     ApiQuery(query): ApiQuery<NotificationQuery>,
 ) -> Result<Json<Page<NotificationRow>>, Error> {
-    if let Some(status) = &query.status
-        && !["queued", "failed", "sent", "dead"].contains(&status.as_str())
-    {
-        return Err(Error::invalid(
-            "status",
-            "must be queued, failed, sent or dead",
-        ));
-    }
+    let status = match &query.status {
+        Some(s) => Some(
+            s.parse::<NotificationStatus>()
+                .map_err(|_| Error::invalid("status", "must be queued, failed, sent or dead"))?,
+        ),
+        None => None,
+    };
     let mut v = Validator::new();
     v.query_text("kind", query.kind.as_deref());
     if let Some(kind) = &query.kind
@@ -63,7 +62,7 @@ pub async fn list(
     v.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 1)?;
     let filter = NotificationFilter {
-        status: query.status,
+        status,
         kind: query.kind,
         recipient: query.recipient,
         cause: query.cause,

@@ -7,6 +7,7 @@ use crate::auth::password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::catalog::MAX_LABELS_PER_REQUEST;
 use crate::inventory::hold::MAX_HOLD_SEATS;
 use crate::jobs::{JobKind, JobStatus};
+use crate::notify::NotificationStatus;
 use crate::notify::email::EmailKind;
 use crate::payment::PaymentStatus;
 use serde_json::{Map, Value, json};
@@ -44,7 +45,7 @@ fn enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         (
             "NotificationStatus",
             "An email's state: `failed` will be retried, `dead` will not (out of attempts, or refused for good by the mail server: a 5xx, whose answer is in `last_error`).",
-            vec!["queued", "failed", "sent", "dead"],
+            NotificationStatus::ALL.iter().map(|s| s.as_str()).collect(),
         ),
         (
             "NotificationKind",
