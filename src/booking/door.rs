@@ -6,6 +6,7 @@ use super::Bookings;
 use super::checkin::CheckinRequest;
 use super::door_repo::{self, ScanRow};
 use crate::auth::{Caller, Role};
+use crate::catalog::model::EventStatus;
 use crate::catalog::repo::EventRow;
 use crate::error::{Error, Validator};
 
@@ -121,7 +122,7 @@ impl Bookings {
                 };
                 Ok(crate::catalog::repo::list_events(conn, &filter, &page)?
                     .into_iter()
-                    .filter(|e| e.status != "cancelled")
+                    .filter(|e| e.status != EventStatus::Cancelled)
                     .take(DOOR_EVENTS as usize)
                     .collect())
             })

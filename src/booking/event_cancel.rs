@@ -12,6 +12,7 @@ use super::messages::{CancelEvent, EventCancelled, Holder};
 use super::repo;
 use super::state::BookingStatus;
 use crate::auth::{Caller, Role};
+use crate::catalog::model::EventStatus;
 use crate::error::Error;
 use crate::jobs::{Cause, JobRow, message};
 use rusqlite::Connection;
@@ -115,7 +116,7 @@ fn end_bookings(
     let Some(event) = crate::catalog::repo::event_by_id(conn, event_id)? else {
         return Ok(Vec::new()); // deleted meanwhile: nothing of it is left to end
     };
-    if event.status != "cancelled" {
+    if event.status != EventStatus::Cancelled {
         return Ok(Vec::new()); // only a cancellation queues this work
     }
     let live = [BookingStatus::PendingPayment, BookingStatus::Confirmed];

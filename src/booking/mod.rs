@@ -29,6 +29,7 @@ mod view;
 pub use view::{BookingView, TicketView, view};
 
 use crate::auth::Caller;
+use crate::catalog::model::EventStatus;
 use crate::clock::SharedClock;
 use crate::error::{Error, Validator};
 use crate::inventory::Inventory;
@@ -187,7 +188,7 @@ impl Bookings {
                 // takes no new booking. Its cancellation ends the bookings that exist when
                 // it runs, so one created after that would stay live (and payable).
                 let event = crate::catalog::repo::event_by_id(conn, &insert.event_id)?;
-                if event.is_some_and(|e| e.status == "cancelled") {
+                if event.is_some_and(|e| e.status == EventStatus::Cancelled) {
                     return Err(Error::conflict(
                         "event_cancelled",
                         "the event has been cancelled",

@@ -103,7 +103,7 @@ impl Catalog {
             .write(move |conn| {
                 let mut event =
                     repo::event_by_id(conn, &event_id)?.ok_or(Error::NotFound("event"))?;
-                if EventStatus::parse(&event.status) == EventStatus::Cancelled {
+                if event.status == EventStatus::Cancelled {
                     return Err(Error::conflict(
                         "event_cancelled",
                         "a cancelled event cannot be edited",

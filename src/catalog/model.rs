@@ -63,30 +63,15 @@ impl EventCategory {
     }
 }
 
-/// Whether an event still sells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EventStatus {
-    Scheduled,
-    Cancelled,
-}
-
-impl EventStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventStatus::Scheduled => "scheduled",
-            EventStatus::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> EventStatus {
-        if s == "cancelled" {
-            EventStatus::Cancelled
-        } else {
-            EventStatus::Scheduled
-        }
+crate::store::text_enum::text_enum! {
+    /// Whether an event still sells.
+    // utoipa does not read the macro's per-variant renames; the names are the lowercase
+    // variant names, which this says in a form it reads (serde agrees).
+    #[derive(utoipa::ToSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum EventStatus {
+        Scheduled = "scheduled",
+        Cancelled = "cancelled",
     }
 }
 
@@ -296,4 +281,12 @@ pub fn find_segment<S: AsRef<str>>(
         return Err(Error::invalid("to", "must be a stop after `from`"));
     }
     Ok(Some((from_idx, to_idx)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_event_status_reads_back_as_written() {
+        crate::store::text_enum::assert_reads_back(super::EventStatus::ALL);
+    }
 }

@@ -7,7 +7,6 @@ use super::model;
 use super::model::Availability;
 use super::model::CategoryView;
 use super::model::EventCategory;
-use super::model::EventStatus;
 use super::model::EventView;
 use super::model::SeatStatus;
 use super::model::SeatView;
@@ -324,7 +323,7 @@ fn build_view(
         name: row.name,
         description: row.description,
         category,
-        status: EventStatus::parse(&row.status),
+        status: row.status,
         starts_at: at(row.starts_at),
         ends_at: row.ends_at.map(at),
         stops,

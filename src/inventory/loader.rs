@@ -68,7 +68,7 @@ pub fn load_one(conn: &Connection, event_id: &str) -> Result<Option<EventSeats>,
         seats,
         event.general_admission,
     );
-    ix.closed = event.status == "cancelled";
+    ix.closed = event.status == crate::catalog::model::EventStatus::Cancelled;
     mark_sold(conn, &mut ix)?;
     Ok(Some(ix))
 }

@@ -3,6 +3,7 @@
 
 use crate::auth::repo::escape_like;
 use crate::catalog::event_input::NewEvent;
+use crate::catalog::model::EventStatus;
 use crate::error::Error;
 use crate::pagination::PageRequest;
 use rusqlite::{Connection, OptionalExtension, named_params};
@@ -14,7 +15,7 @@ pub struct EventRow {
     pub name: String,
     pub description: String,
     pub category: String,
-    pub status: String,
+    pub status: EventStatus,
     pub venue_id: Option<String>,
     pub venue_name: Option<String>,
     pub starts_at: i64,
@@ -86,8 +87,7 @@ pub struct EventFilter {
     pub q: Option<String>,
     pub origin: Option<String>,
     pub destination: Option<String>,
-    /// `scheduled` or `cancelled`.
-    pub status: Option<String>,
+    pub status: Option<EventStatus>,
 }
 
 /// A page of events by start time. `origin`/`destination` match any stop on the route, in

@@ -17,6 +17,7 @@ use crate::auth::session::ConsoleSession;
 use crate::booking::Bookings;
 use crate::booking::door::DoorView;
 use crate::booking::door_repo::ScanRow;
+use crate::catalog::model::EventStatus;
 use crate::error::Error;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -179,7 +180,7 @@ pub fn build(chrome: Chrome, v: &DoorView, problem: Option<String>) -> DoorPage 
         event_id: v.event.id.clone(),
         event_name: v.event.name.clone(),
         event_when: event_start(v.event.starts_at, tz),
-        cancelled: v.event.status == "cancelled",
+        cancelled: v.event.status == EventStatus::Cancelled,
         present: v.present,
         total: v.total,
         result: v.shown.as_ref().map(|s| panel(s, tz)),

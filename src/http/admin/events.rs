@@ -139,9 +139,7 @@ pub async fn list(
     // "To" includes the whole day it names.
     let to = date("To", &filter.to).map(|t| t + 86_400);
     let category = EventCategory::parse(&filter.category);
-    let status = [EventStatus::Scheduled, EventStatus::Cancelled]
-        .into_iter()
-        .find(|s| s.as_str() == filter.status);
+    let status = filter.status.parse::<EventStatus>().ok();
     let cursor = get("cursor").filter(|c| !c.is_empty());
     // A cursor this list did not hand out starts again at the first page.
     let request = PageRequest::parse(Some(PER_PAGE), cursor.as_deref(), 2)
@@ -151,7 +149,7 @@ pub async fn list(
         .list_events(
             EventFilter {
                 category: category.map(|c| c.as_str().to_string()),
-                status: status.map(|s| s.as_str().to_string()),
+                status,
                 from,
                 to,
                 q: Some(filter.q.clone()).filter(|q| !q.is_empty()),

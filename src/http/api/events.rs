@@ -58,7 +58,7 @@ pub async fn list(
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 2)?;
     let filter = EventFilter {
         category: query.category.map(|c| c.as_str().to_string()),
-        status: query.status.map(|s| s.as_str().to_string()),
+        status: query.status,
         from,
         to,
         q: non_empty(query.q),
