@@ -77,6 +77,10 @@ impl PaymentSucceeded {
     }
 }
 
+/// The reason code of a payment that came too late: its seats were sold on or its booking
+/// cancelled meanwhile, so it was refunded.
+pub const SEATS_UNAVAILABLE: &str = "seats_unavailable";
+
 /// `payment-failed`: a payment did not go through, or came too late and was refunded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentFailed {
@@ -84,8 +88,8 @@ pub struct PaymentFailed {
     pub booking: BookingRef,
     pub total_minor: i64,
     pub currency: String,
-    /// A reason code (`card_declined`, `provider_timeout`, `gateway_no_answer`) or a
-    /// gateway's own words; the email decides how to tell it.
+    /// A reason code (`card_declined`, `provider_timeout`, `gateway_no_answer`,
+    /// [`SEATS_UNAVAILABLE`]) or a gateway's own words; the email decides how to tell it.
     pub reason: String,
     /// The payment went through after all and was refunded.
     pub refunded: bool,

@@ -120,7 +120,7 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
                     payload,
                     format!("{coalesce}{seq}"),
                     &coalesce,
-                    format!("event:{event_id}"),
+                    crate::jobs::Cause::Event(event_id.clone()).to_string(),
                     now_ms,
                 )?;
             }

@@ -7,6 +7,7 @@ use super::email::{EmailData, EmailKind, EventInfo, TicketInfo, format_money};
 use crate::auth::messages::UserCreated;
 use crate::booking::messages::{
     BookingCancelled, BookingExpired, BookingRef, EventCancelled, PaymentFailed, PaymentSucceeded,
+    SEATS_UNAVAILABLE,
 };
 use crate::error::Error;
 use crate::jobs::{Cause, JobKind, JobRow, message};
@@ -236,6 +237,7 @@ fn told_reason(code: &str) -> (String, bool) {
             "your payment provider did not confirm the payment before the booking expired".into(),
             true,
         ),
+        SEATS_UNAVAILABLE => ("the seats were no longer available".into(), false),
         other => (other.to_string(), false),
     }
 }
@@ -289,6 +291,26 @@ mod tests {
                     assert!(!part.contains(code), "{code} shown as a code: {part}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_late_payment_is_told_in_words_that_the_seats_were_gone() {
+        let (reason, charge_unknown) =
+            super::told_reason(crate::booking::messages::SEATS_UNAVAILABLE);
+        assert!(!charge_unknown);
+        let d = EmailData {
+            reason: Some(reason),
+            refund: Some("₹500.00".into()),
+            ..EmailData::default()
+        };
+        let (html, text) = render(EmailKind::PaymentFailed, &d).expect("renders");
+        for part in [html, text] {
+            assert!(
+                part.contains("did not go through: the seats were no longer available."),
+                "{part}"
+            );
+            assert!(!part.contains("seats_unavailable"), "{part}");
         }
     }
 

@@ -4,7 +4,7 @@
 
 use super::follow_up;
 use crate::booking::Bookings;
-use crate::booking::messages::PaymentFailed;
+use crate::booking::messages::{PaymentFailed, SEATS_UNAVAILABLE};
 use crate::booking::repo::{self, BookingRow, ItemRow};
 use crate::booking::state::BookingStatus;
 use crate::error::Error;
@@ -54,12 +54,8 @@ impl Bookings {
                         now_ms,
                     )?;
                 }
-                let told = PaymentFailed::refunded(
-                    &b,
-                    &items,
-                    "the seats were no longer available",
-                    refund.amount_minor,
-                );
+                let told =
+                    PaymentFailed::refunded(&b, &items, SEATS_UNAVAILABLE, refund.amount_minor);
                 follow_up(conn, &b, &format!("refund:{payment_id}"), &told, now_ms)?;
                 Ok(LateRefund {
                     settled,
