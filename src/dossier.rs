@@ -114,7 +114,10 @@ impl Names<'_> {
     }
 }
 
-fn holder_name(conn: &Connection, email: &str) -> Result<Option<String>, Error> {
+fn holder_name(conn: &Connection, email: &Option<String>) -> Result<Option<String>, Error> {
+    let Some(email) = email else {
+        return Ok(None); // a walk-in who gave no email
+    };
     Ok(crate::auth::repo::by_email(conn, email)?.map(|u| u.name))
 }
 

@@ -55,12 +55,15 @@ enum Verdict {
 }
 
 /// The name on the account that bought a ticket, when that account is a customer's (a
-/// box-office sale without an email is in the clerk's name, which is no one's at the door).
+/// box-office sale to a staff member's own address is no one's name at the door).
 fn holder_name(conn: &Connection, booking_id: &str) -> Result<Option<String>, Error> {
     let Some(booking) = repo::by_id(conn, booking_id)? else {
         return Ok(None);
     };
-    Ok(crate::auth::repo::by_email(conn, &booking.customer_email)?
+    let Some(email) = &booking.customer_email else {
+        return Ok(None); // a walk-in who gave no email
+    };
+    Ok(crate::auth::repo::by_email(conn, email)?
         .filter(|u| u.role == Role::Customer)
         .map(|u| u.name))
 }

@@ -21,6 +21,12 @@ pub fn rebuild(conn: &Connection, booking_id: &str) -> Result<PaymentSucceeded, 
             ),
         ));
     }
+    if b.customer_email.is_none() {
+        return Err(Error::conflict(
+            "booking_has_no_email",
+            "this walk-in gave no email, so there is nowhere to send the tickets; print them instead",
+        ));
+    }
     let items = repo::items(conn, booking_id)?;
     let tickets = repo::tickets(conn, booking_id)?;
     let payment = crate::payment::repo::succeeded_of(conn, booking_id)?

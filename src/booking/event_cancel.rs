@@ -126,14 +126,17 @@ fn end_bookings(
     let mut told = BTreeSet::new();
     for b in &bookings {
         let c = cancel_in(conn, b, EVENT_CANCELLED, now_ms)?;
-        holders.push(Holder {
-            booking_id: Some(b.id.clone()),
-            customer_email: b.customer_email.clone(),
-            refund_minor: c.refund_minor,
-            currency: Some(b.currency.clone()),
-        });
         told.insert(b.owner_id.clone());
-        told.insert(b.customer_email.to_lowercase());
+        // A walk-in who gave no email is refunded like anyone, but there is no one to write to.
+        if let Some(email) = &b.customer_email {
+            holders.push(Holder {
+                booking_id: Some(b.id.clone()),
+                customer_email: email.clone(),
+                refund_minor: c.refund_minor,
+                currency: Some(b.currency.clone()),
+            });
+            told.insert(email.to_lowercase());
+        }
         done.push(c);
     }
     for owner in hold_owners {

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 pub struct BookingRef {
     pub booking_id: String,
     pub event_id: String,
-    pub customer_email: String,
+    /// `None` for a walk-in who gave no email: nobody to write to.
+    pub customer_email: Option<String>,
     /// The labels of its reserved seats (none for general admission).
     pub seats: Vec<String>,
 }
@@ -202,7 +203,7 @@ mod tests {
         BookingRef {
             booking_id: "bkg_1".into(),
             event_id: "evt_1".into(),
-            customer_email: "alice@example.com".into(),
+            customer_email: Some("alice@example.com".into()),
             seats: vec!["A-1".into(), "A-2".into()],
         }
     }

@@ -70,6 +70,41 @@ pub struct BookRequest {
     /// Staff booking for a walk-in: where the tickets go.
     #[serde(default)]
     pub customer_email: Option<String>,
+    /// Staff selling to a walk-in who gives no email: the booking has no customer email and
+    /// no email is sent about it. Without it (and without `customer_email`) the tickets go to
+    /// the caller's own address.
+    #[serde(default)]
+    pub walk_in: bool,
+}
+
+/// Where a booking's tickets go: the caller's own address, or (staff only) a walk-in's
+/// email, or nowhere for a walk-in who gave none.
+fn customer_email(caller: &Caller, request: &BookRequest) -> Result<Option<String>, Error> {
+    let on_behalf = request.customer_email.is_some() || request.walk_in;
+    if on_behalf && !caller.may_see_all() {
+        let field = match request.customer_email {
+            Some(_) => "customer_email",
+            None => "walk_in",
+        };
+        return Err(Error::invalid(
+            field,
+            "only staff book on behalf of someone else",
+        ));
+    }
+    match &request.customer_email {
+        Some(_) if request.walk_in => Err(Error::invalid(
+            "walk_in",
+            "a walk-in gives no email: send customer_email or walk_in, not both",
+        )),
+        Some(raw) => {
+            let mut v = Validator::new();
+            let email = crate::auth::account::normalize_email("customer_email", raw, &mut v);
+            v.finish()?;
+            Ok(Some(email))
+        }
+        None if request.walk_in => Ok(None),
+        None => Ok(Some(caller.email.clone())),
+    }
 }
 
 /// What a booking holds or sold, for the inventory.
@@ -127,23 +162,9 @@ impl Bookings {
         self.signer.public_key()
     }
 
-    /// Books a live hold the caller owns (staff: any hold, optionally for a walk-in's email).
+    /// Books a live hold the caller owns (staff: any hold, for a walk-in with or without email).
     pub async fn book(&self, caller: &Caller, request: BookRequest) -> Result<BookingView, Error> {
-        let email = match &request.customer_email {
-            Some(_) if !caller.may_see_all() => {
-                return Err(Error::invalid(
-                    "customer_email",
-                    "only staff book on behalf of someone else",
-                ));
-            }
-            Some(raw) => {
-                let mut v = Validator::new();
-                let email = crate::auth::account::normalize_email("customer_email", raw, &mut v);
-                v.finish()?;
-                email
-            }
-            None => caller.email.clone(),
-        };
+        let email = customer_email(caller, &request)?;
         let Some(hold) = self.inventory.live_hold(&request.hold_id) else {
             return Err(self.unbookable_hold(caller, &request.hold_id).await);
         };

@@ -12,7 +12,8 @@ pub struct BookingRow {
     pub event_id: String,
     pub hold_id: String,
     pub owner_id: String,
-    pub customer_email: String,
+    /// Where the tickets go; `None` for a walk-in who gave no email.
+    pub customer_email: Option<String>,
     pub booked_by: String,
     pub status: BookingStatus,
     pub status_reason: Option<String>,

@@ -17,7 +17,9 @@ pub struct BookingView {
     pub status: BookingStatus,
     /// Why it is in this status, when that is not obvious (e.g. `payment_declined`).
     pub status_reason: Option<String>,
-    pub customer_email: String,
+    /// Where the tickets and emails go; `null` for a walk-in sold at the box office who
+    /// gave no email.
+    pub customer_email: Option<String>,
     /// Seats booked (empty for general admission).
     pub seats: Vec<String>,
     /// The price snapshot from the hold.

@@ -99,13 +99,17 @@ impl Notifier {
             base.seats = b.seats.clone();
             base.reference = b.booking_id.clone();
         }
-        let to_booker = |kind: EmailKind, b: &BookingRef, cause: String, data: EmailData| {
-            vec![Outgoing {
+        // A walk-in who gave no email gets none.
+        let to_booker = |kind: EmailKind, b: &BookingRef, cause: String, data: EmailData| match &b
+            .customer_email
+        {
+            Some(to) => vec![Outgoing {
                 kind,
-                to: b.customer_email.clone(),
+                to: to.clone(),
                 cause,
                 data,
-            }]
+            }],
+            None => Vec::new(),
         };
         let booking_cause = |b: &BookingRef| Cause::Booking(b.booking_id.clone()).to_string();
         Ok(match trigger {

@@ -5,7 +5,7 @@
 //! refused rather than misread.
 
 use crate::error::Error;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// Every migration, in order; the version of `MIGRATIONS[i]` is `i + 1`.
 pub const MIGRATIONS: &[(&str, &str)] = &[
@@ -48,6 +48,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_notification_data",
         include_str!("migrations/0012_notification_data.sql"),
     ),
+    (
+        "0013_walk_in_bookings",
+        include_str!("migrations/0013_walk_in_bookings.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -61,16 +65,40 @@ pub fn current_version(conn: &Connection) -> Result<i64, Error> {
 }
 
 /// Applies every pending migration, each in its own transaction; returns the names applied.
+///
+/// Foreign keys are off while migrations run: SQLite changes a column's constraints only by
+/// rebuilding its table, and dropping a table others reference is refused while they are on
+/// (its own documented recipe). Each migration must leave every reference whole: it is
+/// checked before the migration commits, and one that breaks any is rolled back.
 pub fn apply(conn: &mut Connection) -> Result<Vec<&'static str>, Error> {
+    apply_these(conn, MIGRATIONS)
+}
+
+fn apply_these(
+    conn: &mut Connection,
+    migrations: &[(&'static str, &str)],
+) -> Result<Vec<&'static str>, Error> {
     let current = current_version(conn)?;
-    if current > latest_version() {
+    let latest = migrations.len() as i64;
+    if current > latest {
         return Err(Error::internal(format!(
-            "the database is at schema version {current}, newer than this build understands ({}); upgrade rezerve",
-            latest_version()
+            "the database is at schema version {current}, newer than this build understands ({latest}); upgrade rezerve"
         )));
     }
+    let keys_on: bool = conn.pragma_query_value(None, "foreign_keys", |row| row.get(0))?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let applied = apply_from(conn, current, migrations);
+    conn.pragma_update(None, "foreign_keys", keys_on)?;
+    applied
+}
+
+fn apply_from(
+    conn: &mut Connection,
+    current: i64,
+    migrations: &[(&'static str, &str)],
+) -> Result<Vec<&'static str>, Error> {
     let mut applied = Vec::new();
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate() {
+    for (index, (name, sql)) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if version <= current {
             continue;
@@ -78,10 +106,120 @@ pub fn apply(conn: &mut Connection) -> Result<Vec<&'static str>, Error> {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .map_err(|e| Error::internal(format!("migration {name} failed: {e}")))?;
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(Error::internal(format!(
+                "migration {name} failed: it leaves a row of {table} pointing at nothing"
+            )));
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
         tracing::info!(migration = name, "applied migration");
         applied.push(*name);
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_migration_that_leaves_a_reference_broken_is_rolled_back() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        let steps: &[(&'static str, &str)] = &[
+            (
+                "parent_and_child",
+                "CREATE TABLE parent (id TEXT PRIMARY KEY) STRICT;
+                 CREATE TABLE child (parent_id TEXT NOT NULL REFERENCES parent (id)) STRICT;
+                 INSERT INTO parent VALUES ('p1'); INSERT INTO child VALUES ('p1');",
+            ),
+            // A rebuild that forgets to copy the rows back.
+            (
+                "lossy_rebuild",
+                "CREATE TABLE parent_new (id TEXT PRIMARY KEY) STRICT;
+                 DROP TABLE parent; ALTER TABLE parent_new RENAME TO parent;",
+            ),
+        ];
+        let err = apply_these(&mut conn, steps).expect_err("the lossy rebuild is refused");
+        assert!(
+            err.to_string().contains("lossy_rebuild") && err.to_string().contains("child"),
+            "{err}"
+        );
+        assert_eq!(current_version(&conn).expect("version"), 1);
+        let parents: i64 = conn
+            .query_row("SELECT count(*) FROM parent", [], |r| r.get(0))
+            .expect("parent kept");
+        assert_eq!(parents, 1);
+    }
+
+    #[test]
+    fn the_walk_in_rebuild_keeps_every_booking_and_what_points_at_it() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .expect("keys on");
+        apply_these(&mut conn, &MIGRATIONS[..12]).expect("up to 0012");
+        conn.execute_batch(
+            "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at)
+               VALUES ('usr_1', 'clerk@example.test', 'Clerk', 'staff', 'x', 0, 0);
+             INSERT INTO events (id, name, category, starts_at, timezone, currency,
+                                 general_admission, created_at, updated_at)
+               VALUES ('evt_1', 'Show', 'concert', 100, 'UTC', 'INR', 0, 0, 0);
+             INSERT INTO bookings (id, event_id, hold_id, owner_id, customer_email, booked_by,
+                                   status, currency, total_minor, from_leg, to_leg, expires_at,
+                                   created_at, updated_at)
+               VALUES ('bkg_1', 'evt_1', 'hld_1', 'usr_1', 'guest@example.test', 'usr_1',
+                       'confirmed', 'INR', 500, 0, 1, 0, 0, 0);
+             INSERT INTO payments (id, booking_id, method, status, amount_minor, currency,
+                                   paid_by, created_at, updated_at)
+               VALUES ('pay_1', 'bkg_1', 'cash', 'succeeded', 500, 'INR', 'usr_1', 0, 0);
+             INSERT INTO tickets (id, booking_id, event_id, category, from_leg, to_leg, code,
+                                  created_at)
+               VALUES ('tkt_1', 'bkg_1', 'evt_1', 'standard', 0, 1, 'code-1', 0);",
+        )
+        .expect("rows of a 0012 database");
+
+        assert_eq!(apply(&mut conn).expect("0013"), ["0013_walk_in_bookings"]);
+
+        let email: Option<String> = conn
+            .query_row(
+                "SELECT customer_email FROM bookings WHERE id = 'bkg_1'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("booking kept");
+        assert_eq!(email.as_deref(), Some("guest@example.test"));
+        let on: bool = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .expect("pragma");
+        assert!(on, "foreign keys are on again after the migrations");
+        // References still hold, and are still enforced; a walk-in needs no email now.
+        conn.execute(
+            "INSERT INTO payments (id, booking_id, method, status, amount_minor, currency,
+                                   paid_by, created_at, updated_at)
+               VALUES ('pay_2', 'bkg_gone', 'cash', 'failed', 1, 'INR', 'usr_1', 0, 0)",
+            [],
+        )
+        .expect_err("a payment of no booking is refused");
+        conn.execute(
+            "INSERT INTO bookings (id, event_id, hold_id, owner_id, booked_by, status, currency,
+                                   total_minor, from_leg, to_leg, expires_at, created_at,
+                                   updated_at)
+               VALUES ('bkg_2', 'evt_1', 'hld_2', 'usr_1', 'usr_1', 'confirmed', 'INR', 500, 0,
+                       1, 0, 0, 0)",
+            [],
+        )
+        .expect("a walk-in without an email");
+        let indexes: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'bookings'
+                   AND name LIKE 'bookings_%'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("indexes");
+        assert_eq!(indexes, 3);
+    }
 }

@@ -83,6 +83,9 @@ CONTEXTUAL = [
     # Fields whose use depends on the caller's role (the document has one schema per
     # operation for every role, and says in the field's description who may send it).
     (r"customer_email", r"only staff book on behalf of someone else"),
+    (r"walk_in", r"only staff book on behalf of someone else"),
+    # A walk-in gives an email or none: two fields that exclude each other.
+    (r"walk_in", r"send customer_email or walk_in, not both"),
 ]
 
 # 422 answers without field errors that depend on the server's data: a ticket code is

@@ -17,6 +17,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 /// Bookings per page of results.
 const PER_PAGE: u32 = 25;
 
+/// What a booking list shows for the email of a walk-in who gave none.
+pub(super) const WALK_IN: &str = "walk-in, no email";
+
 #[derive(Template)]
 #[template(path = "admin/bookings.html")]
 pub struct SearchPage {
@@ -141,7 +144,7 @@ pub async fn search(
                     Row {
                         short: short_id(&b.id),
                         customer: line.holder_name.unwrap_or_default(),
-                        email: b.customer_email,
+                        email: b.customer_email.unwrap_or_else(|| WALK_IN.to_string()),
                         event: line.event_name,
                         seats: b.seats.join(", "),
                         total: b.total.to_string(),

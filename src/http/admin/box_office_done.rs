@@ -41,7 +41,8 @@ struct DonePage {
     method: String,
     given: Option<String>,
     change: Option<String>,
-    customer: String,
+    /// Where the tickets were emailed; `None` for a walk-in who gave no email.
+    customer: Option<String>,
     tickets: Vec<TicketLine>,
 }
 

@@ -158,6 +158,8 @@ async fn booking_for(
     let request = BookRequest {
         hold_id: hold_id.to_string(),
         customer_email: (!email.is_empty()).then(|| email.to_string()),
+        // A walk-in who gives no email gets no email (not the clerk's own address).
+        walk_in: email.is_empty(),
     };
     match bookings.book(&caller, request).await {
         Ok(b) => Ok(b),

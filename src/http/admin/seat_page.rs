@@ -158,7 +158,9 @@ async fn card(
         };
         tickets.push(TicketLine {
             booking_id: booking.id,
-            customer: booking.customer_email,
+            customer: booking
+                .customer_email
+                .unwrap_or_else(|| super::bookings::WALK_IN.to_string()),
             booking_status: booking.status.as_str(),
             segment: segment_words(event, ticket.from_leg, ticket.to_leg),
             live: !ticket.void,

@@ -203,6 +203,7 @@ pub const CONSOLE_ONLY: &[&str] = &[
     "event_not_on_sale",
     "payment_failed",
     "booking_not_confirmed",
+    "booking_has_no_email",
 ];
 
 /// Raised and handled inside the booking saga (the money is refunded); never sent.

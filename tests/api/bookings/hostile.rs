@@ -131,6 +131,49 @@ async fn staff_book_a_walk_in_for_an_email() {
 }
 
 #[tokio::test]
+async fn a_walk_in_without_email_is_staffs_to_book_and_excludes_an_email() {
+    let app = spawn().await;
+    let admin = app.admin().await;
+    let alice = app.customer("alice").await;
+    let staff = app.account("boxoffice", "staff").await;
+    let event = app.create_concert(&admin, 1, 10).await;
+    // A customer cannot book as a walk-in (they have an email: their own).
+    let theirs = hold(&app, &alice, &event, &["A-1"]).await;
+    let reply = app
+        .post(
+            "/api/v1/bookings",
+            Some(&alice),
+            json!({"hold_id": text(&theirs, "id"), "walk_in": true}),
+        )
+        .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), vec!["walk_in".to_string()]);
+    // A walk-in gives an email or none, not both.
+    let held = hold(&app, &staff, &event, &["A-2"]).await;
+    let both = json!({"hold_id": text(&held, "id"), "walk_in": true,
+                      "customer_email": "guest@example.test"});
+    let reply = app.post("/api/v1/bookings", Some(&staff), both).await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), vec!["walk_in".to_string()]);
+    assert!(all_bookings(&app, &admin).await.is_empty());
+    // Refused requests booked nothing; the walk-in's booking has no email at all.
+    let reply = app
+        .post(
+            "/api/v1/bookings",
+            Some(&staff),
+            json!({"hold_id": text(&held, "id"), "walk_in": true}),
+        )
+        .await;
+    reply.assert_status(201);
+    assert_eq!(reply.body["customer_email"], Value::Null, "{}", reply.body);
+    let id = text(&reply.body, "id");
+    let shown = app
+        .get(&format!("/api/v1/bookings/{id}"), Some(&admin))
+        .await;
+    assert_eq!(shown.body["customer_email"], Value::Null, "{}", shown.body);
+}
+
+#[tokio::test]
 async fn payments_that_must_not_go_through_change_nothing() {
     let app = spawn().await;
     let admin = app.admin().await;

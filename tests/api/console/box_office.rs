@@ -161,6 +161,40 @@ async fn a_cash_sale_shows_the_change_and_prints_tickets_that_scan() {
     assert_eq!(bookings.len(), 1);
     assert_eq!(bookings[0]["status"], "confirmed");
     let booking = bookings[0]["id"].as_str().expect("id").to_string();
+    // A walk-in who left the email empty: no address at all, not the clerk's own.
+    assert_eq!(
+        bookings[0]["customer_email"],
+        Value::Null,
+        "{}",
+        bookings[0]
+    );
+    assert!(
+        done.text
+            .contains("walk-in, no email: give them the printed tickets"),
+        "{}",
+        done.text
+    );
+    let page = sam.get(&format!("/admin/bookings/{booking}")).await;
+    page.assert_html(200);
+    assert!(page.text.contains("Walk-in, no email"), "{}", page.text);
+    assert!(!page.text.contains("id=\"resend\""), "{}", page.text);
+    assert!(page.text.contains("id=\"print\""), "{}", page.text);
+    // A resend forced past the page has nowhere to go, and says so.
+    let csrf = hidden(&page, "csrf");
+    let resend = sam
+        .post_form(
+            &format!("/admin/bookings/{booking}/resend"),
+            &[("csrf", &csrf), ("key", "a-key-of-this-page-0001")],
+        )
+        .await;
+    assert_eq!(resend.status.as_u16(), 409, "{}", resend.text);
+    assert!(
+        resend
+            .text
+            .contains("This walk-in gave no email, so there is nowhere to send the tickets"),
+        "{}",
+        resend.text
+    );
     let seats = statuses(&app, &event).await;
     assert_eq!(count(&seats, "sold"), 2);
     // The best two seats are side by side in the front row.

@@ -440,3 +440,36 @@ async fn a_walk_in_booking_sends_the_confirmation_to_the_customers_email() {
     assert_still(&app, &sink, "boxoffice@example.test", "Your tickets", 0).await;
     assert_eq!(mails(&sink, guest, "Your tickets").len(), 1);
 }
+
+#[tokio::test]
+async fn a_walk_in_who_gives_no_email_is_sold_and_refunded_without_an_email_to_anyone() {
+    let sink = SmtpSink::start().await;
+    let app = spawn(&sink).await;
+    let admin = app.admin().await;
+    let staff = app.account("boxoffice", "staff").await;
+    let event = app.create_concert(&admin, 1, 10).await;
+    let booking = book(&app, &staff, &event, &["A-7"], json!({"walk_in": true})).await;
+    assert_eq!(booking["customer_email"], Value::Null);
+    pay(&app, &staff, &booking, CARD_OK)
+        .await
+        .assert_status(201);
+    let id = text(&booking, "id");
+    app.post(
+        &format!("/api/v1/bookings/{id}/cancel"),
+        Some(&staff),
+        json!({}),
+    )
+    .await
+    .assert_status(200);
+
+    // Before, the clerk's own address got the walk-in's tickets and the cancellation.
+    assert_still(&app, &sink, "boxoffice@example.test", "Your tickets", 0).await;
+    assert_still(&app, &sink, "boxoffice@example.test", "is cancelled", 0).await;
+    let logged = notifications(&app, &admin, &format!("cause=booking:{id}")).await;
+    assert!(logged.is_empty(), "{logged:#?}");
+    // The sale itself went through: paid, then refunded.
+    let shown = app
+        .get(&format!("/api/v1/bookings/{id}"), Some(&admin))
+        .await;
+    assert_eq!(shown.body["status"], "refunded", "{}", shown.body);
+}
