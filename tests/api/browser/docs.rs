@@ -31,5 +31,5 @@ async fn the_docs_viewer_still_works_under_its_content_security_policy() {
         )
         .await;
     assert_eq!(radius, "4px");
-    browser.screenshot("api-docs").await;
+    browser.screenshot_wide("api-docs").await;
 }

@@ -451,8 +451,19 @@ impl Browser {
 
     /// Saves full-page PNGs of the current page as a desktop (1280 px wide) and a phone
     /// (360 px) would show it: `target/screenshots/<name>-desktop.png` and `-phone.png`.
-    /// For people to look at; no test compares pixels.
+    /// For people to look at; no test compares pixels. It does assert that the page fits
+    /// the phone's width: a page wider than 360 px hides part of itself off-screen.
     pub async fn screenshot(&self, name: &str) -> [PathBuf; 2] {
+        self.screenshots(name, true).await
+    }
+
+    /// [`Browser::screenshot`] of a page not made for phones (Swagger UI's own viewer, which
+    /// lays itself out 980 px wide): saved the same way, its width not asserted.
+    pub async fn screenshot_wide(&self, name: &str) -> [PathBuf; 2] {
+        self.screenshots(name, false).await
+    }
+
+    async fn screenshots(&self, name: &str, fits_a_phone: bool) -> [PathBuf; 2] {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).expect("screenshot dir");
         let mut saved = Vec::new();
@@ -471,6 +482,15 @@ impl Browser {
                 .as_u64()
                 .unwrap_or(800)
                 .clamp(200, 16_000);
+            if mobile && fits_a_phone {
+                let wide = self
+                    .execute("return document.documentElement.scrollWidth;", json!([]))
+                    .await;
+                assert!(
+                    wide.as_u64().is_some_and(|w| w <= width),
+                    "{name} is {wide} px wide on a {width} px phone"
+                );
+            }
             let shot = self
                 .cdp(
                     "Page.captureScreenshot",
