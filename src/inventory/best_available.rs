@@ -8,8 +8,8 @@
 //! companion seats preferred beside them.
 
 use super::seat_index::{EventSeats, SeatNo};
+use super::seat_layout::LayoutRow;
 use crate::catalog::model::SeatFlag;
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// What a quantity hold asks for.
@@ -22,68 +22,60 @@ pub struct Want {
     pub accessible: u32,
 }
 
-/// A row's free, eligible seats split into runs of consecutive numbers.
-struct Row {
-    runs: Vec<Vec<SeatNo>>,
-    center_x2: i64,
-}
-
-fn rows(ix: &EventSeats, eligible: &dyn Fn(SeatNo) -> bool) -> Vec<Row> {
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut members: HashMap<(String, String), Vec<SeatNo>> = HashMap::new();
-    for (i, seat) in ix.seats.iter().enumerate() {
-        let key = (seat.section.clone(), seat.row.clone());
-        if !members.contains_key(&key) {
-            order.push(key.clone());
-        }
-        members.entry(key).or_default().push(i as SeatNo);
-    }
-    order
-        .into_iter()
-        .map(|key| {
-            let mut seats = members.remove(&key).unwrap_or_default();
-            seats.sort_by_key(|&s| ix.seats[s as usize].number);
-            let (min, max) = (
-                seats.first().map_or(0, |&s| ix.seats[s as usize].number),
-                seats.last().map_or(0, |&s| ix.seats[s as usize].number),
-            );
-            let mut runs: Vec<Vec<SeatNo>> = Vec::new();
-            let mut previous: Option<u32> = None;
-            for s in seats {
-                let number = ix.seats[s as usize].number;
-                if !eligible(s) {
-                    previous = None;
-                    continue;
-                }
-                match (previous, runs.last_mut()) {
-                    (Some(p), Some(run)) if number == p + 1 => run.push(s),
-                    _ => runs.push(vec![s]),
-                }
-                previous = Some(number);
-            }
-            Row {
-                runs,
-                center_x2: i64::from(min + max),
-            }
-        })
-        .collect()
-}
-
 /// How good a window of seats is, lower first: (orphans it leaves, row, distance from the
 /// row's middle ×2).
 type Score = (u8, usize, i64);
+
+/// Calls `each` with every run of a row: eligible seats of consecutive numbers, as a slice
+/// of the row's seats (they are in order of number, so a run is contiguous there).
+fn runs<'a>(
+    ix: &EventSeats,
+    row: &'a LayoutRow,
+    eligible: &dyn Fn(SeatNo) -> bool,
+    mut each: impl FnMut(&'a [SeatNo]),
+) {
+    let seats = &row.seats;
+    let mut start = 0;
+    let mut previous: Option<u32> = None;
+    for (i, &s) in seats.iter().enumerate() {
+        let number = ix.seats[s as usize].number;
+        if !eligible(s) {
+            if previous.is_some() {
+                each(&seats[start..i]);
+            }
+            previous = None;
+            continue;
+        }
+        match previous {
+            Some(p) if number == p + 1 => {}
+            Some(_) => {
+                each(&seats[start..i]);
+                start = i;
+            }
+            None => start = i,
+        }
+        previous = Some(number);
+    }
+    if previous.is_some() {
+        each(&seats[start..]);
+    }
+}
 
 /// Picks `n` seats among the eligible ones, or `None` if fewer are free.
 fn pick(ix: &EventSeats, n: usize, eligible: &dyn Fn(SeatNo) -> bool) -> Option<Vec<SeatNo>> {
     if n == 0 {
         return Some(Vec::new());
     }
-    let rows = rows(ix, eligible);
+    let rows = ix.layout().rows();
     let mut best: Option<(Score, &[SeatNo])> = None;
     for (ri, row) in rows.iter().enumerate() {
-        for run in &row.runs {
+        if row.open() < n {
+            // Too few seats that could be free: no window here.
+            continue;
+        }
+        runs(ix, row, eligible, |run| {
             if run.len() < n {
-                continue;
+                return;
             }
             for start in 0..=run.len() - n {
                 let left = start;
@@ -97,27 +89,31 @@ fn pick(ix: &EventSeats, n: usize, eligible: &dyn Fn(SeatNo) -> bool) -> Option<
                     best = Some((score, &run[start..start + n]));
                 }
             }
+        });
+        if best
+            .as_ref()
+            .is_some_and(|((orphans, _, _), _)| *orphans == 0)
+        {
+            // Later rows score worse than a window that strands no seat in this one.
+            break;
         }
     }
     if let Some((_, window)) = best {
         return Some(window.to_vec());
     }
     // No row has room: combine the longest runs.
-    let mut runs: Vec<(usize, &Vec<SeatNo>)> = rows
-        .iter()
-        .enumerate()
-        .flat_map(|(ri, row)| row.runs.iter().map(move |run| (ri, run)))
-        .collect();
-    runs.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-    let mut chosen = Vec::with_capacity(n);
-    for (_, run) in runs {
-        for &seat in run {
-            if chosen.len() == n {
-                break;
-            }
-            chosen.push(seat);
+    let mut all: Vec<(usize, &[SeatNo])> = Vec::new();
+    for (ri, row) in rows.iter().enumerate() {
+        if row.open() > 0 {
+            runs(ix, row, eligible, |run| all.push((ri, run)));
         }
     }
+    all.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    let chosen: Vec<SeatNo> = all
+        .iter()
+        .flat_map(|(_, run)| run.iter().copied())
+        .take(n)
+        .collect();
     (chosen.len() == n).then_some(chosen)
 }
 
@@ -140,23 +136,18 @@ pub fn choose(ix: &EventSeats, want: Want, legs: &Range<u16>, now_ms: i64) -> Op
     let available = |s: SeatNo| free(s) && !taken.contains(&s);
     if !chosen.is_empty() {
         // Companions sit beside the wheelchair spaces, whatever their category.
-        let rows_of_chosen: Vec<(&str, &str)> = chosen
+        let layout = ix.layout();
+        let mut rows_of_chosen: Vec<usize> = chosen.iter().map(|&s| layout.row_of(s)).collect();
+        rows_of_chosen.sort_unstable();
+        rows_of_chosen.dedup();
+        let mut candidates: Vec<SeatNo> = rows_of_chosen
             .iter()
-            .map(|&s| {
-                (
-                    ix.seats[s as usize].section.as_str(),
-                    ix.seats[s as usize].row.as_str(),
-                )
-            })
-            .collect();
-        let companions: Vec<SeatNo> = (0..ix.seats.len() as SeatNo)
+            .flat_map(|&r| layout.rows()[r].seats.iter().copied())
             .filter(|&s| available(s) && has(s, SeatFlag::Companion))
-            .filter(|&s| {
-                let seat = &ix.seats[s as usize];
-                rows_of_chosen.contains(&(seat.section.as_str(), seat.row.as_str()))
-            })
-            .take(rest)
             .collect();
+        // In seat-map order, as a scan of the whole map would find them.
+        candidates.sort_unstable();
+        let companions = candidates.into_iter().take(rest);
         chosen.extend(companions);
     }
     let rest = want.quantity as usize - chosen.len();

@@ -136,7 +136,7 @@ impl Inventory {
         }
         let mut newly = Vec::with_capacity(seats.len());
         for s in seats {
-            ix.seats[s as usize].blocked = true;
+            ix.set_blocked(s, true);
             newly.push(ix.seats[s as usize].label.clone());
         }
         ix.seq += 1;
@@ -149,7 +149,7 @@ impl Inventory {
             let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             for label in labels {
                 if let Some(s) = ix.seat_no(label) {
-                    ix.seats[s as usize].blocked = false;
+                    ix.set_blocked(s, false);
                 }
             }
             ix.seq += 1;

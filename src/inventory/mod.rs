@@ -7,6 +7,8 @@
 
 mod background;
 pub mod best_available;
+#[cfg(test)]
+mod best_available_props;
 mod catalog_edits;
 mod closing;
 mod counts;
@@ -22,7 +24,9 @@ pub mod loader;
 mod loader_repo;
 pub mod relay;
 pub mod sale;
+mod seat_counts;
 pub mod seat_index;
+pub mod seat_layout;
 mod startup;
 mod take;
 mod verify;

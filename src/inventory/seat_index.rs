@@ -8,7 +8,8 @@
 //! Each event's index sits behind its own mutex, so one event's rush never waits for
 //! another's. Nothing here touches a disk: callers persist the changes it decides.
 
-use crate::catalog::model::{Availability, SeatFlag, SeatStatus};
+use super::seat_layout::SeatLayout;
+use crate::catalog::model::{SeatFlag, SeatStatus};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -72,8 +73,10 @@ pub struct EventSeats {
     /// Stop names, origin first; empty for venue events.
     pub stops: Vec<String>,
     pub categories: Vec<CategoryState>,
+    /// Change `blocked` through [`EventSeats::set_blocked`]: the layout counts it.
     pub seats: Vec<SeatInfo>,
     slots: Vec<Slot>,
+    layout: SeatLayout,
     legs: u16,
     labels: HashMap<String, SeatNo>,
     pub holds: HashMap<HoldKey, LiveHold>,
@@ -99,6 +102,7 @@ impl EventSeats {
             .enumerate()
             .map(|(i, s)| (s.label.clone(), i as SeatNo))
             .collect();
+        let layout = SeatLayout::new(&seats, categories.len(), |s| seats[s as usize].blocked);
         EventSeats {
             event_id,
             currency,
@@ -109,6 +113,7 @@ impl EventSeats {
             seats,
             legs,
             labels,
+            layout,
             holds: HashMap::new(),
             seq: 0,
             closed: false,
@@ -128,6 +133,33 @@ impl EventSeats {
     /// The seat with this label.
     pub fn seat_no(&self, label: &str) -> Option<SeatNo> {
         self.labels.get(label).copied()
+    }
+
+    /// Rows and category sizes, for best-available.
+    pub fn layout(&self) -> &SeatLayout {
+        &self.layout
+    }
+
+    /// Blocked, or sold on every leg: never free, whatever the request.
+    fn is_closed(&self, seat: SeatNo) -> bool {
+        self.seats[seat as usize].blocked
+            || (0..self.legs).all(|leg| self.slot(seat, leg) == Slot::Sold)
+    }
+
+    /// Runs a change of one seat's slots or block, keeping the layout's count of closed
+    /// seats per row.
+    fn change_seat(&mut self, seat: SeatNo, change: impl FnOnce(&mut EventSeats)) {
+        let was = self.is_closed(seat);
+        change(self);
+        let now = self.is_closed(seat);
+        if was != now {
+            self.layout.set_closed(seat, now);
+        }
+    }
+
+    /// Blocks or unblocks a seat (the caller has checked it is not held or sold).
+    pub fn set_blocked(&mut self, seat: SeatNo, blocked: bool) {
+        self.change_seat(seat, |ix| ix.seats[seat as usize].blocked = blocked);
     }
 
     /// The category index of a name.
@@ -199,10 +231,14 @@ impl EventSeats {
     /// Marks seats held by `hold` on its legs and records it. The caller has checked them.
     pub fn install(&mut self, key: HoldKey, hold: LiveHold) {
         for &seat in &hold.seats {
-            for leg in hold.legs.clone() {
-                let i = self.slot_index(seat, leg);
-                self.slots[i] = Slot::Held(key);
-            }
+            // Checked free, so never sold on every leg; a replay at start-up may still
+            // cover a sold seat, and the layout's count must follow.
+            self.change_seat(seat, |ix| {
+                for leg in hold.legs.clone() {
+                    let i = ix.slot_index(seat, leg);
+                    ix.slots[i] = Slot::Held(key);
+                }
+            });
         }
         for &(category, places) in &hold.places {
             self.categories[category as usize].ga_held += places;
@@ -232,92 +268,26 @@ impl EventSeats {
 
     /// Marks seats sold on `legs` (tickets found at start-up, or a confirmed booking).
     pub fn mark_sold(&mut self, seat: SeatNo, legs: Range<u16>) {
-        for leg in legs {
-            let i = self.slot_index(seat, leg);
-            self.slots[i] = Slot::Sold;
-        }
+        self.change_seat(seat, |ix| {
+            for leg in legs {
+                let i = ix.slot_index(seat, leg);
+                ix.slots[i] = Slot::Sold;
+            }
+        });
         self.seq += 1;
     }
 
     /// Frees seats sold on `legs` (a refunded or cancelled booking).
     pub fn unsell(&mut self, seat: SeatNo, legs: Range<u16>) {
-        for leg in legs {
-            let i = self.slot_index(seat, leg);
-            if self.slots[i] == Slot::Sold {
-                self.slots[i] = Slot::Free;
-            }
-        }
-        self.seq += 1;
-    }
-
-    /// General admission places of a category in live holds at `now_ms`. Like a seat, a
-    /// place of an expired hold is free at once, whether or not the hold has been swept.
-    pub fn places_held(&self, category: u16, now_ms: i64) -> u32 {
-        let expired: u32 = self
-            .holds
-            .values()
-            .filter(|h| h.expires_at_ms <= now_ms)
-            .flat_map(|h| &h.places)
-            .filter(|&&(c, _)| c == category)
-            .map(|&(_, places)| places)
-            .sum();
-        self.categories[category as usize]
-            .ga_held
-            .saturating_sub(expired)
-    }
-
-    /// General admission places of a category free at `now_ms` (expired holds' included).
-    pub fn places_free(&self, category: u16, now_ms: i64) -> u32 {
-        let c = &self.categories[category as usize];
-        c.capacity
-            .saturating_sub(self.places_held(category, now_ms) + c.ga_sold)
-    }
-
-    /// Counts per category over the whole route: a seat is available only if free on every
-    /// leg; held or sold if held or sold on any.
-    pub fn availability(&self, now_ms: i64) -> Vec<Availability> {
-        let mut counts = vec![Availability::default(); self.categories.len()];
-        if self.general_admission {
-            for (i, c) in self.categories.iter().enumerate() {
-                counts[i] = Availability {
-                    total: u64::from(c.capacity),
-                    available: u64::from(self.places_free(i as u16, now_ms)),
-                    held: u64::from(self.places_held(i as u16, now_ms)),
-                    sold: u64::from(c.ga_sold),
-                    blocked: 0,
-                };
-            }
-            return counts;
-        }
-        let legs = self.all_legs();
-        for (seat, info) in self.seats.iter().enumerate() {
-            let count = &mut counts[info.category as usize];
-            count.total += 1;
-            match self.status(seat as SeatNo, &legs, now_ms) {
-                SeatStatus::Available => count.available += 1,
-                SeatStatus::Held => count.held += 1,
-                SeatStatus::Sold => count.sold += 1,
-                SeatStatus::Blocked => count.blocked += 1,
-            }
-        }
-        counts
-    }
-
-    /// Every (seat, leg) pair taken by more than one live hold — must always be empty; the
-    /// check rebuilds it from the holds, not from the slots.
-    pub fn double_holds(&self) -> Vec<(SeatNo, u16)> {
-        let mut seen: HashMap<(SeatNo, u16), HoldKey> = HashMap::new();
-        let mut doubles = Vec::new();
-        for (&key, hold) in &self.holds {
-            for &seat in &hold.seats {
-                for leg in hold.legs.clone() {
-                    if seen.insert((seat, leg), key).is_some() {
-                        doubles.push((seat, leg));
-                    }
+        self.change_seat(seat, |ix| {
+            for leg in legs {
+                let i = ix.slot_index(seat, leg);
+                if ix.slots[i] == Slot::Sold {
+                    ix.slots[i] = Slot::Free;
                 }
             }
-        }
-        doubles
+        });
+        self.seq += 1;
     }
 }
 

@@ -202,11 +202,10 @@ impl Inventory {
                     self.clear_expired_places(ix, now_ms, ops);
                     return Ok((Vec::new(), vec![(c, *quantity)]));
                 }
-                let in_category = ix
-                    .seats
-                    .iter()
-                    .filter(|s| category_index.is_none_or(|c| s.category == c))
-                    .count();
+                let in_category = match category_index {
+                    Some(c) => ix.layout().seats_in_category(c) as usize,
+                    None => ix.seats.len(),
+                };
                 if *quantity as usize
                     > in_category.max(if *accessible > 0 { ix.seats.len() } else { 0 })
                 {
