@@ -4,7 +4,7 @@
 
 use super::account::{User, validate_account};
 use super::{Auth, Role, repo};
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 
 impl Auth {
     /// The oldest admin account (enabled or not), if there is one.
@@ -24,10 +24,7 @@ impl Auth {
         let row = self
             .insert_account(account, Role::Admin, |conn| {
                 match repo::first_admin(conn)? {
-                    Some(admin) => Err(Error::conflict(
-                        "admin_exists",
-                        format!("an admin already exists ({})", admin.email),
-                    )),
+                    Some(admin) => Err(Conflict::AdminExists { email: admin.email }.into()),
                     None => Ok(()),
                 }
             })

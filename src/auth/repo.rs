@@ -1,7 +1,7 @@
 //! SQL of the users table: plain functions over a connection or transaction.
 
 use super::role::Role;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::pagination::PageRequest;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -64,12 +64,9 @@ fn unique_violation(error: rusqlite::Error) -> Error {
             if e.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
             if msg.contains("users.email") {
-                Error::conflict("email_taken", "an account with this email already exists")
+                Conflict::EmailTaken.into()
             } else if msg.contains("users.phone") {
-                Error::conflict(
-                    "phone_taken",
-                    "an account with this phone number already exists",
-                )
+                Conflict::PhoneTaken.into()
             } else {
                 Error::internal(msg)
             }

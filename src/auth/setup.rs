@@ -7,7 +7,7 @@
 use super::Auth;
 use super::account::User;
 use super::session::random_token;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 
 /// How long a setup link works.
 pub const SETUP_TTL_SECONDS: i64 = 3600;
@@ -28,11 +28,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 fn closed() -> Error {
-    Error::conflict(
-        "setup_closed",
-        "this setup link is not valid: it was used, it expired, or an admin exists already \
-         (restart `rezerve serve` for a new link, or use `rezerve user add --role admin`)",
-    )
+    Conflict::SetupClosed.into()
 }
 
 impl Auth {

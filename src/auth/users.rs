@@ -5,7 +5,7 @@ use super::account::{self, User, UserPatch};
 use super::repo::{self, UserFilter};
 use super::{Auth, Role};
 use super::{console_repo, password};
-use crate::error::{Error, Validator};
+use crate::error::{Conflict, Error, Validator};
 use crate::pagination::{Page, PageRequest};
 use std::sync::Arc;
 
@@ -104,10 +104,7 @@ impl Auth {
                 let still_active_admin = row.role == Role::Admin && !row.disabled;
                 if was_active_admin && !still_active_admin && repo::count_active_admins(conn)? <= 1
                 {
-                    return Err(Error::conflict(
-                        "last_admin",
-                        "this is the last enabled admin; create another admin first",
-                    ));
+                    return Err(Conflict::LastAdmin.into());
                 }
                 if revoke {
                     row.token_version += 1;

@@ -11,7 +11,7 @@ use crate::auth::{Caller, Role};
 use crate::catalog::history_repo::{self, NewSeatChange};
 use crate::catalog::model::SeatStatus;
 use crate::catalog::seats_changed::SeatsChanged;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::jobs::{Cause, message};
 use crate::metric::record::{self, BookingOutcome};
 use crate::payment::PaymentStatus;
@@ -46,10 +46,7 @@ pub(super) fn cancel_in(
                 Some(reason),
                 now_ms,
             )? {
-                return Err(Error::conflict(
-                    "booking_state",
-                    "the booking changed meanwhile; try again",
-                ));
+                return Err(Conflict::BookingChanged.into());
             }
             Ok(Cancelled {
                 booking: b.clone(),
@@ -73,10 +70,7 @@ pub(super) fn cancel_in(
                 Some(reason),
                 now_ms,
             )? {
-                return Err(Error::conflict(
-                    "booking_state",
-                    "the booking changed meanwhile; try again",
-                ));
+                return Err(Conflict::BookingChanged.into());
             }
             repo::void_tickets(conn, &b.id)?;
             let seats: Vec<String> = items.iter().filter_map(|i| i.seat_label.clone()).collect();
@@ -109,10 +103,10 @@ pub(super) fn cancel_in(
                 was_sold: true,
             })
         }
-        other => Err(Error::conflict(
-            "booking_not_cancellable",
-            format!("a {} booking cannot be cancelled", other.as_str()),
-        )),
+        other => Err(Conflict::BookingNotCancellable {
+            status: other.as_str(),
+        }
+        .into()),
     }
 }
 

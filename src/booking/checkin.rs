@@ -10,7 +10,7 @@ use super::Bookings;
 use super::door_repo::{self, ScanRow};
 use super::repo::{self, TicketRow};
 use crate::auth::{Caller, Role};
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::inventory::hold::at_ms;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -92,19 +92,14 @@ impl Verdict {
                 let when = at_ms(*first)
                     .format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default();
-                Err(Error::conflict(
-                    "already_checked_in",
-                    format!("already used at {when} (checked in by {by})"),
-                ))
+                Err(Conflict::AlreadyCheckedIn {
+                    at: when,
+                    by: by.clone(),
+                }
+                .into())
             }
-            Verdict::Void(_) => Err(Error::conflict(
-                "ticket_void",
-                "this ticket's booking was cancelled or refunded",
-            )),
-            Verdict::WrongEvent(_) => Err(Error::conflict(
-                "wrong_event",
-                "this ticket is for another event",
-            )),
+            Verdict::Void(_) => Err(Conflict::TicketVoid.into()),
+            Verdict::WrongEvent(_) => Err(Conflict::WrongEvent.into()),
             Verdict::Invalid => Err(Error::TicketInvalid),
         }
     }
@@ -219,7 +214,7 @@ fn decide(
     // The single writer runs this check and the update back to back, so the update finds
     // the ticket as read.
     if !repo::check_in(conn, &ticket.id, by, now_ms)? {
-        return Err(Error::conflict("already_checked_in", "already used"));
+        return Err(Conflict::CheckedInMeanwhile.into());
     }
     Ok(Verdict::Admit(ticket))
 }

@@ -5,7 +5,7 @@
 use super::messages::PaymentSucceeded;
 use super::repo;
 use super::state::BookingStatus;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use rusqlite::Connection;
 
 /// The payload again, for a confirmed booking only (the tickets of any other are void or
@@ -13,19 +13,13 @@ use rusqlite::Connection;
 pub fn rebuild(conn: &Connection, booking_id: &str) -> Result<PaymentSucceeded, Error> {
     let b = repo::by_id(conn, booking_id)?.ok_or(Error::NotFound("booking"))?;
     if b.status != BookingStatus::Confirmed {
-        return Err(Error::conflict(
-            "booking_not_confirmed",
-            format!(
-                "a {} booking has no confirmation to resend",
-                b.status.as_str().replace('_', " ")
-            ),
-        ));
+        return Err(Conflict::BookingNotConfirmed {
+            status: b.status.as_str().replace('_', " "),
+        }
+        .into());
     }
     if b.customer_email.is_none() {
-        return Err(Error::conflict(
-            "booking_has_no_email",
-            "this walk-in gave no email, so there is nowhere to send the tickets; print them instead",
-        ));
+        return Err(Conflict::BookingHasNoEmail.into());
     }
     let items = repo::items(conn, booking_id)?;
     let tickets = repo::tickets(conn, booking_id)?;

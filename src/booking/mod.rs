@@ -31,7 +31,7 @@ pub use view::{BookingView, TicketView, view};
 use crate::auth::Caller;
 use crate::catalog::model::EventStatus;
 use crate::clock::SharedClock;
-use crate::error::{Error, Validator};
+use crate::error::{Conflict, Error, Validator};
 use crate::inventory::Inventory;
 use crate::inventory::sale::Lot;
 use crate::pagination::{Page, PageRequest};
@@ -210,10 +210,7 @@ impl Bookings {
                 // it runs, so one created after that would stay live (and payable).
                 let event = crate::catalog::repo::event_by_id(conn, &insert.event_id)?;
                 if event.is_some_and(|e| e.status == EventStatus::Cancelled) {
-                    return Err(Error::conflict(
-                        "event_cancelled",
-                        "the event has been cancelled",
-                    ));
+                    return Err(Conflict::EventCancelled.into());
                 }
                 repo::insert(conn, &insert, &insert_items)
             })
@@ -228,9 +225,7 @@ impl Bookings {
         let id = hold_id.to_string();
         let booked = self.db.read(move |conn| repo::by_hold(conn, &id)).await;
         match booked {
-            Ok(Some(b)) if may_see(caller, &b) => {
-                Error::conflict("hold_already_booked", "this hold has a booking already")
-            }
+            Ok(Some(b)) if may_see(caller, &b) => Conflict::HoldAlreadyBooked.into(),
             Ok(Some(_)) => Error::NotFound("hold"),
             Ok(None) => self.inventory.hold_gone_error(caller, hold_id).await,
             Err(e) => e,

@@ -1,7 +1,7 @@
 //! SQL of bookings, their price snapshot, tickets and check-ins.
 
 use super::state::BookingStatus;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::pagination::PageRequest;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -79,10 +79,7 @@ pub fn insert(conn: &Connection, b: &BookingRow, items: &[ItemRow]) -> Result<()
             ":expires": b.expires_at_ms, ":now": b.created_at_ms,
         })?;
     if inserted == 0 {
-        return Err(Error::conflict(
-            "hold_already_booked",
-            "this hold has a booking already",
-        ));
+        return Err(Conflict::HoldAlreadyBooked.into());
     }
     let mut stmt = conn.prepare_cached(
         "INSERT INTO booking_items (booking_id, position, seat_label, category, quantity, unit_minor)

@@ -2,7 +2,7 @@
 //! [`BookingStatus::to`], so an impossible move (a refunded booking confirmed, say) is an
 //! error in one place rather than a forgotten `if` in many.
 
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use serde::{Deserialize, Serialize};
 
 /// Where a booking stands.
@@ -64,14 +64,11 @@ impl BookingStatus {
         if allowed {
             Ok(next)
         } else {
-            Err(Error::conflict(
-                "booking_state",
-                format!(
-                    "a booking that is {} cannot become {}",
-                    self.as_str(),
-                    next.as_str()
-                ),
-            ))
+            Err(Conflict::BookingTransition {
+                from: self.as_str(),
+                to: next.as_str(),
+            }
+            .into())
         }
     }
 }

@@ -15,8 +15,8 @@ use super::repo::EventRow;
 use super::venue::VenueView;
 use super::view::event_view;
 use crate::auth::Caller;
-use crate::error::Error;
 use crate::error::Validator;
+use crate::error::{Conflict, Error};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -104,10 +104,7 @@ impl Catalog {
                 let mut event =
                     repo::event_by_id(conn, &event_id)?.ok_or(Error::NotFound("event"))?;
                 if event.status == EventStatus::Cancelled {
-                    return Err(Error::conflict(
-                        "event_cancelled",
-                        "a cancelled event cannot be edited",
-                    ));
+                    return Err(Conflict::CancelledEventEdited.into());
                 }
                 apply_patch(conn, &mut event, &patch, now)?;
                 event.updated_at = now.unix_timestamp();

@@ -3,7 +3,7 @@
 
 use super::prompt::read_password;
 use crate::config::{Config, DEFAULT_CONFIG_PATH, DOCUMENTED_CONFIG};
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,10 +67,9 @@ pub(super) async fn init(
                 }
             }
             // Another init won the race between the question and the insert.
-            Err(Error::Conflict {
-                code: "admin_exists",
-                detail,
-            }) => println!("{detail}; not creating another"),
+            Err(Error::Conflict(exists @ Conflict::AdminExists { .. })) => {
+                println!("{exists}; not creating another")
+            }
             Err(e) => return Err(e.into()),
         }
     }

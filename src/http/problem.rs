@@ -1,7 +1,7 @@
 //! RFC 9457 problem details: the one place where domain errors become HTTP statuses and
 //! stable machine codes. Internal causes are logged here and never sent.
 
-use crate::error::{Error, FieldError};
+use crate::error::{Conflict, Error, FieldError};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -71,7 +71,7 @@ impl Error {
             Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             Error::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            Error::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Error::Conflict(c) => c.status_and_code(),
             Error::SeatUnavailable { .. } => (StatusCode::CONFLICT, "seat_unavailable"),
             Error::PlacesUnavailable { .. } => (StatusCode::CONFLICT, "seat_unavailable"),
             Error::HoldExpired => (StatusCode::CONFLICT, "hold_expired"),
@@ -84,6 +84,49 @@ impl Error {
             Error::Overloaded { .. } => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl Conflict {
+    /// The status and stable code of this conflict: 409 and a code per kind of refusal.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Conflict::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+            Conflict::PhoneTaken => (StatusCode::CONFLICT, "phone_taken"),
+            Conflict::LastAdmin => (StatusCode::CONFLICT, "last_admin"),
+            Conflict::AdminExists { .. } => (StatusCode::CONFLICT, "admin_exists"),
+            Conflict::SetupClosed => (StatusCode::CONFLICT, "setup_closed"),
+            Conflict::EventCancelled => (StatusCode::CONFLICT, "event_cancelled"),
+            Conflict::CancelledEventEdited => (StatusCode::CONFLICT, "event_cancelled"),
+            Conflict::EventHasSales => (StatusCode::CONFLICT, "event_has_sales"),
+            Conflict::EventHasBookings => (StatusCode::CONFLICT, "event_has_bookings"),
+            Conflict::HoldLifetimeExceeded => (StatusCode::CONFLICT, "hold_lifetime_exceeded"),
+            Conflict::HoldAlreadyBooked => (StatusCode::CONFLICT, "hold_already_booked"),
+            Conflict::BookingExpired => (StatusCode::CONFLICT, "booking_expired"),
+            Conflict::AlreadyPaid => (StatusCode::CONFLICT, "already_paid"),
+            Conflict::BookingNotPayable { .. } => (StatusCode::CONFLICT, "booking_not_payable"),
+            Conflict::PaymentInProgress => (StatusCode::CONFLICT, "payment_in_progress"),
+            Conflict::PaymentSettled => (StatusCode::CONFLICT, "payment_settled"),
+            Conflict::BookingNotCancellable { .. } => {
+                (StatusCode::CONFLICT, "booking_not_cancellable")
+            }
+            Conflict::BookingTransition { .. } => (StatusCode::CONFLICT, "booking_state"),
+            Conflict::BookingChangedWhilePaid => (StatusCode::CONFLICT, "booking_state"),
+            Conflict::BookingChanged => (StatusCode::CONFLICT, "booking_state"),
+            Conflict::BookingNotConfirmed { .. } => (StatusCode::CONFLICT, "booking_not_confirmed"),
+            Conflict::BookingHasNoEmail => (StatusCode::CONFLICT, "booking_has_no_email"),
+            Conflict::AlreadyCheckedIn { .. } => (StatusCode::CONFLICT, "already_checked_in"),
+            Conflict::CheckedInMeanwhile => (StatusCode::CONFLICT, "already_checked_in"),
+            Conflict::TicketVoid => (StatusCode::CONFLICT, "ticket_void"),
+            Conflict::WrongEvent => (StatusCode::CONFLICT, "wrong_event"),
+            Conflict::JobNotRetryable { .. } => (StatusCode::CONFLICT, "job_not_retryable"),
+            Conflict::EmailSending => (StatusCode::CONFLICT, "job_not_retryable"),
+            Conflict::AlreadySent => (StatusCode::CONFLICT, "already_sent"),
+            Conflict::IdempotencyConflict => (StatusCode::CONFLICT, "idempotency_conflict"),
+            Conflict::IdempotencyInProgress => (StatusCode::CONFLICT, "idempotency_in_progress"),
+            Conflict::DataDirLocked { .. } => (StatusCode::CONFLICT, "data_dir_locked"),
+            Conflict::DataDirNotEmpty { .. } => (StatusCode::CONFLICT, "data_dir_not_empty"),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 pub mod repo;
 
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
@@ -49,18 +49,12 @@ pub fn begin(
             repo::claim(conn, owner, key, hash, now_ms)?;
             Ok(Begin::Fresh)
         }
-        Some(stored) if stored.request_hash != hash => Err(Error::conflict(
-            "idempotency_conflict",
-            "this Idempotency-Key was used with a different request",
-        )),
+        Some(stored) if stored.request_hash != hash => Err(Conflict::IdempotencyConflict.into()),
         Some(repo::StoredKey {
             status: Some(status),
             response: Some(body),
             ..
         }) => Ok(Begin::Replay { status, body }),
-        Some(_) => Err(Error::conflict(
-            "idempotency_in_progress",
-            "a request with this Idempotency-Key is still being processed; retry shortly",
-        )),
+        Some(_) => Err(Conflict::IdempotencyInProgress.into()),
     }
 }

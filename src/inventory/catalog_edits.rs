@@ -7,7 +7,7 @@ use super::loader;
 use super::seat_index::EventSeats;
 use crate::catalog::live::{LiveSeats, SeatsEdit};
 use crate::catalog::model::{Availability, SeatStatus, SectionCounts};
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use rusqlite::Connection;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -98,10 +98,7 @@ impl Inventory {
                 .iter()
                 .any(|a| a.held > 0 || a.sold > 0);
             if busy {
-                return Err(Error::conflict(
-                    "event_has_sales",
-                    "seats of this event are held or sold; cancel the event instead",
-                ));
+                return Err(Conflict::EventHasSales.into());
             }
         }
         events.remove(event_id);

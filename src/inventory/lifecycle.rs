@@ -13,7 +13,7 @@ use super::hold_store::Op;
 use super::seat_index::EventSeats;
 use super::seat_index::HoldKey;
 use crate::auth::Caller;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use std::sync::atomic::Ordering;
 
 /// How long an ended hold's record is kept (to answer `hold_expired` rather than 404).
@@ -101,10 +101,7 @@ impl Inventory {
             let wanted = record.expires_at_ms.saturating_add(seconds as i64 * 1000);
             let new_expiry = wanted.min(record.max_expires_at_ms);
             if new_expiry <= record.expires_at_ms {
-                return Err(Error::conflict(
-                    "hold_lifetime_exceeded",
-                    "this hold has reached its maximum lifetime (holds.max_lifetime_seconds)",
-                ));
+                return Err(Conflict::HoldLifetimeExceeded.into());
             }
             live.expires_at_ms = new_expiry;
             let previous = record.expires_at_ms;

@@ -3,7 +3,7 @@
 use super::hold_store::{HoldRecord, HoldState, HoldStore, Op, SeatChange};
 use super::seat_index::{EventSeats, SeatNo};
 use super::{Ending, Inventory};
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use std::ops::Range;
 use std::sync::atomic::Ordering;
 
@@ -105,10 +105,7 @@ impl Inventory {
         let answer = {
             let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             if ix.closed {
-                return Err(Error::conflict(
-                    "event_cancelled",
-                    "the event has been cancelled",
-                ));
+                return Err(Conflict::EventCancelled.into());
             }
             let seats: Option<Vec<SeatNo>> = lot.seats.iter().map(|l| ix.seat_no(l)).collect();
             let seats = seats.ok_or_else(|| Error::SeatUnavailable {

@@ -21,7 +21,7 @@ use super::seat_index::HoldKey;
 use super::seat_index::LiveHold;
 use super::seat_index::SeatNo;
 use crate::auth::Caller;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use std::ops::Range;
 use std::sync::atomic::Ordering;
 
@@ -54,10 +54,7 @@ impl Inventory {
         let (record, stops, answer) = {
             let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             if ix.closed {
-                return Err(Error::conflict(
-                    "event_cancelled",
-                    "the event has been cancelled",
-                ));
+                return Err(Conflict::EventCancelled.into());
             }
             let legs = Self::legs(&ix, request.from.as_deref(), request.to.as_deref())?;
             let mut ops = Vec::new();

@@ -15,7 +15,7 @@ pub mod summary_repo;
 pub mod worker;
 
 use crate::clock::SharedClock;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::store::Sqlite;
 use std::collections::HashMap;
 use std::future::Future;
@@ -288,13 +288,11 @@ impl Jobs {
             .write(move |conn| {
                 let job = queue::by_id(conn, id)?.ok_or(Error::NotFound("job"))?;
                 if !matches!(job.status, JobStatus::Dead | JobStatus::Queued) {
-                    return Err(Error::conflict(
-                        "job_not_retryable",
-                        format!(
-                            "job {id} is {}; only dead or queued jobs can be retried",
-                            job.status
-                        ),
-                    ));
+                    return Err(Conflict::JobNotRetryable {
+                        id,
+                        status: job.status.as_str(),
+                    }
+                    .into());
                 }
                 queue::retry(conn, id, now)?;
                 queue::by_id(conn, id)?.ok_or(Error::NotFound("job"))

@@ -3,7 +3,7 @@
 //! back). Label values come from closed sets here, so a caller cannot mint new series.
 
 use super::names::*;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::notify::NotificationStatus;
 use crate::payment::PaymentStatus;
 use metrics::{counter, histogram};
@@ -98,10 +98,10 @@ pub fn check_in<T>(result: &Result<T, Error>) {
             return;
         }
         Err(Error::TicketInvalid) => "invalid_code",
-        Err(Error::Conflict { code, .. })
-            if ["wrong_event", "ticket_void", "already_checked_in"].contains(code) =>
-        {
-            code
+        Err(Error::Conflict(Conflict::WrongEvent)) => "wrong_event",
+        Err(Error::Conflict(Conflict::TicketVoid)) => "ticket_void",
+        Err(Error::Conflict(Conflict::AlreadyCheckedIn { .. } | Conflict::CheckedInMeanwhile)) => {
+            "already_checked_in"
         }
         Err(_) => "error",
     };

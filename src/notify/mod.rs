@@ -29,7 +29,7 @@ pub use status::NotificationStatus;
 
 use crate::clock::SharedClock;
 use crate::config::MailConfig;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::jobs::rerun_repo::{self, Rerun};
 use crate::jobs::{JobKind, Jobs};
 use crate::pagination::{Page, PageRequest};
@@ -164,20 +164,14 @@ impl Notifier {
             .write(move |conn| {
                 let row = repo::by_id(conn, &nid)?.ok_or(Error::NotFound("notification"))?;
                 if row.status == NotificationStatus::Sent {
-                    return Err(Error::conflict(
-                        "already_sent",
-                        "this email was delivered; it is not sent twice",
-                    ));
+                    return Err(Conflict::AlreadySent.into());
                 }
                 let key = format!("send-email:{nid}");
                 match rerun_repo::rerun_by_dedupe_key(conn, &key, now_ms)? {
                     Rerun::Queued => {}
                     Rerun::Missing => return Err(Error::NotFound("notification job")),
                     Rerun::Running => {
-                        return Err(Error::conflict(
-                            "job_not_retryable",
-                            "this email is being sent right now",
-                        ));
+                        return Err(Conflict::EmailSending.into());
                     }
                 }
                 repo::requeue(conn, &nid, now_ms)?;

@@ -1,7 +1,7 @@
 //! SQL of payments and refunds.
 
 use crate::clock::at_ms;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::money::Money;
 use crate::pagination::PageRequest;
 use crate::payment::PaymentStatus;
@@ -111,16 +111,10 @@ pub fn insert_pending(conn: &Connection, p: &PaymentRow) -> Result<(), Error> {
         .optional()?;
     match busy {
         Some(PaymentStatus::Succeeded) => {
-            return Err(Error::conflict(
-                "already_paid",
-                "this booking is paid already",
-            ));
+            return Err(Conflict::AlreadyPaid.into());
         }
         Some(_) => {
-            return Err(Error::conflict(
-                "payment_in_progress",
-                "another payment of this booking is still in progress",
-            ));
+            return Err(Conflict::PaymentInProgress.into());
         }
         None => {}
     }

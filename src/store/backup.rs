@@ -10,7 +10,7 @@
 //! moves the files into place. A bad file changes nothing.
 
 use super::{DataDirLock, ensure_data_dir, migrations, redb_path, sqlite_path};
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
@@ -139,13 +139,10 @@ pub fn restore(file: &Path, data_dir: &Path, force: bool) -> Result<Manifest, Er
     ensure_data_dir(data_dir)?;
     let _lock = DataDirLock::acquire(data_dir)?;
     if sqlite_path(data_dir).exists() && !force {
-        return Err(Error::conflict(
-            "data_dir_not_empty",
-            format!(
-                "{} already has a database; restore into an empty data dir, or pass --force to replace it",
-                data_dir.display()
-            ),
-        ));
+        return Err(Conflict::DataDirNotEmpty {
+            dir: data_dir.display().to_string(),
+        }
+        .into());
     }
     let scratch = tempdir_in(data_dir, "restore")?;
     let result = unpack_and_verify(file, &scratch).and_then(|manifest| {

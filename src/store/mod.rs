@@ -16,7 +16,7 @@ pub mod secrets;
 pub mod sqlite;
 pub mod text_enum;
 
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use std::fs::{self, File};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -98,13 +98,10 @@ impl DataDirLock {
         };
         match locked {
             Ok(()) => Ok(DataDirLock { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => Err(Error::conflict(
-                "data_dir_locked",
-                format!(
-                    "another rezerve process is using {} (stop `rezerve serve` first)",
-                    dir.display()
-                ),
-            )),
+            Err(fs::TryLockError::WouldBlock) => Err(Conflict::DataDirLocked {
+                dir: dir.display().to_string(),
+            }
+            .into()),
             Err(fs::TryLockError::Error(e)) => Err(Error::internal(format!(
                 "cannot lock {}: {e}",
                 path.display()

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::booking::repo::{self, BookingRow, ItemRow};
 use crate::booking::state::BookingStatus;
 use crate::booking::{Bookings, may_see, view};
-use crate::error::{Error, Validator};
+use crate::error::{Conflict, Error, Validator};
 use crate::payment::PaymentStatus;
 use crate::payment::provider::{Charge, ChargeRequest, luhn_ok};
 use crate::payment::repo::PaymentRow;
@@ -48,22 +48,16 @@ impl Bookings {
         match b.status {
             BookingStatus::PendingPayment if b.expires_at_ms > now_ms => {}
             BookingStatus::PendingPayment | BookingStatus::Expired => {
-                return Err(Error::conflict(
-                    "booking_expired",
-                    "this booking expired before it was paid",
-                ));
+                return Err(Conflict::BookingExpired.into());
             }
             BookingStatus::Confirmed => {
-                return Err(Error::conflict(
-                    "already_paid",
-                    "this booking is paid already",
-                ));
+                return Err(Conflict::AlreadyPaid.into());
             }
             other => {
-                return Err(Error::conflict(
-                    "booking_not_payable",
-                    format!("a {} booking cannot be paid", other.as_str()),
-                ));
+                return Err(Conflict::BookingNotPayable {
+                    status: other.as_str(),
+                }
+                .into());
             }
         }
         let mut v = Validator::new();

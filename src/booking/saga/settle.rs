@@ -8,7 +8,7 @@ use crate::booking::repo::{self, BookingRow, ItemRow, TicketRow};
 use crate::booking::state::BookingStatus;
 use crate::booking::tickets::TicketClaims;
 use crate::booking::{Bookings, lot};
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::metric::record::{self, BookingOutcome};
 use crate::payment::PaymentStatus;
 use crate::payment::repo::{PaymentRow, fill_provider_ref, settle};
@@ -90,10 +90,7 @@ impl Bookings {
             .write(move |conn| {
                 let current = repo::by_id(conn, &b.id)?.ok_or(Error::NotFound("booking"))?;
                 if !settle(conn, &payment_id, PaymentStatus::Succeeded, None, now_ms)? {
-                    return Err(Error::conflict(
-                        "payment_settled",
-                        "the payment was settled already",
-                    ));
+                    return Err(Conflict::PaymentSettled.into());
                 }
                 fill_provider_ref(conn, &payment_id, provider_ref.as_deref())?;
                 if !repo::set_status(
@@ -104,10 +101,7 @@ impl Bookings {
                     reason,
                     now_ms,
                 )? {
-                    return Err(Error::conflict(
-                        "booking_state",
-                        "the booking changed while it was paid",
-                    ));
+                    return Err(Conflict::BookingChangedWhilePaid.into());
                 }
                 for ticket in &tickets {
                     repo::insert_ticket(conn, ticket, now_ms)?;

@@ -4,7 +4,7 @@
 use crate::auth::repo::escape_like;
 use crate::catalog::event_input::NewEvent;
 use crate::catalog::model::EventStatus;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::pagination::PageRequest;
 use rusqlite::{Connection, OptionalExtension, named_params};
 
@@ -168,10 +168,7 @@ pub fn delete_event(conn: &Connection, event_id: &str) -> Result<bool, Error> {
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY =>
         {
-            Err(Error::conflict(
-                "event_has_bookings",
-                "this event has bookings on record (expired, cancelled or refunded ones count too), so it cannot be deleted; cancel it instead, which keeps them",
-            ))
+            Err(Conflict::EventHasBookings.into())
         }
         Err(e) => Err(e.into()),
     }

@@ -13,7 +13,7 @@ use crate::booking::saga::PayRequest;
 use crate::booking::state::BookingStatus;
 use crate::booking::{BookRequest, BookingView, Bookings};
 use crate::catalog::Catalog;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::http::idempotency;
 use crate::http::state::Ops;
 use crate::inventory::Inventory;
@@ -67,11 +67,7 @@ pub async fn pay(
                 .join(" ");
             return form_problem(&session, &catalog, &inventory, hold, &form, problem).await;
         }
-        Err(Error::Conflict {
-            code: "hold_expired",
-            ..
-        })
-        | Err(Error::NotFound(_)) => {
+        Err(Error::HoldExpired) | Err(Error::NotFound(_)) => {
             return Err(hold_ended());
         }
         Err(e) => return Err(e.into()),
@@ -163,10 +159,7 @@ async fn booking_for(
     };
     match bookings.book(&caller, request).await {
         Ok(b) => Ok(b),
-        Err(Error::Conflict {
-            code: "hold_already_booked",
-            ..
-        }) => bookings
+        Err(Error::Conflict(Conflict::HoldAlreadyBooked)) => bookings
             .booking_of_hold(&caller, hold_id)
             .await?
             .ok_or(Error::NotFound("booking")),

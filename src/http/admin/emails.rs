@@ -188,7 +188,8 @@ pub async fn retry(
                 .finish();
             Ok(Redirect::to(&format!("/admin/emails?{query}")).into_response())
         }
-        Err(Error::Conflict { detail, .. }) => {
+        Err(Error::Conflict(refusal)) => {
+            let detail = refusal.to_string();
             let notice = Notice::refused(format!(
                 "Email {id} was not retried: {}. Nothing was changed.",
                 detail.trim_end_matches('.')

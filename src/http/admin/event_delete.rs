@@ -60,7 +60,8 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     match catalog.delete_event(&session.caller(), &id).await {
         Ok(()) => Ok(Redirect::to("/admin/events?deleted=1").into_response()),
-        Err(Error::Conflict { detail, .. }) => {
+        Err(Error::Conflict(refusal)) => {
+            let detail = refusal.to_string();
             let e = catalog.get_event(&id).await?;
             let chrome =
                 Chrome::signed_in(&session, &format!("Delete {}", e.name), "/admin/events");

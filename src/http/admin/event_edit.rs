@@ -11,7 +11,7 @@ use super::session::AdminSession;
 use crate::catalog::Catalog;
 use crate::catalog::event_input::EventPatch;
 use crate::catalog::model::{EventStatus, EventView};
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::money::{Money, format_amount, parse_amount};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -137,9 +137,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let e = catalog.get_event(&id).await?;
     if e.status == EventStatus::Cancelled {
-        return Err(
-            Error::conflict("event_cancelled", "a cancelled event cannot be edited").into(),
-        );
+        return Err(Error::from(Conflict::CancelledEventEdited).into());
     }
     let chrome = Chrome::signed_in(&session, &format!("Edit {}", e.name), "/admin/events");
     let (fields, lines) = (fields_of(&e), lines_of(&e));
@@ -261,7 +259,9 @@ pub async fn submit(
             }
             (StatusCode::UNPROCESSABLE_ENTITY, None)
         }
-        Err(Error::Conflict { detail, .. }) => (StatusCode::CONFLICT, Some(sentence(&detail))),
+        Err(Error::Conflict(refusal)) => {
+            (StatusCode::CONFLICT, Some(sentence(&refusal.to_string())))
+        }
         Err(other) => return Err(other.into()),
     };
     let mut page = edit_page(chrome, e, typed, lines);

@@ -255,7 +255,8 @@ pub async fn retry(
     let ApiPath(id) = id.map_err(|_| Error::NotFound("job"))?;
     match jobs.retry(id).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/jobs/{id}?retried=1")).into_response()),
-        Err(Error::Conflict { detail, .. }) => {
+        Err(Error::Conflict(refusal)) => {
+            let detail = refusal.to_string();
             let job = jobs.get(id).await?;
             let notice = Notice::refused(format!(
                 "Not retried: {}. Nothing was changed.",

@@ -14,7 +14,7 @@ use super::users::{PasswordShownPage, ROLES, field_error};
 use crate::auth::account::{User, UserPatch};
 use crate::auth::session::ConsoleSession;
 use crate::auth::{Auth, Role, password};
-use crate::error::{Error, FieldError};
+use crate::error::{Conflict, Error, FieldError};
 use crate::http::extract::{ApiPath, ApiQuery};
 use askama::Template;
 use axum::extract::State;
@@ -154,12 +154,12 @@ async fn change(
         Ok(user) => {
             Ok(Redirect::to(&format!("/admin/users/{}?done={done}", user.id)).into_response())
         }
-        Err(Error::Conflict { code, detail }) => {
+        Err(Error::Conflict(refusal)) => {
             let user = auth.get_user(id).await?;
-            let text = if code == "last_admin" {
+            let text = if refusal == Conflict::LastAdmin {
                 "Refused: this is the last enabled admin, and the console must keep one. Make another account an admin first; nothing was changed.".to_string()
             } else {
-                format!("Refused: {detail}. Nothing was changed.")
+                format!("Refused: {refusal}. Nothing was changed.")
             };
             Ok(page_with_status(
                 StatusCode::CONFLICT,

@@ -11,7 +11,7 @@ use crate::auth::account::{NewUser, User};
 use crate::auth::repo::UserFilter;
 use crate::auth::session::ConsoleSession;
 use crate::auth::{Auth, Role, password};
-use crate::error::{Error, FieldError};
+use crate::error::{Conflict, Error, FieldError};
 use crate::http::extract::ApiQuery;
 use crate::pagination::{DEFAULT_LIMIT, PageRequest};
 use askama::Template;
@@ -234,14 +234,17 @@ pub async fn create(
             shown.errors = errors;
             Ok(page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &shown))
         }
-        Err(Error::Conflict { code, detail }) => {
+        Err(Error::Conflict(refusal)) => {
             let mut shown = new_user_page(&session, form);
-            let field = if code == "phone_taken" {
+            let field = if refusal == Conflict::PhoneTaken {
                 "phone"
             } else {
                 "email"
             };
-            shown.problem = Some(format!("Nothing was created: {}", sentence(&detail)));
+            shown.problem = Some(format!(
+                "Nothing was created: {}",
+                sentence(&refusal.to_string())
+            ));
             shown.errors = vec![FieldError {
                 field: field.into(),
                 message: "is already used by another account".into(),

@@ -416,7 +416,9 @@ async fn racing_first_admins_make_one_and_the_rest_are_told_why() {
     for attempt in attempts.collect::<Vec<_>>() {
         match attempt.await.expect("joined") {
             Ok(user) => winners.push(user.email),
-            Err(rezerve::Error::Conflict { code, .. }) => assert_eq!(code, "admin_exists"),
+            Err(e @ rezerve::Error::Conflict(_)) => {
+                assert_eq!(e.status_and_code().1, "admin_exists")
+            }
             Err(other) => panic!("unexpected error {other:?}"),
         }
     }

@@ -4,6 +4,9 @@
 //! to a status and a stable machine code, once. `Internal` keeps its cause for the log only:
 //! what a client sees of it is a generic sentence.
 
+mod conflict;
+
+pub use conflict::Conflict;
 use serde::Serialize;
 
 /// A field that failed validation and why, as shown to API clients.
@@ -48,9 +51,9 @@ pub enum Error {
     /// The thing does not exist, or the caller may not know that it does.
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The request conflicts with the current state; `code` is the stable machine code.
-    #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    /// The request conflicts with the current state; nothing was changed.
+    #[error("{0}")]
+    Conflict(#[from] Conflict),
     /// Seats asked for are held, sold or blocked; nothing was taken. Empty when a
     /// best-available request found too few free seats.
     #[error("{}", seat_detail(.seats))]
@@ -131,14 +134,6 @@ impl Error {
             field: field.into(),
             message: message.into(),
         }])
-    }
-
-    /// A conflict with a stable code.
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Error::Conflict {
-            code,
-            detail: detail.into(),
-        }
     }
 
     /// An internal failure with its cause, for the log.
