@@ -24,15 +24,6 @@ pub enum Error {
     /// The input broke one or more rules; nothing was written.
     #[error("the request is not valid: {}", summarize(.0))]
     Validation(Vec<FieldError>),
-    /// The request could not be read at all (malformed JSON, wrong content type).
-    #[error("{0}")]
-    MalformedRequest(String),
-    /// The body is not JSON (no `Content-Type: application/json`).
-    #[error("the request body must be JSON (Content-Type: application/json)")]
-    UnsupportedMediaType,
-    /// The body is larger than the configured limit.
-    #[error("the request body is larger than this server accepts")]
-    PayloadTooLarge,
     /// No valid credentials came with a request that needs them.
     #[error("a valid bearer token is required")]
     Unauthenticated,

@@ -2,6 +2,7 @@
 //! authorization as a type (`Authenticated`, `StaffOnly`, `AdminOnly`) so no handler checks
 //! roles with an `if`.
 
+use super::rejection::Rejection;
 use crate::auth::{Auth, Caller, Role};
 use crate::error::Error;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
@@ -17,9 +18,9 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = Error;
+    type Rejection = Rejection;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Rejection> {
         let RawJson(bytes) = RawJson::from_request(req, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
@@ -33,9 +34,9 @@ impl<S> FromRequest<S> for RawJson
 where
     S: Send + Sync,
 {
-    type Rejection = Error;
+    type Rejection = Rejection;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Rejection> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -47,16 +48,16 @@ where
             })
             .unwrap_or(false);
         if !is_json {
-            return Err(Error::UnsupportedMediaType);
+            return Err(Rejection::UnsupportedMediaType);
         }
         axum::body::Bytes::from_request(req, state)
             .await
             .map(RawJson)
             .map_err(|rejection| {
                 if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    Error::PayloadTooLarge
+                    Rejection::PayloadTooLarge
                 } else {
-                    Error::MalformedRequest(format!("cannot read the request body: {rejection}"))
+                    Rejection::Malformed(format!("cannot read the request body: {rejection}"))
                 }
             })
     }
@@ -67,7 +68,7 @@ where
 /// An integer may be written with a zero fraction (`"seconds": 60.0`): JSON Schema, and so
 /// the OpenAPI document, counts `60.0` as the integer 60, and generated clients in languages
 /// without integers send it that way.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Rejection> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => v,
@@ -75,7 +76,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             if inner.is_syntax() || inner.is_eof() {
-                return Err(Error::MalformedRequest(format!(
+                return Err(Rejection::Malformed(format!(
                     "the body is not valid JSON: {inner}"
                 )));
             }
@@ -84,13 +85,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
                 && integral_floats_to_integers(&mut tree)
             {
                 return serde_path_to_error::deserialize::<_, T>(tree)
-                    .map_err(|e| shape_error(&e.path().to_string(), e.inner()));
+                    .map_err(|e| shape_error(&e.path().to_string(), e.inner()).into());
             }
-            return Err(shape_error(&path, &inner));
+            return Err(shape_error(&path, &inner).into());
         }
     };
     de.end()
-        .map_err(|e| Error::MalformedRequest(format!("the body is not valid JSON: {e}")))?;
+        .map_err(|e| Rejection::Malformed(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
 }
 

@@ -4,6 +4,7 @@
 //! mid-request cannot leave a payment half-done or a key stuck "in progress".
 
 use super::extract::{RawJson, parse_json};
+use super::rejection::Rejection;
 use crate::error::Error;
 use crate::idempotency::{self, Begin, MAX_KEY_LEN};
 use crate::store::Sqlite;
@@ -161,9 +162,9 @@ where
     T: DeserializeOwned,
     S: Send + Sync,
 {
-    type Rejection = Error;
+    type Rejection = Rejection;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Rejection> {
         let key = key(req.headers())?;
         let path = req.uri().path().to_string();
         let RawJson(body) = RawJson::from_request(req, state).await?;

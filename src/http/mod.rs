@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod problem;
+pub mod rejection;
 pub mod state;
 pub mod unread_body;
 

@@ -1,6 +1,7 @@
 //! RFC 9457 problem details: the one place where domain errors become HTTP statuses and
 //! stable machine codes. Internal causes are logged here and never sent.
 
+use super::rejection::Rejection;
 use crate::error::{Conflict, Error, FieldError};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -60,11 +61,6 @@ impl Error {
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Error::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-            Error::MalformedRequest(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
-            Error::UnsupportedMediaType => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-            }
-            Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Error::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
             Error::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),
@@ -127,6 +123,32 @@ impl Conflict {
             Conflict::IdempotencyInProgress => (StatusCode::CONFLICT, "idempotency_in_progress"),
             Conflict::DataDirLocked { .. } => (StatusCode::CONFLICT, "data_dir_locked"),
             Conflict::DataDirNotEmpty { .. } => (StatusCode::CONFLICT, "data_dir_not_empty"),
+        }
+    }
+}
+
+impl Rejection {
+    /// The status and stable code of this refusal.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Rejection::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed_request"),
+            Rejection::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            Rejection::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Rejection::Domain(e) => e.status_and_code(),
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self {
+            Rejection::Domain(e) => e.into_response(),
+            transport => {
+                let (status, code) = transport.status_and_code();
+                Problem::new(status, code, transport.to_string()).into_response()
+            }
         }
     }
 }

@@ -83,7 +83,7 @@ pub fn webhook<T>(result: &Result<T, Error>, applied: impl Fn(&T) -> &str) {
             _ => "other",
         },
         Err(Error::InvalidSignature) => "bad_signature",
-        Err(Error::Validation(_) | Error::MalformedRequest(_)) => "invalid",
+        Err(Error::Validation(_)) => "invalid",
         Err(Error::NotFound(_)) => "unknown_payment",
         Err(_) => "error",
     };

@@ -5,6 +5,7 @@ use crate::booking::saga::{WebhookCallback, WebhookResult};
 use crate::error::{Error, Validator};
 use crate::http::extract::{ApiPath, ApiQuery, Authenticated};
 use crate::http::problem::Problem;
+use crate::http::rejection::Rejection;
 use crate::pagination::{Page, PageRequest};
 use crate::payment::PaymentStatus;
 use crate::payment::repo::{PaymentFilter, PaymentRow};
@@ -81,12 +82,12 @@ pub async fn webhook(
     ApiPath(provider): ApiPath<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<WebhookResult>, Error> {
+) -> Result<Json<WebhookResult>, Rejection> {
     let body = body.map_err(|rejection| {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            Error::PayloadTooLarge
+            Rejection::PayloadTooLarge
         } else {
-            Error::invalid("body", "the body could not be read")
+            Error::invalid("body", "the body could not be read").into()
         }
     })?;
     let signature = headers
@@ -102,4 +103,5 @@ pub async fn webhook(
     .await
     .map_err(Error::internal)?
     .map(Json)
+    .map_err(Rejection::from)
 }
