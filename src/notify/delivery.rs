@@ -53,7 +53,10 @@ impl Notifier {
             .write(move |conn| repo::record_attempt(conn, &id, status, recorded.as_deref(), now_ms))
             .await
             .map_err(|e| e.to_string())?;
-        crate::metric::record::email_attempt(super::email::EmailKind::label(&row.kind), status);
+        crate::metric::record::email_attempt(
+            super::email::EmailKind::label(&row.kind),
+            status.as_str(),
+        );
         match (outcome, error) {
             (Ok(()), _) => Ok(()),
             (Err(e), Some(reason)) if e.permanent => {

@@ -14,6 +14,16 @@ crate::store::text_enum::text_enum! {
     }
 }
 
+impl crate::metric::record::PaymentOutcome for PaymentStatus {
+    fn label(&self) -> &'static str {
+        self.as_str()
+    }
+
+    fn took_the_money(&self) -> bool {
+        *self == PaymentStatus::Succeeded
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
