@@ -16,11 +16,14 @@
 //!   bookings and payments), [`booking`] (the saga), [`pricing`] (rules, curves, quotes),
 //!   [`notify`] (email).
 //! - Read models and upkeep across domains: [`audit`] (`rezerve check` and the live admin
-//!   check), [`dashboard`], [`dossier`] (a booking's whole story for staff), [`retention`],
-//!   [`seed`] (the demo catalog).
-//! - Edges: [`http`] (the only module that knows axum), [`cli`] (the only one that knows
-//!   clap), [`telemetry`] (logs, the recorder and exporter, scrape-time gauges), [`tls`].
+//!   check), [`dashboard`], [`dossier`] (a booking's whole story for staff), [`retention`].
+//! - Edges: [`telemetry`] (logs, the recorder and exporter, scrape-time gauges), [`tls`],
+//!   [`http`] (the only module that knows axum).
 //! - Wiring: [`app`] opens the stores, builds the domain handles and serves.
+//! - What drives a whole app: [`seed`] (the demo catalog and sales) and [`cli`] (the only
+//!   module that knows clap).
+//!
+//! `tests/api/layout.rs` holds this order: each module imports only modules listed before it.
 //!
 //! SQL lives only in repo files — a domain's `repo.rs`, `repo/` folder or `*_repo.rs`
 //! files — and in the store's migrations (the store's own engine statements, PRAGMAs and

@@ -21,6 +21,7 @@ mod edge;
 mod hardening;
 mod holds;
 mod jobs;
+mod layout;
 mod notifications;
 mod pricing;
 mod telemetry;
