@@ -136,24 +136,11 @@ impl Bookings {
     }
 
     pub(super) async fn outcome(&self, payment_id: &str) -> Result<PaymentOutcome, Error> {
-        let id = payment_id.to_string();
-        self.db
-            .read(move |conn| {
-                let payment =
-                    crate::payment::repo::by_id(conn, &id)?.ok_or(Error::NotFound("payment"))?;
-                let b =
-                    repo::by_id(conn, &payment.booking_id)?.ok_or(Error::NotFound("booking"))?;
-                let items = repo::items(conn, &b.id)?;
-                Ok(PaymentOutcome {
-                    payment,
-                    booking: view(&b, &items),
-                })
-            })
-            .await
-            .map(|mut outcome| {
-                outcome.booking = self.named(outcome.booking);
-                outcome
-            })
+        let (payment, b, items) = self.payment_and_booking(payment_id).await?;
+        Ok(PaymentOutcome {
+            payment,
+            booking: self.named(view(&b, &items)),
+        })
     }
 
     pub(super) async fn payment_and_booking(
