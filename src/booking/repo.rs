@@ -38,7 +38,6 @@ pub struct ItemRow {
 const COLUMNS: &str = "id, event_id, hold_id, owner_id, customer_email, booked_by, status, status_reason, currency, total_minor, from_leg, to_leg, expires_at, created_at, updated_at";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BookingRow> {
-    let status: String = r.get(6)?;
     Ok(BookingRow {
         id: r.get(0)?,
         event_id: r.get(1)?,
@@ -46,13 +45,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BookingRow> {
         owner_id: r.get(3)?,
         customer_email: r.get(4)?,
         booked_by: r.get(5)?,
-        status: BookingStatus::parse(&status).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                6,
-                rusqlite::types::Type::Text,
-                "unknown booking status".into(),
-            )
-        })?,
+        status: r.get(6)?,
         status_reason: r.get(7)?,
         currency: r.get(8)?,
         total_minor: r.get(9)?,

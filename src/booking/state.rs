@@ -3,53 +3,30 @@
 //! error in one place rather than a forgotten `if` in many.
 
 use crate::error::{Conflict, Error};
-use serde::{Deserialize, Serialize};
 
-/// Where a booking stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BookingStatus {
-    /// Made from a live hold; waiting for its payment until `expires_at`.
-    PendingPayment,
-    /// Paid; tickets issued.
-    Confirmed,
-    /// Not paid in time; seats released.
-    Expired,
-    /// The payment was declined or timed out, or came too late for the seats; seats released.
-    Failed,
-    /// Cancelled before it was paid.
-    Cancelled,
-    /// Cancelled after it was paid, and the payment refunded.
-    Refunded,
+crate::store::text_enum::text_enum! {
+    /// Where a booking stands.
+    // utoipa does not read the macro's per-variant renames; serde's rename_all says the
+    // same names in a form it reads.
+    #[derive(utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum BookingStatus {
+        /// Made from a live hold; waiting for its payment until `expires_at`.
+        PendingPayment = "pending_payment",
+        /// Paid; tickets issued.
+        Confirmed = "confirmed",
+        /// Not paid in time; seats released.
+        Expired = "expired",
+        /// The payment was declined or timed out, or came too late for the seats; seats released.
+        Failed = "failed",
+        /// Cancelled before it was paid.
+        Cancelled = "cancelled",
+        /// Cancelled after it was paid, and the payment refunded.
+        Refunded = "refunded",
+    }
 }
 
 impl BookingStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BookingStatus::PendingPayment => "pending_payment",
-            BookingStatus::Confirmed => "confirmed",
-            BookingStatus::Expired => "expired",
-            BookingStatus::Failed => "failed",
-            BookingStatus::Cancelled => "cancelled",
-            BookingStatus::Refunded => "refunded",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<BookingStatus> {
-        [
-            BookingStatus::PendingPayment,
-            BookingStatus::Confirmed,
-            BookingStatus::Expired,
-            BookingStatus::Failed,
-            BookingStatus::Cancelled,
-            BookingStatus::Refunded,
-        ]
-        .into_iter()
-        .find(|b| b.as_str() == s)
-    }
-
     /// The allowed moves: pending → confirmed | failed | expired | cancelled;
     /// expired → confirmed (a late payment that got its seats back) | failed (refunded);
     /// confirmed → refunded. Everything else is final.
@@ -87,5 +64,10 @@ mod tests {
         assert!(Cancelled.to(Confirmed).is_err());
         assert!(Failed.to(Confirmed).is_err());
         assert!(Confirmed.to(Cancelled).is_err());
+    }
+
+    #[test]
+    fn every_booking_status_reads_back_as_written() {
+        crate::store::text_enum::assert_reads_back(super::BookingStatus::ALL);
     }
 }
