@@ -223,9 +223,11 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    /// Every code literal the source raises (`conflict("…")`, `code: "…"`, a status mapped
-    /// to a code, `Problem::new(_, "…")`) is in the API's enum or named as CLI-, console-only
-    /// or never sent; and every code of the enum is raised somewhere.
+    /// Every code literal the source raises (`code: "…"`, a status mapped to a code,
+    /// `Problem::new(_, "…")`) is in the API's enum or named as CLI-, console-only or never
+    /// sent; and every code of the enum is raised somewhere. Each `error::Conflict` and
+    /// `http::rejection::Rejection` variant has its mapped line in `http/problem.rs` (the
+    /// match is exhaustive), so a new refusal cannot bring an unlisted code.
     #[test]
     fn the_code_lists_match_the_codes_the_source_raises() {
         let mut raised = BTreeSet::new();
