@@ -86,14 +86,11 @@ pub fn refunded(amount_minor: i64, currency: &str) {
 }
 
 /// A gateway callback was answered: `Ok` with the saga's result, or the error it got.
-pub fn webhook<T>(result: &Result<T, Error>, applied: impl Fn(&T) -> &str) {
+/// `outcome` names what an answered callback did (`applied`, `duplicate`, `already_settled`:
+/// the saga's closed set).
+pub fn webhook<T>(result: &Result<T, Error>, outcome: impl Fn(&T) -> &'static str) {
     let outcome = match result {
-        Ok(answer) => match applied(answer) {
-            "applied" => "applied",
-            "duplicate" => "duplicate",
-            "already_settled" => "already_settled",
-            _ => "other",
-        },
+        Ok(answer) => outcome(answer),
         Err(Error::InvalidSignature) => "bad_signature",
         Err(Error::Validation(_)) => "invalid",
         Err(Error::NotFound(_)) => "unknown_payment",

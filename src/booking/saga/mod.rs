@@ -67,11 +67,24 @@ pub struct WebhookCallback {
     pub reason: Option<String>,
 }
 
+crate::store::text_enum::text_enum! {
+    /// What a callback did to its payment.
+    pub enum WebhookOutcome {
+        /// The payment was settled as the callback says.
+        Applied = "applied",
+        /// This callback was seen before; nothing changed.
+        Duplicate = "duplicate",
+        /// The payment had been settled; nothing changed.
+        AlreadySettled = "already_settled",
+    }
+}
+
 /// What a callback did.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WebhookResult {
     /// `applied`, `duplicate` or `already_settled`.
-    pub result: String,
+    #[schema(value_type = String)]
+    pub result: WebhookOutcome,
     pub booking_status: Option<BookingStatus>,
 }
 
@@ -91,4 +104,12 @@ pub(super) fn follow_up<M: Message>(
         now_ms,
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_webhook_outcome_reads_back_as_written() {
+        crate::store::text_enum::assert_reads_back(super::WebhookOutcome::ALL);
+    }
 }

@@ -1,7 +1,7 @@
 //! A gateway's callback: signature and replay window first, then at most one callback per
 //! payment at a time, recorded once per gateway event id, and applied by settling.
 
-use super::{WebhookCallback, WebhookResult};
+use super::{WebhookCallback, WebhookOutcome, WebhookResult};
 use crate::booking::Bookings;
 use crate::error::Error;
 use crate::payment::PaymentStatus;
@@ -75,7 +75,7 @@ impl Bookings {
             })
             .await?;
         let result = match fresh {
-            None => "duplicate",
+            None => WebhookOutcome::Duplicate,
             Some(PaymentStatus::Pending) => {
                 if let Err(e) = self.apply_callback(&callback, verdict).await {
                     // Not applied: the gateway's retry of this callback must not be a duplicate.
@@ -93,13 +93,13 @@ impl Bookings {
                         .await?;
                     return Err(e);
                 }
-                "applied"
+                WebhookOutcome::Applied
             }
-            Some(_) => "already_settled",
+            Some(_) => WebhookOutcome::AlreadySettled,
         };
         let outcome = self.outcome(&callback.payment_id).await?;
         Ok(WebhookResult {
-            result: result.into(),
+            result,
             booking_status: Some(outcome.booking.status),
         })
     }

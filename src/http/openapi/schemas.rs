@@ -4,6 +4,7 @@
 
 use crate::auth::account::MAX_NAME_CHARS;
 use crate::auth::password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use crate::booking::saga::WebhookOutcome;
 use crate::catalog::MAX_LABELS_PER_REQUEST;
 use crate::inventory::hold::MAX_HOLD_SEATS;
 use crate::jobs::{JobKind, JobStatus};
@@ -55,7 +56,7 @@ fn enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         (
             "WebhookOutcome",
             "What a callback did: `applied`, `duplicate` (seen before; nothing changed) or `already_settled` (the payment had been settled; nothing changed).",
-            vec!["applied", "duplicate", "already_settled"],
+            WebhookOutcome::ALL.iter().map(|s| s.as_str()).collect(),
         ),
     ]
 }
