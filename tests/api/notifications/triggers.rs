@@ -323,6 +323,12 @@ async fn cancelling_an_event_tells_every_ticket_holder_once() {
     )
     .await
     .assert_status(201);
+    // A walk-in bought a seat at the box office and gave no email: refunded, told nothing.
+    let clerk = app.account("boxoffice", "staff").await;
+    let walk_in = book(&app, &clerk, &event, &["A-6"], json!({"walk_in": true})).await;
+    pay(&app, &clerk, &walk_in, CARD_OK)
+        .await
+        .assert_status(201);
     mail(&sink, "bob@example.test", "Your tickets").await;
 
     let reply = app
@@ -333,7 +339,7 @@ async fn cancelling_an_event_tells_every_ticket_holder_once() {
         )
         .await;
     reply.assert_status(200);
-    assert_eq!(reply.body["bookings_cancelled"], 3, "{}", reply.text);
+    assert_eq!(reply.body["bookings_cancelled"], 4, "{}", reply.text);
 
     for (who, booking, refund) in [
         (
@@ -387,6 +393,14 @@ async fn cancelling_an_event_tells_every_ticket_holder_once() {
         );
     }
     assert_eq!(mails(&sink, "dave@example.test", "cancelled").len(), 0);
+    assert_eq!(mails(&sink, "boxoffice@example.test", "cancelled").len(), 0);
+    let walk_in = app
+        .get(
+            &format!("/api/v1/bookings/{}", text(&walk_in, "id")),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(walk_in.body["status"], "refunded", "{}", walk_in.body);
     // Erin is told once that her seats are released, with no booking to name.
     let m = mail(&sink, "erin@example.test", "Evening Raga is cancelled").await;
     assert_branded(&m);
