@@ -26,7 +26,7 @@ pub mod summary_repo;
 pub mod tickets;
 mod view;
 
-pub use view::{BookingView, TicketView, view};
+pub use view::{BookingView, TicketStatus, TicketView, view};
 
 use crate::auth::Caller;
 use crate::catalog::model::EventStatus;

@@ -40,6 +40,18 @@ pub struct BookingView {
     pub updated_at: OffsetDateTime,
 }
 
+crate::store::text_enum::text_enum! {
+    /// A ticket's state at the door, from its void and check-in marks (not stored as text).
+    pub enum TicketStatus {
+        /// Not used yet: it admits one entry.
+        Valid = "valid",
+        /// Used: it admitted its holder once.
+        CheckedIn = "checked_in",
+        /// Its booking was cancelled or refunded.
+        Void = "void",
+    }
+}
+
 /// A ticket as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketView {
@@ -51,7 +63,8 @@ pub struct TicketView {
     /// The signed code to render as a QR code.
     pub code: String,
     /// `valid`, `checked_in` or `void`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: TicketStatus,
     #[serde(with = "time::serde::rfc3339::option")]
     pub checked_in_at: Option<OffsetDateTime>,
     /// The stop the ticket's segment starts at, on travel events with stops.
@@ -65,14 +78,14 @@ pub struct TicketView {
 impl From<TicketRow> for TicketView {
     fn from(t: TicketRow) -> Self {
         let status = if t.void {
-            "void"
+            TicketStatus::Void
         } else if t.checked_in_at_ms.is_some() {
-            "checked_in"
+            TicketStatus::CheckedIn
         } else {
-            "valid"
+            TicketStatus::Valid
         };
         TicketView {
-            status: status.into(),
+            status,
             checked_in_at: t.checked_in_at_ms.map(at_ms),
             from: None,
             to: None,
@@ -116,5 +129,13 @@ pub fn view(b: &BookingRow, items: &[ItemRow]) -> BookingView {
         expires_at: at_ms(b.expires_at_ms),
         created_at: at_ms(b.created_at_ms),
         updated_at: at_ms(b.updated_at_ms),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_ticket_status_reads_back_as_written() {
+        crate::store::text_enum::assert_reads_back(super::TicketStatus::ALL);
     }
 }

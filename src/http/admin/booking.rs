@@ -10,6 +10,7 @@ use super::session::StaffSession;
 use super::when::{event_start, local_ms, utc_ms};
 use crate::auth::session::{ConsoleSession, random_token};
 use crate::booking::Bookings;
+use crate::booking::TicketStatus;
 use crate::dossier::Dossier;
 use crate::notify::NotificationStatus;
 use crate::payment::PaymentStatus;
@@ -162,20 +163,21 @@ pub fn build(chrome: Chrome, d: Dossier, done: Option<&'static str>) -> BookingP
         .tickets
         .iter()
         .map(|t| {
-            let (state, state_class, detail) =
-                match (t.ticket.status.as_str(), t.ticket.checked_in_at) {
-                    ("void", _) => ("void", "void", "Cancelled with the booking.".to_string()),
-                    (_, Some(at)) => (
-                        "checked in",
-                        "in",
-                        format!(
-                            "{} by {}",
-                            local_ms(crate::clock::ms(at), &tz),
-                            t.checked_in_by.clone().unwrap_or_default()
-                        ),
+            let (state, state_class, detail) = match (t.ticket.status, t.ticket.checked_in_at) {
+                (TicketStatus::Void, _) => {
+                    ("void", "void", "Cancelled with the booking.".to_string())
+                }
+                (_, Some(at)) => (
+                    "checked in",
+                    "in",
+                    format!(
+                        "{} by {}",
+                        local_ms(crate::clock::ms(at), &tz),
+                        t.checked_in_by.clone().unwrap_or_default()
                     ),
-                    _ => ("not yet in", "valid", String::new()),
-                };
+                ),
+                _ => ("not yet in", "valid", String::new()),
+            };
             TicketRowView {
                 id: t.ticket.id.clone(),
                 seat: t.ticket.seat.clone().unwrap_or_else(|| "—".into()),

@@ -11,6 +11,7 @@ use super::render::{Chrome, PageError, page};
 use super::session::StaffSession;
 use crate::auth::session::ConsoleSession;
 use crate::booking::Bookings;
+use crate::booking::TicketStatus;
 use crate::error::Error;
 use crate::jobs::Jobs;
 use crate::notify::Notifier;
@@ -60,7 +61,7 @@ pub async fn confirm_cancel(
         tickets: d
             .tickets
             .iter()
-            .filter(|t| t.ticket.status != "void")
+            .filter(|t| t.ticket.status != TicketStatus::Void)
             .count(),
         may_cancel: d.may_cancel,
     }))

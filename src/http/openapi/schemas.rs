@@ -4,6 +4,7 @@
 
 use crate::auth::account::MAX_NAME_CHARS;
 use crate::auth::password::{MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use crate::booking::TicketStatus;
 use crate::booking::saga::WebhookOutcome;
 use crate::catalog::MAX_LABELS_PER_REQUEST;
 use crate::inventory::hold::MAX_HOLD_SEATS;
@@ -21,7 +22,7 @@ fn enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         (
             "TicketStatus",
             "A ticket's state at the door.",
-            vec!["valid", "checked_in", "void"],
+            TicketStatus::ALL.iter().map(|s| s.as_str()).collect(),
         ),
         (
             "PaymentStatus",
