@@ -216,7 +216,7 @@ impl Bookings {
             .await?;
         let mut preview = CancellationPreview::default();
         for row in rows {
-            if row.status == BookingStatus::Confirmed.as_str() {
+            if row.status == BookingStatus::Confirmed {
                 preview.paid_bookings += row.bookings as u64;
                 preview.places_sold += row.places as u64;
                 preview.refunds.push((row.currency, row.total_minor));

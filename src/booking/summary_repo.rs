@@ -1,5 +1,7 @@
-//! The door figures the staff dashboard shows.
+//! Figures across bookings: the door figures the staff dashboard shows, and the live
+//! bookings an event cancellation would end.
 
+use super::state::BookingStatus;
 use crate::error::Error;
 use rusqlite::Connection;
 
@@ -13,7 +15,7 @@ pub fn checkins_since(conn: &Connection, since_ms: i64) -> Result<i64, Error> {
 /// An event's live bookings of one status and currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveBookings {
-    pub status: String,
+    pub status: BookingStatus,
     pub bookings: i64,
     /// Seats or general-admission places they cover.
     pub places: i64,
