@@ -32,8 +32,11 @@ pub use status::JobStatus;
 pub(crate) const PRUNE_BATCH: i64 = 500;
 /// How many due jobs a worker claims in one write and runs side by side. The jobs it
 /// finished are marked done in the write that claims the next batch, so a busy queue costs
-/// the writer one request per batch, not two per job.
-pub(crate) const CLAIM_BATCH: usize = 8;
+/// the writer one request per batch, not two per job. Under load a batch round waits on a
+/// few group commits whatever its size, so the batch sets how fast the background keeps
+/// up: 8 left a 256-client flows level's emails draining for 24 s, 32 for 12 s, and wrote
+/// a tenth less per flow (fewer, fuller claim commits).
+pub(crate) const CLAIM_BATCH: usize = 32;
 
 /// What a handler returns: `Err` says why the job did not finish and whether to retry it.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), JobFailure>> + Send>>;

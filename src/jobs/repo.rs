@@ -236,7 +236,8 @@ pub fn list(
 }
 
 /// Job counts by kind and status, done jobs included: `(kind, status, count)` ordered by
-/// kind. One scan of the `jobs_by_kind (kind, status)` index, which covers it.
+/// kind. A scan of the table: only the console's jobs page asks, and an index for it cost
+/// every job write an index write (migration 0014).
 pub fn counts(conn: &Connection) -> Result<Vec<(String, JobStatus, i64)>, Error> {
     Ok(conn
         .prepare_cached(
@@ -275,6 +276,36 @@ mod tests {
         };
         assert!(enqueue(conn, &new, 0).expect("enqueues"));
         conn.last_insert_rowid()
+    }
+
+    /// Each status change of a job rewrites its entry in every index over `status`, so the
+    /// table keeps one (migration 0014 dropped `jobs_by_kind`) besides its dedupe key's,
+    /// and a claim still finds due jobs through it, not by reading the table.
+    #[test]
+    fn jobs_keep_one_status_index_and_claims_use_it() {
+        let conn = queue();
+        let names: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name")
+            .expect("prepares")
+            .query_map([], |r| r.get(0))
+            .expect("reads")
+            .collect::<Result<_, _>>()
+            .expect("names");
+        assert_eq!(names, ["jobs_ready", "sqlite_autoindex_jobs_1"]);
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE status = 'queued' AND run_at <= 5
+                 ORDER BY run_at, id LIMIT 8",
+            )
+            .expect("prepares")
+            .query_map([], |r| r.get(3))
+            .expect("reads")
+            .collect::<Result<_, _>>()
+            .expect("plan");
+        assert!(
+            plan.iter().any(|step| step.contains("jobs_ready")),
+            "{plan:?}"
+        );
     }
 
     /// A batch is the due jobs of the handled kinds, oldest due first, at most `limit`; the
