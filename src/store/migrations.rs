@@ -56,6 +56,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_jobs_without_kind_index",
         include_str!("migrations/0014_jobs_without_kind_index.sql"),
     ),
+    (
+        "0015_jobs_queued_by_kind",
+        include_str!("migrations/0015_jobs_queued_by_kind.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
