@@ -9,8 +9,11 @@ use lettre::address::Envelope;
 
 impl Notifier {
     /// Delivers one logged email (the `send-email` handler). A temporary failure retries it
-    /// later; a permanent refusal (SMTP 5xx) parks it as dead at once, with the server's
-    /// answer as its error.
+    /// later; a permanent refusal (SMTP 5xx: the mailbox does not exist) marks the email dead
+    /// at once, with the server's answer as its error. Its job is then done, not dead: the
+    /// delivery ran and has its verdict, and a dead job means the queue needs the operator
+    /// (retrying it would only ask the mail server the same question). A mail server that
+    /// refuses everything shows as rising failures on the emails, not as one silent job.
     pub async fn deliver(&self, job: &JobRow) -> Result<(), JobFailure> {
         let SendEmail {
             notification_id: id,
@@ -61,7 +64,7 @@ impl Notifier {
             (Ok(()), _) => Ok(()),
             (Err(e), Some(reason)) if e.permanent => {
                 tracing::warn!(notification = %row.id, kind = %row.kind, error = %reason, "email refused for good; not retried");
-                Err(JobFailure::Park(reason))
+                Ok(())
             }
             (Err(e), _) => Err(JobFailure::Retry(e.reason)),
         }

@@ -130,7 +130,7 @@ pub fn build(chrome: Chrome, figures: &DashboardFigures) -> DashboardPage {
         ),
         (
             w.emails_dead,
-            "email(s) could not be delivered after every attempt.",
+            "email(s) could not be delivered: refused by the mail server, or out of attempts.",
         ),
         (
             w.emails_failing,

@@ -1,7 +1,8 @@
 //! A mail server's answers taken at their word: a temporary refusal (4xx) is tried again
 //! after the backoff until it is accepted, a permanent one (5xx: the mailbox does not exist)
-//! is parked as dead at once with the server's answer, visible to the operator in the API
-//! and on `/admin/emails`, and never tried again by itself.
+//! marks the email dead at once with the server's answer, visible to the operator in the API
+//! and on `/admin/emails`, and it is never tried again by itself; its job is done, so the
+//! queue does not call for the operator over a customer's address.
 
 use super::*;
 use crate::console::Console;
@@ -35,11 +36,12 @@ async fn a_permanent_refusal_is_dead_at_once_with_the_servers_answer_and_a_tempo
         error.contains("no such mailbox here"),
         "the server's answer: {error}"
     );
-    // Its job is parked too (it is marked right after the email).
+    // Its job is done, not dead: the delivery has its verdict, and a dead job would tell the
+    // operator the queue needs them (the dashboard and RezerveDeadJobs) for a customer's typo.
     let nid = text(&dead, "id");
-    let parked = eventually("the refused email's job to be dead", || async {
+    let finished = eventually("the refused email's job to finish", || async {
         let jobs = app
-            .get("/api/v1/jobs?kind=send-email&status=dead", Some(&admin))
+            .get("/api/v1/jobs?kind=send-email&status=done", Some(&admin))
             .await;
         jobs.assert_status(200);
         jobs.body["items"]
@@ -50,8 +52,12 @@ async fn a_permanent_refusal_is_dead_at_once_with_the_servers_answer_and_a_tempo
             .cloned()
     })
     .await;
-    assert_eq!(parked["attempts"], 1, "{parked}");
-    assert!(text(&parked, "last_error").contains("550"), "{parked}");
+    assert_eq!(finished["attempts"], 1, "{finished}");
+    let dead_jobs = app
+        .get("/api/v1/jobs?kind=send-email&status=dead", Some(&admin))
+        .await;
+    dead_jobs.assert_status(200);
+    assert_eq!(dead_jobs.body["items"], json!([]), "{}", dead_jobs.body);
 
     // The deferred one is retried and arrives; the refused one is not tried again, however
     // long we wait.
@@ -74,4 +80,18 @@ async fn a_permanent_refusal_is_dead_at_once_with_the_servers_answer_and_a_tempo
     let row = &log.text[start..start + log.text[start..].find("</tr>").expect("row end")];
     assert!(row.contains("nobody@reject.test"), "{row}");
     assert!(row.contains("no such mailbox here"), "{row}");
+
+    // The dashboard warns about the email once, and not about the queue.
+    let dashboard = console.get("/admin/").await;
+    dashboard.assert_html(200);
+    assert!(
+        dashboard.text.contains("1 email(s) could not be delivered"),
+        "{}",
+        dashboard.text
+    );
+    assert!(
+        !dashboard.text.contains("ran out of attempts"),
+        "{}",
+        dashboard.text
+    );
 }
