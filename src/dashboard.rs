@@ -87,7 +87,7 @@ impl Dashboard {
             .catalog
             .list_events(
                 EventFilter {
-                    from: Some(today.unix_timestamp()),
+                    from_ms: Some(crate::catalog::model::second_ms(today)),
                     ..EventFilter::default()
                 },
                 PageRequest {

@@ -79,7 +79,7 @@ pub(super) fn cancel_in(
                 &NewSeatChange {
                     event_id: &b.event_id,
                     seats: &seats,
-                    at: now_ms / 1000,
+                    at_ms: now_ms,
                     from: SeatStatus::Sold,
                     to: SeatStatus::Available,
                     cause: &Cause::Booking(b.id.clone()).to_string(),

@@ -109,11 +109,12 @@ impl Bookings {
     /// soonest first (at most [`DOOR_EVENTS`]).
     pub async fn door_events(&self, caller: &Caller) -> Result<Vec<EventRow>, Error> {
         caller.require(Role::Staff)?;
-        let from = self.now_ms() / 1000 - DOORS_OPEN_AFTER_START_SECONDS;
+        let from_ms = crate::catalog::model::floor_second_ms(self.now_ms())
+            - DOORS_OPEN_AFTER_START_SECONDS * 1000;
         self.db
             .read(move |conn| {
                 let filter = crate::catalog::repo::EventFilter {
-                    from: Some(from),
+                    from_ms: Some(from_ms),
                     ..Default::default()
                 };
                 let page = crate::pagination::PageRequest {

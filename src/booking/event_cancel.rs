@@ -35,7 +35,7 @@ impl Bookings {
             .db
             .write(move |conn| {
                 crate::catalog::repo::event_by_id(conn, &id)?.ok_or(Error::NotFound("event"))?;
-                let first = crate::catalog::repo::mark_cancelled(conn, &id, now_ms / 1000)?;
+                let first = crate::catalog::repo::mark_cancelled(conn, &id, now_ms)?;
                 message::enqueue(
                     conn,
                     &CancelEvent {
@@ -165,7 +165,7 @@ fn end_bookings(
             &EventCancelled {
                 event_id: event_id.to_string(),
                 name: event.name,
-                starts_at: event.starts_at,
+                starts_at: event.starts_at_ms,
                 holders,
             },
             None,

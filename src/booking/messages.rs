@@ -159,7 +159,7 @@ pub struct CancelEvent {
 pub struct EventCancelled {
     pub event_id: String,
     pub name: String,
-    /// Unix seconds.
+    /// Unix milliseconds.
     pub starts_at: i64,
     pub holders: Vec<Holder>,
 }

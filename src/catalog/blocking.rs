@@ -34,7 +34,7 @@ impl Catalog {
         );
         let reason = reason.map(|r| required_text("reason", Some(&r), 500, &mut v));
         v.finish()?;
-        let now = self.clock.now().unix_timestamp();
+        let now_ms = self.clock.now_ms();
         let actor = caller.user_id.clone();
         let event_id = id.to_string();
         let mut labels = labels;
@@ -59,7 +59,7 @@ impl Catalog {
                     ));
                 }
                 let missing =
-                    repo::set_blocked(conn, &event_id, &labels, reason.as_deref(), &actor, now)?;
+                    repo::set_blocked(conn, &event_id, &labels, reason.as_deref(), &actor, now_ms)?;
                 if !missing.is_empty() {
                     return Err(Error::invalid(
                         "seats",

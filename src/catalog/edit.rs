@@ -10,6 +10,7 @@ use super::live::SeatsEdit;
 use super::model::EventCategory;
 use super::model::EventStatus;
 use super::model::EventView;
+use super::model::second_ms;
 use super::repo;
 use super::repo::EventRow;
 use super::venue::VenueView;
@@ -32,13 +33,13 @@ impl Catalog {
     ) -> Result<EventView, Error> {
         let event = self.with_venue(input).await?.validate(self.clock.now())?;
         let id = crate::ids::new_id("evt");
-        let now = self.clock.now().unix_timestamp();
+        let now_ms = self.clock.now_ms();
         let event_id = id.clone();
         let category = event.category;
         let view = self
             .db
             .write(move |conn| {
-                repo::insert_event(conn, &event_id, &event, now)?;
+                repo::insert_event(conn, &event_id, &event, now_ms)?;
                 event_view(conn, &event_id)
             })
             .await?;
@@ -107,7 +108,7 @@ impl Catalog {
                     return Err(Conflict::CancelledEventEdited.into());
                 }
                 apply_patch(conn, &mut event, &patch, now)?;
-                event.updated_at = now.unix_timestamp();
+                event.updated_at_ms = crate::clock::ms(now);
                 repo::update_event(conn, &event)?;
                 if patch.prices.is_some() {
                     // A new base price reaches pricing like any other change (the original's
@@ -246,48 +247,49 @@ fn apply_patch(
             // Without intermediate stops the next arrival is the destination's, which this
             // patch may move too (a delay moves both ends at once).
             let next = match (stops.len(), patch.arrives_at) {
-                (2, Some(arrives)) => arrives.unix_timestamp(),
-                _ => stops.get(1).and_then(|s| s.arrives_at).unwrap_or(i64::MAX),
+                (2, Some(arrives)) => second_ms(arrives),
+                _ => stops
+                    .get(1)
+                    .and_then(|s| s.arrives_at_ms)
+                    .unwrap_or(i64::MAX),
             };
             v.check(departs > now, "departs_at", "must be in the future");
             v.check(
-                departs.unix_timestamp() < next,
+                second_ms(departs) < next,
                 "departs_at",
                 "must be before the arrival at the next stop",
             );
-            event.starts_at = departs.unix_timestamp();
-            repo::update_stop_times(conn, &event.id, 0, None, Some(event.starts_at))?;
+            event.starts_at_ms = second_ms(departs);
+            repo::update_stop_times(conn, &event.id, 0, None, Some(event.starts_at_ms))?;
         }
         if let Some(arrives) = patch.arrives_at {
             let previous = if last >= 2 {
-                stops[last - 1].departs_at.unwrap_or(event.starts_at)
+                stops[last - 1].departs_at_ms.unwrap_or(event.starts_at_ms)
             } else {
-                event.starts_at
+                event.starts_at_ms
             };
             v.check(
-                arrives.unix_timestamp() > previous,
+                second_ms(arrives) > previous,
                 "arrives_at",
                 "must be after the departure from the previous stop",
             );
-            event.ends_at = Some(arrives.unix_timestamp());
-            repo::update_stop_times(
-                conn,
-                &event.id,
-                last as i64,
-                Some(arrives.unix_timestamp()),
-                None,
-            )?;
+            event.ends_at_ms = Some(second_ms(arrives));
+            repo::update_stop_times(conn, &event.id, last as i64, Some(second_ms(arrives)), None)?;
         }
     } else {
         if let Some(starts) = patch.starts_at {
             v.check(starts > now, "starts_at", "must be in the future");
-            event.starts_at = starts.unix_timestamp();
+            event.starts_at_ms = second_ms(starts);
         }
         if let Some(ends) = patch.ends_at {
-            event.ends_at = Some(ends.unix_timestamp());
+            event.ends_at_ms = Some(second_ms(ends));
         }
-        if let Some(ends) = event.ends_at {
-            v.check(ends > event.starts_at, "ends_at", "must be after starts_at");
+        if let Some(ends) = event.ends_at_ms {
+            v.check(
+                ends > event.starts_at_ms,
+                "ends_at",
+                "must be after starts_at",
+            );
         }
     }
     let categories = repo::categories(conn, &event.id)?;

@@ -102,8 +102,8 @@ pub struct EventPatch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StopSpec {
     pub name: String,
-    pub arrives_at: Option<i64>,
-    pub departs_at: Option<i64>,
+    pub arrives_at_ms: Option<i64>,
+    pub departs_at_ms: Option<i64>,
 }
 
 /// A price category ready to store.
@@ -122,8 +122,8 @@ pub struct NewEvent {
     pub category: EventCategory,
     pub venue_id: Option<String>,
     pub venue_name: Option<String>,
-    pub starts_at: i64,
-    pub ends_at: Option<i64>,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: Option<i64>,
     pub timezone: String,
     pub currency: String,
     pub stops: Vec<StopSpec>,

@@ -3,6 +3,7 @@
 //! category is priced in one currency. Pure: no store access.
 
 use super::event_input::*;
+use super::model::second_ms;
 use crate::error::Validator;
 use std::collections::{BTreeMap, HashSet};
 use time::OffsetDateTime;
@@ -13,8 +14,8 @@ use time::OffsetDateTime;
 struct Place {
     venue_id: Option<String>,
     venue_name: Option<String>,
-    starts_at: i64,
-    ends_at: Option<i64>,
+    starts_at_ms: i64,
+    ends_at_ms: Option<i64>,
     stops: Vec<StopSpec>,
 }
 
@@ -35,8 +36,8 @@ impl CreateEvent {
         let Place {
             venue_id,
             venue_name,
-            starts_at,
-            ends_at,
+            starts_at_ms,
+            ends_at_ms,
             stops,
         } = if self.category.is_travel() {
             self.validate_travel(now, &mut v)
@@ -105,8 +106,8 @@ impl CreateEvent {
             category: self.category,
             venue_id,
             venue_name,
-            starts_at,
-            ends_at,
+            starts_at_ms,
+            ends_at_ms,
             timezone,
             currency: currency.unwrap_or_default(),
             stops,
@@ -136,30 +137,30 @@ impl CreateEvent {
             }
             Some(venue) => Some(required_text("venue.name", venue.name.as_deref(), 200, v)),
         };
-        let starts_at = match self.starts_at {
+        let starts_at_ms = match self.starts_at {
             None => {
                 v.add("starts_at", "is required for movies and concerts");
                 0
             }
             Some(t) => {
                 v.check(t > now, "starts_at", "must be in the future");
-                t.unix_timestamp()
+                second_ms(t)
             }
         };
-        let ends_at = self.ends_at.map(|t| {
+        let ends_at_ms = self.ends_at.map(|t| {
             v.check(
                 self.starts_at.is_none_or(|s| t > s),
                 "ends_at",
                 "must be after starts_at",
             );
-            t.unix_timestamp()
+            second_ms(t)
         });
         let venue_id = self.venue.as_ref().and_then(|venue| venue.id.clone());
         Place {
             venue_id,
             venue_name,
-            starts_at,
-            ends_at,
+            starts_at_ms,
+            ends_at_ms,
             stops: Vec::new(),
         }
     }
@@ -200,8 +201,8 @@ impl CreateEvent {
 
         let mut route = vec![StopSpec {
             name: origin,
-            arrives_at: None,
-            departs_at: Some(departs.unix_timestamp()),
+            arrives_at_ms: None,
+            departs_at_ms: Some(second_ms(departs)),
         }];
         let mut last = departs;
         let mut last_field = "departs_at".to_string();
@@ -222,8 +223,8 @@ impl CreateEvent {
             last_field = format!("{sf}.departs_at");
             route.push(StopSpec {
                 name,
-                arrives_at: Some(stop.arrives_at.unix_timestamp()),
-                departs_at: Some(stop.departs_at.unix_timestamp()),
+                arrives_at_ms: Some(second_ms(stop.arrives_at)),
+                departs_at_ms: Some(second_ms(stop.departs_at)),
             });
         }
         v.check(
@@ -233,8 +234,8 @@ impl CreateEvent {
         );
         route.push(StopSpec {
             name: destination,
-            arrives_at: Some(arrives.unix_timestamp()),
-            departs_at: None,
+            arrives_at_ms: Some(second_ms(arrives)),
+            departs_at_ms: None,
         });
         let mut seen = HashSet::new();
         for stop in &route {
@@ -246,8 +247,8 @@ impl CreateEvent {
             }
         }
         Place {
-            starts_at: departs.unix_timestamp(),
-            ends_at: Some(arrives.unix_timestamp()),
+            starts_at_ms: second_ms(departs),
+            ends_at_ms: Some(second_ms(arrives)),
             stops: route,
             ..Place::default()
         }

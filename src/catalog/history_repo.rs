@@ -15,8 +15,8 @@ pub struct NewSeatChange<'a> {
     pub event_id: &'a str,
     /// The seats' labels (printable, no spaces: a seat map's labels are).
     pub seats: &'a [String],
-    /// Unix seconds.
-    pub at: i64,
+    /// Unix milliseconds.
+    pub at_ms: i64,
     pub from: SeatStatus,
     pub to: SeatStatus,
     /// `block`, `unblock`, `hold:<id>`, `booking:<id>`.
@@ -52,7 +52,7 @@ pub fn record(conn: &Connection, change: &NewSeatChange<'_>) -> Result<(), Error
     )?
     .execute(named_params! {
         ":event": change.event_id,
-        ":at": change.at,
+        ":at": change.at_ms,
         ":from": status_name(change.from),
         ":to": status_name(change.to),
         ":cause": change.cause,
@@ -100,14 +100,14 @@ pub fn page(
     Ok(rows)
 }
 
-/// Seats of an event put on hold since `since_s` (Unix seconds).
-pub fn seats_held_since(conn: &Connection, event_id: &str, since_s: i64) -> Result<i64, Error> {
+/// Seats of an event put on hold since `since_ms` (Unix milliseconds).
+pub fn seats_held_since(conn: &Connection, event_id: &str, since_ms: i64) -> Result<i64, Error> {
     Ok(conn
         .prepare_cached(
             "SELECT coalesce(sum(seat_count), 0) FROM seat_changes
              WHERE event_id = ?1 AND to_status = 'held' AND at >= ?2",
         )?
-        .query_row(rusqlite::params![event_id, since_s], |r| r.get(0))?)
+        .query_row(rusqlite::params![event_id, since_ms], |r| r.get(0))?)
 }
 
 /// Whether the event has a seat with this label.

@@ -243,9 +243,22 @@ pub struct SeatsView {
     pub seats: Vec<SeatView>,
 }
 
-/// Converts stored Unix seconds to a timestamp (stored values are always in range).
-pub fn at(seconds: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+/// A stored catalog time (Unix milliseconds) as the API shows it: to the whole second, which
+/// is all an event's schedule holds and all its views have ever shown of the others (stored
+/// values are always in range).
+pub fn at(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// An event's schedule time as stored: Unix milliseconds of the whole second (a start, an
+/// arrival or a bound compared with them is kept to the second, as the API shows it).
+pub fn second_ms(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp() * 1000
+}
+
+/// A time in Unix milliseconds cut to its whole second, to compare with schedule times.
+pub fn floor_second_ms(ms: i64) -> i64 {
+    ms - ms.rem_euclid(1000)
 }
 
 /// The stop indices `from`..`to` name on a route (case-insensitive; either end defaults to

@@ -45,7 +45,7 @@ pub struct VenueView {
 
 impl CreateVenue {
     /// Validates the venue; returns a row ready to insert.
-    pub fn validate(&self, id: String, now: i64) -> Result<VenueRow, Error> {
+    pub fn validate(&self, id: String, now_ms: i64) -> Result<VenueRow, Error> {
         let mut v = Validator::new();
         let name = required_text("name", Some(&self.name), 200, &mut v);
         let timezone = self.timezone.clone().unwrap_or_else(|| "UTC".into());
@@ -109,7 +109,7 @@ impl CreateVenue {
             timezone,
             seat_map,
             capacity,
-            created_at: now,
+            created_at_ms: now_ms,
         })
     }
 }
@@ -142,7 +142,7 @@ impl VenueView {
             seat_count,
             seat_map,
             capacity,
-            created_at: super::model::at(row.created_at),
+            created_at: super::model::at(row.created_at_ms),
         })
     }
 }

@@ -11,7 +11,7 @@ use crate::pagination::PageRequest;
 impl Catalog {
     /// Creates a reusable venue.
     pub async fn create_venue(&self, input: CreateVenue) -> Result<VenueView, Error> {
-        let row = input.validate(crate::ids::new_id("ven"), self.clock.now().unix_timestamp())?;
+        let row = input.validate(crate::ids::new_id("ven"), self.clock.now_ms())?;
         let insert = row.clone();
         self.db
             .write(move |conn| repo::insert_venue(conn, &insert))

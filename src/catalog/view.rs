@@ -76,6 +76,7 @@ impl Catalog {
             })
             .await?;
         Ok(Page::from_rows(views, &page, |e| {
+            // Whole seconds, as the cursors handed out before times were kept in ms.
             vec![e.starts_at.unix_timestamp().to_string(), e.id.clone()]
         }))
     }
@@ -276,8 +277,8 @@ fn build_view(
         .map(|s| StopView {
             index: s.idx as u32,
             name: s.name,
-            arrives_at: s.arrives_at.map(at),
-            departs_at: s.departs_at.map(at),
+            arrives_at: s.arrives_at_ms.map(at),
+            departs_at: s.departs_at_ms.map(at),
         })
         .collect();
     let mut total = Availability::default();
@@ -317,15 +318,15 @@ fn build_view(
         destination: travel
             .then(|| stops.last().map(|s| s.name.clone()))
             .flatten(),
-        departs_at: travel.then(|| at(row.starts_at)),
-        arrives_at: if travel { row.ends_at.map(at) } else { None },
+        departs_at: travel.then(|| at(row.starts_at_ms)),
+        arrives_at: if travel { row.ends_at_ms.map(at) } else { None },
         id: row.id,
         name: row.name,
         description: row.description,
         category,
         status: row.status,
-        starts_at: at(row.starts_at),
-        ends_at: row.ends_at.map(at),
+        starts_at: at(row.starts_at_ms),
+        ends_at: row.ends_at_ms.map(at),
         stops,
         timezone: row.timezone,
         general_admission: row.general_admission,
@@ -333,7 +334,7 @@ fn build_view(
         prices,
         categories,
         availability: total,
-        created_at: at(row.created_at),
-        updated_at: at(row.updated_at),
+        created_at: at(row.created_at_ms),
+        updated_at: at(row.updated_at_ms),
     })
 }

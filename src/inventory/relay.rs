@@ -100,7 +100,7 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
                     &NewSeatChange {
                         event_id: &change.event_id,
                         seats: &change.seats,
-                        at: change.at_ms / 1000,
+                        at_ms: change.at_ms,
                         from,
                         to,
                         cause: &crate::jobs::Cause::Hold(change.hold_id.clone()).to_string(),

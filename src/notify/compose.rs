@@ -206,7 +206,7 @@ impl Notifier {
                 Ok(Some(EventInfo {
                     name: e.name,
                     place,
-                    when: local_time(e.starts_at, &e.timezone),
+                    when: local_time(e.starts_at_ms.div_euclid(1000), &e.timezone),
                 }))
             })
             .await

@@ -114,7 +114,7 @@ impl Pricing {
                 if current.values().any(|&(_, stored)| stored > seq) {
                     return Ok((0, Vec::new())); // a newer state is priced already
                 }
-                let factors = factors(conn, &rule, &id, event.starts_at, &counts, now_ms)?;
+                let factors = factors(conn, &rule, &id, event.starts_at_ms, &counts, now_ms)?;
                 // Base prices only: the counts come from the live index, and counting the
                 // event's seats here would cost a pass over all of them per recompute.
                 let bases: BTreeMap<String, i64> =
@@ -175,10 +175,10 @@ impl Pricing {
 
     /// Recomputes every upcoming event (time factors move prices without seat changes).
     pub async fn recompute_upcoming(&self) -> Result<usize, Error> {
-        let now_s = self.clock.now().unix_timestamp();
+        let now_ms = crate::catalog::model::floor_second_ms(self.clock.now_ms());
         let events = self
             .db
-            .read(move |conn| repo::upcoming_events(conn, now_s))
+            .read(move |conn| repo::upcoming_events(conn, now_ms))
             .await?;
         let mut changed = 0;
         for event_id in events {
@@ -201,18 +201,19 @@ fn factors(
     conn: &rusqlite::Connection,
     rule: &Rule,
     event_id: &str,
-    starts_at_s: i64,
+    starts_at_ms: i64,
     counts: &[(String, crate::catalog::model::Availability)],
     now_ms: i64,
 ) -> Result<Factors, Error> {
     let last_minute = rule.time_factor.as_ref().is_some_and(|t| {
-        now_ms >= starts_at_s * 1000 - (t.hours_before * 3_600_000.0) as i64
-            && now_ms < starts_at_s * 1000
+        now_ms >= starts_at_ms - (t.hours_before * 3_600_000.0) as i64 && now_ms < starts_at_ms
     });
     let high_demand = match &rule.demand_factor {
         Some(d) => {
             let seats: u64 = counts.iter().map(|(_, a)| a.total).sum();
-            let since = now_ms / 1000 - i64::from(d.window_minutes) * 60;
+            // From a whole second, as when the seat history kept seconds.
+            let since = crate::catalog::model::floor_second_ms(now_ms)
+                - i64::from(d.window_minutes) * 60_000;
             let holds = crate::catalog::history_repo::seats_held_since(conn, event_id, since)?;
             seats > 0 && holds as f64 * 100.0 / seats as f64 >= d.holds_per_100_seats
         }

@@ -79,7 +79,7 @@ impl Pricing {
                         .map(|c| (c.category, c.base_minor))
                         .collect();
                 let history = repo::history(conn, &id, &event.currency, &request)?;
-                let factors = factors(conn, &rule, &id, event.starts_at, &read_counts, now_ms)?;
+                let factors = factors(conn, &rule, &id, event.starts_at_ms, &read_counts, now_ms)?;
                 Ok((event, rule, own, bases, history, factors))
             })
             .await?;

@@ -208,10 +208,10 @@ pub fn history(
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Scheduled events that start after `now_s`, with their category (for time-based repricing).
-pub fn upcoming_events(conn: &Connection, now_s: i64) -> Result<Vec<String>, Error> {
+/// Scheduled events that start after `now_ms`, with their category (for time-based repricing).
+pub fn upcoming_events(conn: &Connection, now_ms: i64) -> Result<Vec<String>, Error> {
     Ok(conn
         .prepare_cached("SELECT id FROM events WHERE status = 'scheduled' AND starts_at > ?1")?
-        .query_map([now_s], |r| r.get(0))?
+        .query_map([now_ms], |r| r.get(0))?
         .collect::<Result<Vec<_>, _>>()?)
 }

@@ -60,6 +60,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_jobs_queued_by_kind",
         include_str!("migrations/0015_jobs_queued_by_kind.sql"),
     ),
+    (
+        "0016_catalog_times_in_ms",
+        include_str!("migrations/0016_catalog_times_in_ms.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -233,5 +237,92 @@ mod tests {
             )
             .expect("indexes");
         assert_eq!(indexes, 3);
+    }
+    #[test]
+    fn the_catalog_times_move_from_seconds_to_milliseconds() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        apply_these(&mut conn, &MIGRATIONS[..15]).expect("up to 0015");
+        conn.execute_batch(
+            "INSERT INTO venues (id, name, timezone, capacity, created_at, updated_at)
+               VALUES ('ven_1', 'Hall', 'UTC', '{\"standard\": 10}', 1799000000, 1799000001);
+             INSERT INTO events (id, name, category, starts_at, ends_at, timezone, currency,
+                                 general_admission, created_at, updated_at)
+               VALUES ('evt_1', 'Show', 'concert', 1799586000, 1799593200, 'UTC', 'INR', 1,
+                       1799000002, 1799000003),
+                      ('evt_2', 'Bus', 'bus', 1799600000, NULL, 'UTC', 'INR', 1, 5, 6);
+             INSERT INTO event_stops (event_id, idx, name, arrives_at, departs_at)
+               VALUES ('evt_2', 0, 'Delhi', NULL, 1799600000),
+                      ('evt_2', 1, 'Agra', 1799610000, 1799610600),
+                      ('evt_2', 2, 'Jaipur', 1799620000, NULL);
+             INSERT INTO seat_changes (event_id, at, from_status, to_status, cause, seats,
+                                       seat_count)
+               VALUES ('evt_1', 1799000100, 'available', 'blocked', 'block', ' A-1 ', 1);
+             INSERT INTO jobs (kind, payload, cause, run_at, max_attempts, created_at, updated_at)
+               VALUES ('event-cancelled',
+                       '{\"event_id\":\"evt_1\",\"name\":\"Show\",\"starts_at\":1799586000,\"holders\":[]}',
+                       'event:evt_1', 1799000000123, 5, 1799000000123, 1799000000123),
+                      ('seats-changed', '{\"event_id\":\"evt_1\",\"starts_at\":7}', 'event:evt_1',
+                       1799000000123, 5, 1799000000123, 1799000000123);",
+        )
+        .expect("rows of a 0015 database");
+
+        assert_eq!(
+            apply_these(&mut conn, &MIGRATIONS[..16]).expect("0016"),
+            ["0016_catalog_times_in_ms"]
+        );
+
+        let ints = |sql: &str| -> Vec<Option<i64>> {
+            let mut stmt = conn.prepare(sql).expect("query");
+            let n = stmt.column_count();
+            stmt.query_row([], |r| (0..n).map(|i| r.get(i)).collect())
+                .expect("row")
+        };
+        assert_eq!(
+            ints("SELECT created_at, updated_at FROM venues"),
+            [Some(1_799_000_000_000), Some(1_799_000_001_000)]
+        );
+        assert_eq!(
+            ints(
+                "SELECT starts_at, ends_at, created_at, updated_at FROM events WHERE id = 'evt_1'"
+            ),
+            [
+                Some(1_799_586_000_000),
+                Some(1_799_593_200_000),
+                Some(1_799_000_002_000),
+                Some(1_799_000_003_000)
+            ]
+        );
+        assert_eq!(
+            ints("SELECT starts_at, ends_at FROM events WHERE id = 'evt_2'"),
+            [Some(1_799_600_000_000), None]
+        );
+        assert_eq!(
+            ints(
+                "SELECT group_concat(coalesce(arrives_at, 0) || ':' || coalesce(departs_at, 0), ' ')
+                        IS '0:1799600000000 1799610000000:1799610600000 1799620000000:0'
+                   FROM (SELECT * FROM event_stops ORDER BY idx)"
+            ),
+            [Some(1)],
+            "every stop's times, an origin's missing arrival and a destination's missing departure kept"
+        );
+        assert_eq!(
+            ints("SELECT at FROM seat_changes"),
+            [Some(1_799_000_100_000)]
+        );
+        assert_eq!(
+            ints(
+                "SELECT json_extract(payload, '$.starts_at'), run_at FROM jobs
+                  WHERE kind = 'event-cancelled'"
+            ),
+            [Some(1_799_586_000_000), Some(1_799_000_000_123)],
+            "the message's start follows its event's; the queue's own times were ms already"
+        );
+        assert_eq!(
+            ints(
+                "SELECT json_extract(payload, '$.starts_at') FROM jobs WHERE kind = 'seats-changed'"
+            ),
+            [Some(7)],
+            "no other kind of message is touched"
+        );
     }
 }

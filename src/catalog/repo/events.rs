@@ -18,13 +18,13 @@ pub struct EventRow {
     pub status: EventStatus,
     pub venue_id: Option<String>,
     pub venue_name: Option<String>,
-    pub starts_at: i64,
-    pub ends_at: Option<i64>,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: Option<i64>,
     pub timezone: String,
     pub currency: String,
     pub general_admission: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.name, e.description, e.category, e.status, e.venue_id, e.venue_name, e.starts_at, e.ends_at, e.timezone, e.currency, e.general_admission, e.created_at, e.updated_at";
@@ -38,18 +38,18 @@ fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
         status: r.get(4)?,
         venue_id: r.get(5)?,
         venue_name: r.get(6)?,
-        starts_at: r.get(7)?,
-        ends_at: r.get(8)?,
+        starts_at_ms: r.get(7)?,
+        ends_at_ms: r.get(8)?,
         timezone: r.get(9)?,
         currency: r.get(10)?,
         general_admission: r.get(11)?,
-        created_at: r.get(12)?,
-        updated_at: r.get(13)?,
+        created_at_ms: r.get(12)?,
+        updated_at_ms: r.get(13)?,
     })
 }
 
 /// Inserts an event with its stops, categories and seats.
-pub fn insert_event(conn: &Connection, id: &str, e: &NewEvent, now: i64) -> Result<(), Error> {
+pub fn insert_event(conn: &Connection, id: &str, e: &NewEvent, now_ms: i64) -> Result<(), Error> {
     conn.prepare_cached(
         "INSERT INTO events (id, name, description, category, status, venue_id, venue_name, starts_at, ends_at,
                              timezone, currency, general_admission, created_at, updated_at)
@@ -58,9 +58,9 @@ pub fn insert_event(conn: &Connection, id: &str, e: &NewEvent, now: i64) -> Resu
     )?
     .execute(named_params! {
         ":id": id, ":name": e.name, ":description": e.description, ":category": e.category.as_str(),
-        ":venue_id": e.venue_id, ":venue_name": e.venue_name, ":starts_at": e.starts_at,
-        ":ends_at": e.ends_at, ":timezone": e.timezone, ":currency": e.currency,
-        ":ga": e.seats.is_empty(), ":now": now,
+        ":venue_id": e.venue_id, ":venue_name": e.venue_name, ":starts_at": e.starts_at_ms,
+        ":ends_at": e.ends_at_ms, ":timezone": e.timezone, ":currency": e.currency,
+        ":ga": e.seats.is_empty(), ":now": now_ms,
     })?;
     super::stops::insert_stops(conn, id, &e.stops)?;
     super::categories::insert_categories(conn, id, &e.categories)?;
@@ -82,8 +82,8 @@ pub fn event_by_id(conn: &Connection, id: &str) -> Result<Option<EventRow>, Erro
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
     pub category: Option<String>,
-    pub from: Option<i64>,
-    pub to: Option<i64>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
     pub q: Option<String>,
     pub origin: Option<String>,
     pub destination: Option<String>,
@@ -98,16 +98,21 @@ pub fn list_events(
     f: &EventFilter,
     page: &PageRequest,
 ) -> Result<Vec<EventRow>, Error> {
-    let (after_t, after_id) =
-        match &page.after {
-            Some(k) => (
-                Some(k[0].parse::<i64>().map_err(|_| {
-                    Error::invalid("cursor", "is not a cursor this list handed out")
-                })?),
-                Some(k[1].clone()),
+    let (after_t, after_id) = match &page.after {
+        Some(k) => (
+            // The cursor holds the start in whole seconds.
+            Some(
+                k[0].parse::<i64>()
+                    .ok()
+                    .and_then(|s| s.checked_mul(1000))
+                    .ok_or_else(|| {
+                        Error::invalid("cursor", "is not a cursor this list handed out")
+                    })?,
             ),
-            None => (None, None),
-        };
+            Some(k[1].clone()),
+        ),
+        None => (None, None),
+    };
     let q = f.q.as_ref().map(|q| format!("%{}%", escape_like(q)));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {EVENT_COLUMNS} FROM events e
@@ -130,7 +135,7 @@ pub fn list_events(
     let rows = stmt
         .query_map(
             named_params! {
-                ":category": f.category, ":status": f.status, ":from": f.from, ":to": f.to, ":q": q,
+                ":category": f.category, ":status": f.status, ":from": f.from_ms, ":to": f.to_ms, ":q": q,
                 ":origin": f.origin, ":destination": f.destination,
                 ":after_t": after_t, ":after_id": after_id, ":limit": page.fetch_limit(),
             },
@@ -148,8 +153,8 @@ pub fn update_event(conn: &Connection, e: &EventRow) -> Result<(), Error> {
          WHERE id = :id",
     )?
     .execute(named_params! {
-        ":id": e.id, ":name": e.name, ":description": e.description, ":starts_at": e.starts_at,
-        ":ends_at": e.ends_at, ":timezone": e.timezone, ":updated_at": e.updated_at,
+        ":id": e.id, ":name": e.name, ":description": e.description, ":starts_at": e.starts_at_ms,
+        ":ends_at": e.ends_at_ms, ":timezone": e.timezone, ":updated_at": e.updated_at_ms,
     })?;
     Ok(())
 }
@@ -183,12 +188,12 @@ pub fn all_event_ids(conn: &Connection) -> Result<Vec<String>, Error> {
 }
 
 /// Marks an event cancelled; false if it was already.
-pub fn mark_cancelled(conn: &Connection, id: &str, now_s: i64) -> Result<bool, Error> {
+pub fn mark_cancelled(conn: &Connection, id: &str, now_ms: i64) -> Result<bool, Error> {
     Ok(conn
         .prepare_cached(
             "UPDATE events SET status = 'cancelled', updated_at = ?2 WHERE id = ?1 AND status != 'cancelled'",
         )?
-        .execute(rusqlite::params![id, now_s])?
+        .execute(rusqlite::params![id, now_ms])?
         > 0)
 }
 

@@ -93,7 +93,7 @@ pub fn set_blocked(
     labels: &[String],
     reason: Option<&str>,
     actor: &str,
-    now: i64,
+    now_ms: i64,
 ) -> Result<Vec<String>, Error> {
     let mut current =
         conn.prepare_cached("SELECT blocked_reason FROM seats WHERE event_id = ?1 AND label = ?2")?;
@@ -134,7 +134,7 @@ pub fn set_blocked(
         &crate::catalog::history_repo::NewSeatChange {
             event_id,
             seats: &changed,
-            at: now,
+            at_ms: now_ms,
             from,
             to,
             cause,

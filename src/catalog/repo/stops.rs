@@ -9,8 +9,8 @@ use rusqlite::Connection;
 pub struct StopRow {
     pub idx: i64,
     pub name: String,
-    pub arrives_at: Option<i64>,
-    pub departs_at: Option<i64>,
+    pub arrives_at_ms: Option<i64>,
+    pub departs_at_ms: Option<i64>,
 }
 
 pub(super) fn insert_stops(
@@ -26,8 +26,8 @@ pub(super) fn insert_stops(
             event_id,
             idx as i64,
             stop.name,
-            stop.arrives_at,
-            stop.departs_at
+            stop.arrives_at_ms,
+            stop.departs_at_ms
         ])?;
     }
     Ok(())
@@ -43,8 +43,8 @@ pub fn stops(conn: &Connection, event_id: &str) -> Result<Vec<StopRow>, Error> {
             Ok(StopRow {
                 idx: r.get(0)?,
                 name: r.get(1)?,
-                arrives_at: r.get(2)?,
-                departs_at: r.get(3)?,
+                arrives_at_ms: r.get(2)?,
+                departs_at_ms: r.get(3)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -56,12 +56,17 @@ pub fn update_stop_times(
     conn: &Connection,
     event_id: &str,
     idx: i64,
-    arrives_at: Option<i64>,
-    departs_at: Option<i64>,
+    arrives_at_ms: Option<i64>,
+    departs_at_ms: Option<i64>,
 ) -> Result<(), Error> {
     conn.prepare_cached(
         "UPDATE event_stops SET arrives_at = ?3, departs_at = ?4 WHERE event_id = ?1 AND idx = ?2",
     )?
-    .execute(rusqlite::params![event_id, idx, arrives_at, departs_at])?;
+    .execute(rusqlite::params![
+        event_id,
+        idx,
+        arrives_at_ms,
+        departs_at_ms
+    ])?;
     Ok(())
 }

@@ -14,7 +14,7 @@ pub struct VenueRow {
     pub timezone: String,
     pub seat_map: Option<String>,
     pub capacity: Option<String>,
-    pub created_at: i64,
+    pub created_at_ms: i64,
 }
 
 fn venue_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VenueRow> {
@@ -26,7 +26,7 @@ fn venue_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VenueRow> {
         timezone: r.get(4)?,
         seat_map: r.get(5)?,
         capacity: r.get(6)?,
-        created_at: r.get(7)?,
+        created_at_ms: r.get(7)?,
     })
 }
 
@@ -36,7 +36,7 @@ pub fn insert_venue(conn: &Connection, v: &VenueRow) -> Result<(), Error> {
         "INSERT INTO venues (id, name, city, address, timezone, seat_map, capacity, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
     )?
-    .execute(rusqlite::params![v.id, v.name, v.city, v.address, v.timezone, v.seat_map, v.capacity, v.created_at])?;
+    .execute(rusqlite::params![v.id, v.name, v.city, v.address, v.timezone, v.seat_map, v.capacity, v.created_at_ms])?;
     Ok(())
 }
 

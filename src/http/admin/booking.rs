@@ -230,7 +230,7 @@ pub fn build(chrome: Chrome, d: Dossier, done: Option<&'static str>) -> BookingP
         event_when: d
             .event
             .as_ref()
-            .map(|e| event_start(e.starts_at, &e.timezone))
+            .map(|e| event_start(e.starts_at_ms, &e.timezone))
             .unwrap_or_default(),
         total: money(b.total.amount_minor, &currency),
         created: utc_ms(b.created_at.unix_timestamp() * 1000),

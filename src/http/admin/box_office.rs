@@ -62,11 +62,11 @@ pub async fn pick(
         .chars()
         .take(100)
         .collect::<String>();
-    let from = inventory.clock_ms() / 1000 - 6 * 3600;
+    let from_ms = crate::catalog::model::floor_second_ms(inventory.clock_ms()) - 6 * 3_600_000;
     let page = catalog
         .list_events(
             EventFilter {
-                from: Some(from),
+                from_ms: Some(from_ms),
                 q: (!q.is_empty()).then(|| q.clone()),
                 ..EventFilter::default()
             },

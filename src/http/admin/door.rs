@@ -51,7 +51,7 @@ pub async fn choose(
         .await?
         .into_iter()
         .map(|e| DoorEvent {
-            when: event_start(e.starts_at, &e.timezone),
+            when: event_start(e.starts_at_ms, &e.timezone),
             place: e.venue_name.unwrap_or_default(),
             id: e.id,
             name: e.name,
@@ -179,7 +179,7 @@ pub fn build(chrome: Chrome, v: &DoorView, problem: Option<String>) -> DoorPage 
         chrome,
         event_id: v.event.id.clone(),
         event_name: v.event.name.clone(),
-        event_when: event_start(v.event.starts_at, tz),
+        event_when: event_start(v.event.starts_at_ms, tz),
         cancelled: v.event.status == EventStatus::Cancelled,
         present: v.present,
         total: v.total,

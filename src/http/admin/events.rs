@@ -133,11 +133,11 @@ pub async fn list(
                 "{label} must be a date such as 2027-01-10; it was ignored."
             ));
         }
-        parsed.map(|t| t.unix_timestamp())
+        parsed.map(crate::catalog::model::second_ms)
     };
     let from = date("From", &filter.from);
     // "To" includes the whole day it names.
-    let to = date("To", &filter.to).map(|t| t + 86_400);
+    let to = date("To", &filter.to).map(|t| t + 86_400_000);
     let category = EventCategory::parse(&filter.category);
     let status = filter.status.parse::<EventStatus>().ok();
     let cursor = get("cursor").filter(|c| !c.is_empty());
@@ -150,8 +150,8 @@ pub async fn list(
             EventFilter {
                 category: category.map(|c| c.as_str().to_string()),
                 status,
-                from,
-                to,
+                from_ms: from,
+                to_ms: to,
                 q: Some(filter.q.clone()).filter(|q| !q.is_empty()),
                 ..EventFilter::default()
             },

@@ -30,9 +30,9 @@ pub fn clock_ms(ms: i64, timezone: &str) -> String {
 
 /// An event's start in its zone, with the zone's name: `Sun 10 Jan 2027, 18:30 IST
 /// (Asia/Kolkata)`; `… 18:30 UTC` where the abbreviation is the zone's name already.
-pub fn event_start(unix_seconds: i64, timezone: &str) -> String {
+pub fn event_start(unix_ms: i64, timezone: &str) -> String {
     let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let Ok(t) = jiff::Timestamp::from_second(unix_seconds) else {
+    let Ok(t) = jiff::Timestamp::from_millisecond(unix_ms) else {
         return String::new();
     };
     let zoned = t.to_zoned_datetime(tz);

@@ -1,7 +1,7 @@
 //! `/api/v1/events`: the catalog for everyone, and its editing for admins.
 
 use crate::catalog::event_input::{CreateEvent, EventPatch};
-use crate::catalog::model::{EventCategory, EventStatus, EventView, SeatsView};
+use crate::catalog::model::{EventCategory, EventStatus, EventView, SeatsView, second_ms};
 use crate::catalog::{Catalog, EventFilter};
 use crate::error::{Error, Validator};
 use crate::http::api::list_query::query_time;
@@ -52,15 +52,15 @@ pub async fn list(
     ApiQuery(query): ApiQuery<EventQuery>,
 ) -> Result<Json<Page<EventView>>, Error> {
     let mut v = Validator::new();
-    let from = query_time("from", query.from.as_deref(), &mut v).map(|t| t.unix_timestamp());
-    let to = query_time("to", query.to.as_deref(), &mut v).map(|t| t.unix_timestamp());
+    let from_ms = query_time("from", query.from.as_deref(), &mut v).map(second_ms);
+    let to_ms = query_time("to", query.to.as_deref(), &mut v).map(second_ms);
     v.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref(), 2)?;
     let filter = EventFilter {
         category: query.category.map(|c| c.as_str().to_string()),
         status: query.status,
-        from,
-        to,
+        from_ms,
+        to_ms,
         q: non_empty(query.q),
         origin: non_empty(query.origin),
         destination: non_empty(query.destination),
