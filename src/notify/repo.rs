@@ -4,39 +4,28 @@ use super::NotificationStatus;
 use crate::error::Error;
 use crate::pagination::PageRequest;
 use rusqlite::{Connection, OptionalExtension, named_params};
-use serde::Serialize;
 
-/// A notification as the API shows it (without the message itself).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// A notification log row, without the message itself (the API's body is built from it in
+/// `http::api`).
+#[derive(Debug, Clone)]
 pub struct NotificationRow {
     pub id: String,
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    /// `queued`, `failed` (will retry), `sent` or `dead` (out of attempts, or refused for
-    /// good by the mail server; `last_error` has its answer).
-    #[schema(value_type = String)]
     pub status: NotificationStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub cause: String,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
-    pub sent_at_ms: Option<i64>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: time::OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: time::OffsetDateTime,
     /// When the SMTP server accepted it.
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub sent_at: Option<time::OffsetDateTime>,
+    pub sent_at_ms: Option<i64>,
 }
 
 const COLUMNS: &str = "id, kind, recipient, subject, status, attempts, last_error, cause, created_at, updated_at, sent_at";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NotificationRow> {
-    let (created_at_ms, updated_at_ms) = (r.get(8)?, r.get(9)?);
-    let sent_at_ms: Option<i64> = r.get(10)?;
     Ok(NotificationRow {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -46,12 +35,9 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NotificationRow> {
         attempts: r.get(5)?,
         last_error: r.get(6)?,
         cause: r.get(7)?,
-        created_at_ms,
-        updated_at_ms,
-        sent_at_ms,
-        created_at: crate::clock::at_ms(created_at_ms),
-        updated_at: crate::clock::at_ms(updated_at_ms),
-        sent_at: sent_at_ms.map(crate::clock::at_ms),
+        created_at_ms: r.get(8)?,
+        updated_at_ms: r.get(9)?,
+        sent_at_ms: r.get(10)?,
     })
 }
 

@@ -1,58 +1,41 @@
 //! SQL of payments and refunds.
 
-use crate::clock::at_ms;
 use crate::error::{Conflict, Error};
-use crate::money::Money;
 use crate::pagination::PageRequest;
 use crate::payment::PaymentStatus;
 use rusqlite::{Connection, OptionalExtension, named_params};
-use serde::Serialize;
-use time::OffsetDateTime;
 
-/// A payments row, as the API shows it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// A payments row, with its refund (the API's body is built from it in `http::api`).
+#[derive(Debug, Clone)]
 pub struct PaymentRow {
     pub id: String,
     pub booking_id: String,
     /// `test`, `cash` or `webhook`.
     pub method: String,
-    /// `pending`, `succeeded`, `declined` or `failed` (`failure_reason` `gateway_no_answer`:
-    /// no callback by the booking's expiry).
-    #[schema(value_type = String)]
     pub status: PaymentStatus,
     pub amount_minor: i64,
     pub currency: String,
-    /// The amount, as money is everywhere in the API (`amount_minor` and `currency` repeat it).
-    pub amount: Money,
     pub provider_ref: Option<String>,
     pub card_last4: Option<String>,
     pub failure_reason: Option<String>,
-    #[serde(skip)]
+    /// The account that paid (or took the payment at the box office).
     pub paid_by: String,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
     /// The refund of this payment, if it was refunded.
     pub refund: Option<RefundRow>,
 }
 
 /// A refunds row.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct RefundRow {
     pub id: String,
     pub payment_id: String,
     pub booking_id: String,
     pub amount_minor: i64,
     pub currency: String,
-    /// The amount refunded (`amount_minor` and `currency` repeat it).
-    pub amount: Money,
     pub reason: String,
     pub created_at_ms: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
 }
 
 const COLUMNS: &str = "p.id, p.booking_id, p.method, p.status, p.amount_minor, p.currency, p.provider_ref, p.card_last4, p.failure_reason, p.paid_by, p.created_at, p.updated_at, r.id, r.amount_minor, r.reason, r.created_at";
@@ -63,39 +46,30 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PaymentRow> {
     let booking_id: String = r.get(1)?;
     let currency: String = r.get(5)?;
     let refund = match refund_id {
-        Some(rid) => {
-            let (amount_minor, created_at_ms) = (r.get(13)?, r.get(15)?);
-            Some(RefundRow {
-                id: rid,
-                payment_id: id.clone(),
-                booking_id: booking_id.clone(),
-                amount_minor,
-                amount: Money::new(amount_minor, &currency),
-                currency: currency.clone(),
-                reason: r.get(14)?,
-                created_at_ms,
-                created_at: at_ms(created_at_ms),
-            })
-        }
+        Some(rid) => Some(RefundRow {
+            id: rid,
+            payment_id: id.clone(),
+            booking_id: booking_id.clone(),
+            amount_minor: r.get(13)?,
+            currency: currency.clone(),
+            reason: r.get(14)?,
+            created_at_ms: r.get(15)?,
+        }),
         None => None,
     };
-    let (amount_minor, created_at_ms, updated_at_ms) = (r.get(4)?, r.get(10)?, r.get(11)?);
     Ok(PaymentRow {
         id,
         booking_id,
         method: r.get(2)?,
         status: r.get(3)?,
-        amount_minor,
-        amount: Money::new(amount_minor, &currency),
+        amount_minor: r.get(4)?,
         currency,
         provider_ref: r.get(6)?,
         card_last4: r.get(7)?,
         failure_reason: r.get(8)?,
         paid_by: r.get(9)?,
-        created_at_ms,
-        updated_at_ms,
-        created_at: at_ms(created_at_ms),
-        updated_at: at_ms(updated_at_ms),
+        created_at_ms: r.get(10)?,
+        updated_at_ms: r.get(11)?,
         refund,
     })
 }
@@ -238,11 +212,9 @@ pub fn insert_refund(
         payment_id: payment.id.clone(),
         booking_id: payment.booking_id.clone(),
         amount_minor: payment.amount_minor,
-        amount: payment.amount.clone(),
         currency: payment.currency.clone(),
         reason: reason.to_string(),
         created_at_ms: now_ms,
-        created_at: at_ms(now_ms),
     };
     conn.prepare_cached(
         "INSERT INTO refunds (id, payment_id, booking_id, amount_minor, currency, reason, created_at)

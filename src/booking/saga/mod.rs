@@ -40,7 +40,7 @@ pub struct PayRequest {
 }
 
 /// A payment and the booking it moved.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct PaymentOutcome {
     pub payment: PaymentRow,
     pub booking: BookingView,

@@ -82,7 +82,6 @@ impl Bookings {
             method: provider.method().to_string(),
             status: PaymentStatus::Pending,
             amount_minor: b.total_minor,
-            amount: crate::money::Money::new(b.total_minor, &b.currency),
             currency: b.currency.clone(),
             provider_ref: None,
             card_last4: request
@@ -93,8 +92,6 @@ impl Bookings {
             paid_by: caller.user_id.clone(),
             created_at_ms: now_ms,
             updated_at_ms: now_ms,
-            created_at: crate::clock::at_ms(now_ms),
-            updated_at: crate::clock::at_ms(now_ms),
             refund: None,
         };
         let insert = payment.clone();

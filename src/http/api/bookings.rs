@@ -2,11 +2,12 @@
 
 use crate::booking::checkin::{Admitted, CheckinRequest};
 use crate::booking::repo::BookingFilter;
-use crate::booking::saga::{Paid, PayRequest, PaymentOutcome};
+use crate::booking::saga::{Paid, PayRequest};
 use crate::booking::state::BookingStatus;
 use crate::booking::{BookRequest, BookingView, Bookings, TicketView};
 use crate::error::{Error, Validator};
 use crate::http::api::list_query::query_time;
+use crate::http::api::payment_body::PaymentOutcomeBody;
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery, Authenticated, StaffOnly};
 use crate::http::idempotency::Idempotent;
 use crate::http::problem::Problem;
@@ -108,7 +109,7 @@ pub async fn get(
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/payments", operation_id = "pay_booking", tag = "bookings", params(("id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "replays the first response to the same request")),
     request_body = PayRequest, security(("bearer" = ["customer", "staff", "admin"])),
-    responses((status = 201, body = PaymentOutcome), (status = 202, body = PaymentOutcome),
+    responses((status = 201, body = PaymentOutcomeBody), (status = 202, body = PaymentOutcomeBody),
               (status = 402, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 409, body = Problem),
               (status = 422, body = Problem), (status = 504, body = Problem)))]
@@ -132,8 +133,14 @@ pub async fn pay(
 impl IntoResponse for Paid {
     fn into_response(self) -> Response {
         match self {
-            Paid::Confirmed(outcome) => (StatusCode::CREATED, Json(outcome)).into_response(),
-            Paid::Pending(outcome) => (StatusCode::ACCEPTED, Json(outcome)).into_response(),
+            Paid::Confirmed(outcome) => {
+                (StatusCode::CREATED, Json(PaymentOutcomeBody::from(outcome))).into_response()
+            }
+            Paid::Pending(outcome) => (
+                StatusCode::ACCEPTED,
+                Json(PaymentOutcomeBody::from(outcome)),
+            )
+                .into_response(),
         }
     }
 }

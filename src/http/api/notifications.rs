@@ -2,11 +2,12 @@
 //! and a retry for what is dead.
 
 use crate::error::{Error, Validator};
+use crate::http::api::notification_body::NotificationBody;
 use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
 use crate::jobs::Jobs;
 use crate::notify::email::EmailKind;
-use crate::notify::repo::{NotificationFilter, NotificationRow};
+use crate::notify::repo::NotificationFilter;
 use crate::notify::{NotificationStatus, Notifier};
 use crate::pagination::{Page, PageRequest};
 use axum::Json;
@@ -35,12 +36,12 @@ pub struct NotificationQuery {
 
 /// Emails, newest first.
 #[utoipa::path(get, path = "/api/v1/notifications", operation_id = "list_notifications", tag = "notifications", params(NotificationQuery), security(("bearer" = ["admin"])),
-    responses((status = 200, body = Page<NotificationRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Page<NotificationBody>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(notifier): State<Notifier>,
     _admin: AdminOnly,
     ApiQuery(query): ApiQuery<NotificationQuery>,
-) -> Result<Json<Page<NotificationRow>>, Error> {
+) -> Result<Json<Page<NotificationBody>>, Error> {
     let status = match &query.status {
         Some(s) => Some(
             s.parse::<NotificationStatus>()
@@ -67,18 +68,23 @@ pub async fn list(
         recipient: query.recipient,
         cause: query.cause,
     };
-    Ok(Json(notifier.list(filter, page).await?))
+    Ok(Json(
+        notifier
+            .list(filter, page)
+            .await?
+            .map(NotificationBody::from),
+    ))
 }
 
 /// Sends a failed or dead email again; a sent one is 409 `already_sent`.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/retry", operation_id = "retry_notification", tag = "notifications", params(("id" = String, Path)),
     security(("bearer" = ["admin"])),
-    responses((status = 200, body = NotificationRow), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = NotificationBody), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn retry(
     State(notifier): State<Notifier>,
     State(jobs): State<Jobs>,
     _admin: AdminOnly,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<NotificationRow>, Error> {
-    Ok(Json(notifier.retry(&jobs, &id).await?))
+) -> Result<Json<NotificationBody>, Error> {
+    Ok(Json(notifier.retry(&jobs, &id).await?.into()))
 }

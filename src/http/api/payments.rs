@@ -3,12 +3,13 @@
 use crate::booking::Bookings;
 use crate::booking::saga::{WebhookCallback, WebhookResult};
 use crate::error::{Error, Validator};
+use crate::http::api::payment_body::PaymentBody;
 use crate::http::extract::{ApiPath, ApiQuery, Authenticated};
 use crate::http::problem::Problem;
 use crate::http::rejection::Rejection;
 use crate::pagination::{Page, PageRequest};
 use crate::payment::PaymentStatus;
-use crate::payment::repo::{PaymentFilter, PaymentRow};
+use crate::payment::repo::PaymentFilter;
 use crate::payment::webhook::SIGNATURE_HEADER;
 use axum::Json;
 use axum::body::Bytes;
@@ -33,12 +34,12 @@ pub struct PaymentQuery {
 
 /// Payments (with their refunds), newest first: a customer's own; all for staff.
 #[utoipa::path(get, path = "/api/v1/payments", operation_id = "list_payments", tag = "payments", params(PaymentQuery), security(("bearer" = ["customer", "staff", "admin"])),
-    responses((status = 200, body = Page<PaymentRow>), (status = 422, body = Problem)))]
+    responses((status = 200, body = Page<PaymentBody>), (status = 422, body = Problem)))]
 pub async fn list(
     State(bookings): State<Bookings>,
     Authenticated(caller): Authenticated,
     ApiQuery(query): ApiQuery<PaymentQuery>,
-) -> Result<Json<Page<PaymentRow>>, Error> {
+) -> Result<Json<Page<PaymentBody>>, Error> {
     let status = match &query.status {
         Some(s) => Some(s.parse::<PaymentStatus>().map_err(|_| {
             Error::invalid("status", "must be pending, succeeded, declined or failed")
@@ -54,18 +55,23 @@ pub async fn list(
         booking_id: query.booking_id,
         status,
     };
-    Ok(Json(bookings.payments(&caller, filter, page).await?))
+    Ok(Json(
+        bookings
+            .payments(&caller, filter, page)
+            .await?
+            .map(PaymentBody::from),
+    ))
 }
 
 /// One payment.
 #[utoipa::path(get, path = "/api/v1/payments/{id}", operation_id = "get_payment", tag = "payments", params(("id" = String, Path)), security(("bearer" = ["customer", "staff", "admin"])),
-    responses((status = 200, body = PaymentRow), (status = 404, body = Problem)))]
+    responses((status = 200, body = PaymentBody), (status = 404, body = Problem)))]
 pub async fn get(
     State(bookings): State<Bookings>,
     Authenticated(caller): Authenticated,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<PaymentRow>, Error> {
-    Ok(Json(bookings.payment(&caller, &id).await?))
+) -> Result<Json<PaymentBody>, Error> {
+    Ok(Json(bookings.payment(&caller, &id).await?.into()))
 }
 
 /// A gateway's callback: `{event_id, payment_id, status: "succeeded"|"declined", reason?}`
