@@ -11,9 +11,15 @@
 //!
 //! Phases: `holds` (hold and release 1–2 seats of a random event), `hot` (the same on the one
 //! 20,000-seat event: the minute a show goes on sale) and `flows` (hold → book → pay).
+//! `ceiling` (opt-in) runs the same clients against the two cheapest routes, `healthz`
+//! (`GET /healthz`: no auth, no store) and `me` (`GET /api/v1/auth/me`: a kiosk's token
+//! checked, one pooled SQLite read): what this machine's HTTP stack and generator do with
+//! no domain work. A hold level sends two requests per hold (hold, release) and a flow three,
+//! so `healthz`/2 and `healthz`/3 bound the holds and flows rates.
 //!
 //! Environment: `LOAD_SECONDS` (per phase and client count, default 5), `LOAD_CLIENTS`
-//! (default `1,16,64,256`), `LOAD_PHASES` (default `holds,hot,flows`) and `LOAD_CPUS`: with
+//! (default `1,16,64,256`), `LOAD_PHASES` (default `holds,hot,flows`; `ceiling` adds
+//! `healthz` and `me`, which run first) and `LOAD_CPUS`: with
 //! `LOAD_CPUS=N` the server is pinned to the first N cores and the generator to the others
 //! (the closest a 2-core machine gets to a small board). `LOAD_BINARY` runs another
 //! `rezerve` build than the one cargo built (an earlier commit's, for a back-to-back
@@ -88,6 +94,12 @@ type Worker = fn(Session) -> Pin<Box<dyn Future<Output = Tally> + Send>>;
 /// A phase: its name, what one `ok` counts, and its client loop. Every chosen phase runs at
 /// every client count, in this order.
 const PHASES: &[(&str, &str, Worker)] = &[
+    ("healthz", "requests", |s| {
+        Box::pin(ceiling_client(s, "/healthz", false))
+    }),
+    ("me", "requests", |s| {
+        Box::pin(ceiling_client(s, "/api/v1/auth/me", true))
+    }),
     ("holds", "holds", |s| Box::pin(holds_client(s, false))),
     ("hot", "holds", |s| Box::pin(holds_client(s, true))),
     ("flows", "flows", |s| Box::pin(flows_client(s))),
@@ -126,11 +138,18 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
         "LOAD_CLIENTS: counts must be positive"
     );
     let chosen = env_or("LOAD_PHASES", "holds,hot,flows");
-    let chosen: Vec<&str> = chosen.split(',').map(str::trim).collect();
+    let chosen: Vec<&str> = chosen
+        .split(',')
+        .map(str::trim)
+        .flat_map(|name| match name {
+            "ceiling" => vec!["healthz", "me"],
+            name => vec![name],
+        })
+        .collect();
     for name in &chosen {
         ensure!(
             PHASES.iter().any(|(phase, _, _)| phase == name),
-            "LOAD_PHASES: no phase `{name}` (there are holds, hot and flows)"
+            "LOAD_PHASES: no phase `{name}` (there are holds, hot, flows and ceiling)"
         );
     }
     let customers = levels.iter().copied().max().unwrap_or(1);
@@ -314,6 +333,30 @@ impl Tally {
             *self.errors.entry(what).or_default() += n;
         }
     }
+}
+
+/// The `ceiling` phases: `GET path` in a loop (with the client's token if `auth`); every
+/// 200 is one unit.
+async fn ceiling_client(s: Session, path: &str, auth: bool) -> Tally {
+    let mut tally = Tally::new();
+    let url = Url::parse(&format!("{}{path}", s.target.base)).expect("a valid URL");
+    while Instant::now() < s.deadline {
+        let started = Instant::now();
+        let mut request = s.http.get(url.clone());
+        if auth {
+            request = request.header(AUTHORIZATION, s.auth.clone());
+        }
+        match exchange(request).await {
+            Ok((StatusCode::OK, _)) => {
+                let took = started.elapsed();
+                tally.record_ok(took);
+                tally.record_request(took);
+            }
+            Ok((status, reply)) => tally.error(problem(&format!("GET {path}"), status, &reply)),
+            Err(e) => tally.error(format!("GET {path}: {}", transport_failure(&e))),
+        }
+    }
+    tally
 }
 
 /// The "holds" phase: hold 1–2 adjacent random seats of a random event; on 201 time it and
@@ -545,6 +588,7 @@ async fn run_level(
     let (threads_before, machine_before) = (thread_times(server.pid()), machine_ticks()?);
     let written_before = written_bytes(server.pid())?;
     let mail_before = server.mail_bytes();
+    let commits_before = server.group_commits().await?;
     let mut tally = Tally::new();
     while let Some(done) = tasks.join_next().await {
         tally.merge(done.context("a client task panicked")?);
@@ -554,6 +598,14 @@ async fn run_level(
     let machine_after = machine_ticks()?;
     let (server_after, own_after) = (cpu_ticks(server.pid())?, cpu_ticks(std::process::id())?);
     let threads_after = thread_times(server.pid());
+    let commits_after = server.group_commits().await?;
+    let group_commits = [0, 1].map(|i| {
+        let (commits, writes) = (
+            commits_after[i].0 - commits_before[i].0,
+            commits_after[i].1 - commits_before[i].1,
+        );
+        (commits / elapsed.as_secs_f64(), writes / commits.max(1.0))
+    });
     // What the load left behind is billed to it: writes are counted to the drain's end.
     let drain = server.drain().await?;
     let written_after = written_bytes(server.pid())?;
@@ -585,6 +637,7 @@ async fn run_level(
         machine_cores,
         server_threads,
         drain,
+        group_commits,
         written,
         discarded,
         mail,

@@ -22,6 +22,9 @@ pub struct Level {
     pub server_threads: Vec<(String, f64, f64)>,
     /// How long the server kept working after the level ended (see `Server::drain`).
     pub drain: Duration,
+    /// While the level ran: commits per second and writes per commit of the SQLite writer
+    /// (`[0]`) and of the hold store's committer (`[1]`).
+    pub group_commits: [(f64, f64); 2],
     /// Bytes the server wrote to disk (both stores, logs included) from the level's start to
     /// the drain's end, net of `discarded` and of `mail`.
     pub written: u64,
@@ -76,6 +79,10 @@ impl Level {
             "machine_cpu_cores": self.machine_cores,
             "request_p99_ms": self.request_p99_ms(),
             "drain_seconds": self.drain.as_secs_f64(),
+            "sqlite_commits_per_second": self.group_commits[0].0,
+            "sqlite_writes_per_commit": self.group_commits[0].1,
+            "hold_store_commits_per_second": self.group_commits[1].0,
+            "hold_store_writes_per_commit": self.group_commits[1].1,
             "server_disk_write_bytes": self.written,
             "server_discarded_write_bytes": self.discarded,
             "server_mail_bytes": self.mail,
@@ -154,8 +161,9 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64, pinned: Option
             .take(5)
             .map(|(name, run, wait)| format!("{name} {run:.2} (+{wait:.2})"))
             .collect();
+        let [(sqlite, sqlite_batch), (holds, holds_batch)] = level.group_commits;
         println!(
-            "  {phase} @ {:>3} clients: {:.1} MiB written (+{:.1}; + {:.1} MiB email files), {:.1} KiB per {}, RSS {:.1} MiB; {}",
+            "  {phase} @ {:>3} clients: {:.1} MiB written (+{:.1}; + {:.1} MiB email files), {:.1} KiB per {}, RSS {:.1} MiB; commits/s × writes each: sqlite {sqlite:.0} × {sqlite_batch:.1}, holds {holds:.0} × {holds_batch:.1}; {}",
             level.clients,
             level.written as f64 / 1048576.0,
             level.discarded as f64 / 1048576.0,
@@ -211,6 +219,18 @@ pub fn print_targets(results: &[(&str, &str, Level)], rss_peak_mib: f64) {
             l.load_average
         )
     };
+    if let (Some(hz), me) = (top("healthz"), top("me")) {
+        row(
+            "ceiling: no domain work (bounds holds/s at ½, flows/s at ⅓)",
+            "—",
+            format!(
+                "healthz {}; auth/me {}",
+                rate(hz, "req"),
+                me.map(|l| rate(l, "req"))
+                    .unwrap_or_else(|| "not run".into())
+            ),
+        );
+    }
     if let Some(l) = top("holds") {
         row(
             "holds over 100 events × 1,000 seats",

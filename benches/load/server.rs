@@ -153,6 +153,27 @@ impl Server {
         Ok(backlog as u64)
     }
 
+    /// Group commits so far: `(commits, writes)` of the SQLite writer and of the hold store's
+    /// committer, read from the `_count` and `_sum` of their batch-size histograms.
+    pub async fn group_commits(&self) -> anyhow::Result<[(f64, f64); 2]> {
+        let text = reqwest::get(&self.metrics)
+            .await
+            .context("cannot scrape the server's metrics")?
+            .text()
+            .await?;
+        let value = |name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{']))
+                .and_then(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        Ok([
+            "rezerve_store_sqlite_batch_size",
+            "rezerve_store_holds_batch_size",
+        ]
+        .map(|h| (value(&format!("{h}_count")), value(&format!("{h}_sum")))))
+    }
+
     /// After a level: how long the server went on working on what the load left behind
     /// (seat history, pricing, emails). Samples its CPU every 100 ms; the drain ends where
     /// the first 500 ms begin in which it used under 5% of a core, if no job is queued or
