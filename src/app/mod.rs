@@ -14,7 +14,7 @@ use crate::catalog::live::LiveSeats;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::error::Error;
-use crate::http::state::{AppState, Ops};
+use crate::http::state::{AppState, Handles, Ops};
 use crate::inventory::Inventory;
 use crate::jobs::JobKind;
 use crate::jobs::Jobs;
@@ -187,7 +187,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         let metrics = crate::telemetry::metrics_handle();
-        let state = AppState {
+        let state = AppState::new(Handles {
             auth: self.core.auth.clone(),
             catalog: self.core.catalog.clone(),
             bookings: self.bookings.clone(),
@@ -214,7 +214,7 @@ impl App {
                 self.core.catalog.clone(),
                 Arc::clone(&self.core.clock),
             ),
-        };
+        });
         if let Some(listener) = metrics_listener {
             self.tasks.spawn(crate::http::metrics::serve(
                 listener,

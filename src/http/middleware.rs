@@ -83,7 +83,7 @@ pub async fn problem_for_bare_errors(response: Response) -> Response {
 /// `overloaded` and `Retry-After` while a store's write queue is full. The check comes
 /// before the handler, so a refused request did nothing; one admitted runs to its end.
 pub async fn admit_writes(
-    axum::extract::State(ops): axum::extract::State<super::Ops>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -91,7 +91,7 @@ pub async fn admit_writes(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !reads && let Err(refused) = ops.admit_write() {
+    if !reads && let Err(refused) = state.ops.admit_write() {
         return refused.into_response();
     }
     next.run(request).await

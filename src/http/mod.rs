@@ -98,7 +98,7 @@ pub fn router(state: AppState, config: &ServerConfig) -> Router {
     let timeout = Duration::from_secs(config.request_timeout_seconds);
     Router::new()
         .merge(api.route_layer(axum::middleware::from_fn_with_state(
-            state.ops.clone(),
+            state.clone(),
             middleware::admit_writes,
         )))
         .merge(
