@@ -3,6 +3,7 @@
 //! window, or with a signature that does not match, is refused before anything is read.
 
 use crate::error::Error;
+use crate::payment::PaymentStatus;
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -11,6 +12,35 @@ use sha2::{Digest, Sha256};
 pub const REPLAY_WINDOW_SECONDS: i64 = 300;
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "rezerve-signature";
+
+/// What a gateway's callback says of a payment (the callback body's `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallbackStatus {
+    Succeeded,
+    Declined,
+}
+
+impl CallbackStatus {
+    /// Every status a callback may report, as the OpenAPI document lists them.
+    pub const ALL: [CallbackStatus; 2] = [CallbackStatus::Succeeded, CallbackStatus::Declined];
+
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallbackStatus::Succeeded => "succeeded",
+            CallbackStatus::Declined => "declined",
+        }
+    }
+
+    /// The payment status the callback settles its payment in.
+    pub fn payment_status(self) -> PaymentStatus {
+        match self {
+            CallbackStatus::Succeeded => PaymentStatus::Succeeded,
+            CallbackStatus::Declined => PaymentStatus::Declined,
+        }
+    }
+}
 
 type HmacSha256 = Hmac<Sha256>;
 /// SHA-256's block size: HMAC's key is exactly one block (RFC 2104, section 2).
@@ -87,6 +117,19 @@ mod tests {
         );
         assert!(verify(secret, None, b"{\"a\":1}", 1_000).is_err());
         assert!(verify(secret, Some("t=1000,v1=zz"), b"{\"a\":1}", 1_000).is_err());
+    }
+
+    #[test]
+    fn a_callback_status_reads_back_by_its_wire_name_and_settles_as_it_says() {
+        for status in CallbackStatus::ALL {
+            let read: CallbackStatus =
+                serde_json::from_value(serde_json::json!(status.as_str())).expect("wire name");
+            assert_eq!(read, status);
+            assert_eq!(read.payment_status().as_str(), status.as_str());
+        }
+        for other in ["pending", "failed", "Succeeded", ""] {
+            assert!(serde_json::from_value::<CallbackStatus>(serde_json::json!(other)).is_err());
+        }
     }
 
     #[test]

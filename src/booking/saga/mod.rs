@@ -62,7 +62,8 @@ pub struct WebhookCallback {
     pub event_id: String,
     pub payment_id: String,
     /// `succeeded` or `declined`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: crate::payment::webhook::CallbackStatus,
     #[serde(default)]
     pub reason: Option<String>,
 }

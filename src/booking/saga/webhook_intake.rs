@@ -36,13 +36,20 @@ impl Bookings {
             body,
             self.clock.now().unix_timestamp(),
         )?;
-        let callback: WebhookCallback = serde_json::from_slice(body).map_err(|e| {
-            Error::invalid("body", format!("not a callback this gateway sends: {e}"))
-        })?;
-        let verdict = match callback.status.parse() {
-            Ok(s @ (PaymentStatus::Succeeded | PaymentStatus::Declined)) => s,
-            _ => return Err(Error::invalid("status", "must be succeeded or declined")),
-        };
+        let not_a_callback =
+            |e| Error::invalid("body", format!("not a callback this gateway sends: {e}"));
+        let mut json = serde_json::Deserializer::from_slice(body);
+        let callback: WebhookCallback =
+            serde_path_to_error::deserialize(&mut json).map_err(|e| {
+                if e.path().to_string() == "status" {
+                    Error::invalid("status", "must be succeeded or declined")
+                } else {
+                    not_a_callback(e.into_inner())
+                }
+            })?;
+        // Nothing after the callback, as `serde_json::from_slice` would insist.
+        json.end().map_err(not_a_callback)?;
+        let verdict = callback.status.payment_status();
         // Until this callback is done, no other callback for the payment starts.
         let _turn = self.settling.turn(&callback.payment_id).await;
         let now_ms = self.now_ms();

@@ -324,7 +324,7 @@ fn limits() -> Vec<(&'static str, &'static str, Value)> {
         (
             "WebhookCallback",
             "status",
-            json!({"enum": ["succeeded", "declined"]}),
+            json!({"enum": crate::payment::webhook::CallbackStatus::ALL.map(|s| s.as_str())}),
         ),
     ]);
     out

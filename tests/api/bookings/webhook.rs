@@ -285,3 +285,43 @@ async fn concurrent_callbacks_for_one_payment_settle_it_once() {
     }
     assert_check_ok(&app, &admin).await;
 }
+
+#[tokio::test]
+async fn a_callback_with_a_status_gateways_do_not_send_is_refused_by_name() {
+    let app = spawn().await;
+    let admin = app.admin().await;
+    let alice = app.customer("alice").await;
+    let event = app.create_concert(&admin, 1, 10).await;
+    let b = booked(&app, &alice, &event, &["A-1"]).await;
+    let payment_id = pay_by_gateway(&app, &alice, &b).await;
+    let before = snapshot(&app, &admin, &text(&b, "id"), &event).await;
+    // A payment status that is not a gateway's verdict, an unknown word, a capitalised one.
+    for status in ["pending", "refunded", "maybe", "Succeeded"] {
+        let reply = webhook(&app, &callback("evt_gw_odd", &payment_id, status)).await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.error_fields(), ["status"], "{status}: {}", reply.text);
+        assert_eq!(
+            reply.body["errors"][0]["message"], "must be succeeded or declined",
+            "{}",
+            reply.text
+        );
+    }
+    // Anything else wrong with the body is the body's problem, as before.
+    let missing = serde_json::to_vec(&json!({"event_id": "evt_gw_odd", "status": "succeeded"}))
+        .expect("JSON");
+    let mut trailing = callback("evt_gw_odd", &payment_id, "succeeded");
+    trailing.extend_from_slice(b" {}");
+    for body in [missing, trailing] {
+        let reply = webhook(&app, &body).await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.error_fields(), ["body"], "{}", reply.text);
+    }
+    assert_eq!(
+        snapshot(&app, &admin, &text(&b, "id"), &event).await,
+        before
+    );
+    // The callback id was not spent on the refusals: the real verdict still applies.
+    let applied = webhook(&app, &callback("evt_gw_odd", &payment_id, "succeeded")).await;
+    applied.assert_status(200);
+    assert_eq!(applied.body["result"], "applied", "{}", applied.text);
+}
