@@ -60,6 +60,12 @@ impl Clock for ManualClock {
 /// The clock handle the domains share.
 pub type SharedClock = Arc<dyn Clock>;
 
+/// A stored time (Unix milliseconds) cut to its whole second, for the views that have always
+/// shown it so (an event's schedule, an account's creation): their JSON stays as it was.
+pub fn at_second(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
 /// A timestamp from Unix milliseconds (the stores keep times so; the API shows RFC 3339).
 pub fn at_ms(ms: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)

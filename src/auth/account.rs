@@ -30,8 +30,7 @@ impl From<UserRow> for User {
             phone: row.phone,
             role: row.role,
             disabled: row.disabled,
-            created_at: OffsetDateTime::from_unix_timestamp(row.created_at)
-                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            created_at: crate::clock::at_second(row.created_at_ms),
         }
     }
 }

@@ -11,8 +11,8 @@ pub struct NewSessionRow {
     pub user_id: String,
     pub csrf_token: String,
     pub token_version: i64,
-    pub now: i64,
-    pub expires_at: i64,
+    pub now_ms: i64,
+    pub expires_at_ms: i64,
 }
 
 /// A session joined with its account, as the checks need it.
@@ -23,8 +23,8 @@ pub struct SessionRow {
     pub name: String,
     pub role: Role,
     pub csrf_token: String,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
+    pub last_seen_at_ms: i64,
+    pub expires_at_ms: i64,
 }
 
 /// Inserts a session.
@@ -36,7 +36,7 @@ pub fn insert(conn: &Connection, row: &NewSessionRow) -> Result<(), Error> {
     )?
     .execute(named_params! {
         ":id": row.id_hash, ":user": row.user_id, ":csrf": row.csrf_token,
-        ":ver": row.token_version, ":now": row.now, ":expires": row.expires_at,
+        ":ver": row.token_version, ":now": row.now_ms, ":expires": row.expires_at_ms,
     })?;
     Ok(())
 }
@@ -59,17 +59,17 @@ pub fn live(conn: &Connection, id_hash: &str) -> Result<Option<SessionRow>, Erro
                 name: r.get(2)?,
                 role: role.parse().unwrap_or(Role::Customer),
                 csrf_token: r.get(4)?,
-                last_seen_at: r.get(5)?,
-                expires_at: r.get(6)?,
+                last_seen_at_ms: r.get(5)?,
+                expires_at_ms: r.get(6)?,
             })
         })
         .optional()?)
 }
 
 /// Records activity on a session (the idle timeout counts from here).
-pub fn touch(conn: &Connection, id_hash: &str, now: i64) -> Result<(), Error> {
+pub fn touch(conn: &Connection, id_hash: &str, now_ms: i64) -> Result<(), Error> {
     conn.prepare_cached("UPDATE console_sessions SET last_seen_at = ?2 WHERE id_hash = ?1")?
-        .execute(rusqlite::params![id_hash, now])?;
+        .execute(rusqlite::params![id_hash, now_ms])?;
     Ok(())
 }
 
@@ -88,10 +88,10 @@ pub fn delete_for_user(conn: &Connection, user_id: &str) -> Result<usize, Error>
 }
 
 /// Deletes sessions past their absolute or idle end.
-pub fn delete_ended(conn: &Connection, now: i64, idle_seconds: i64) -> Result<usize, Error> {
+pub fn delete_ended(conn: &Connection, now_ms: i64, idle_ms: i64) -> Result<usize, Error> {
     Ok(conn
         .prepare_cached(
             "DELETE FROM console_sessions WHERE expires_at <= ?1 OR last_seen_at + ?2 <= ?1",
         )?
-        .execute(rusqlite::params![now, idle_seconds])?)
+        .execute(rusqlite::params![now_ms, idle_ms])?)
 }

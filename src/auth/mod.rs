@@ -132,7 +132,7 @@ impl Auth {
         let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
             .await
             .map_err(Error::internal)??;
-        let now = self.clock.now().unix_timestamp();
+        let now_ms = self.clock.now_ms();
         let row = UserRow {
             id: crate::ids::new_id("usr"),
             email: account.email,
@@ -142,11 +142,10 @@ impl Auth {
             password_hash: hash,
             disabled: false,
             token_version: 0,
-            created_at: now,
-            updated_at: now,
+            created_at_ms: now_ms,
+            updated_at_ms: now_ms,
         };
         let insert = row.clone();
-        let now_ms = self.clock.now_ms();
         self.db
             .write(move |conn| {
                 precondition(conn)?;

@@ -16,8 +16,8 @@ pub struct UserRow {
     pub password_hash: String,
     pub disabled: bool,
     pub token_version: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
 }
 
 const COLUMNS: &str =
@@ -36,8 +36,8 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
         password_hash: row.get(5)?,
         disabled: row.get(6)?,
         token_version: row.get(7)?,
-        created_at: row.get(8)?,
-        updated_at: row.get(9)?,
+        created_at_ms: row.get(8)?,
+        updated_at_ms: row.get(9)?,
     })
 }
 
@@ -51,7 +51,7 @@ pub fn insert(conn: &Connection, user: &UserRow) -> Result<(), Error> {
         .execute(named_params! {
             ":id": user.id, ":email": user.email, ":name": user.name, ":phone": user.phone,
             ":role": user.role.as_str(), ":hash": user.password_hash, ":disabled": user.disabled,
-            ":ver": user.token_version, ":created": user.created_at, ":updated": user.updated_at,
+            ":ver": user.token_version, ":created": user.created_at_ms, ":updated": user.updated_at_ms,
         })
         .map_err(unique_violation)?;
     Ok(())
@@ -151,7 +151,7 @@ pub fn update(conn: &Connection, user: &UserRow) -> Result<(), Error> {
     .execute(named_params! {
         ":id": user.id, ":name": user.name, ":phone": user.phone, ":role": user.role.as_str(),
         ":hash": user.password_hash, ":disabled": user.disabled, ":ver": user.token_version,
-        ":updated": user.updated_at,
+        ":updated": user.updated_at_ms,
     })
     .map_err(unique_violation)?;
     Ok(())

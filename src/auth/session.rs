@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 
 /// Activity is written back at most this often, so browsing is not a write per page.
-const TOUCH_EVERY_SECONDS: i64 = 60;
+const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// A signed-in console user, as every page sees them.
 #[derive(Debug, Clone)]
@@ -28,8 +28,8 @@ pub struct ConsoleSession {
     pub role: Role,
     /// The token every state-changing form of this session must carry.
     pub csrf_token: String,
-    /// The absolute end, Unix seconds.
-    pub expires_at: i64,
+    /// The absolute end, Unix milliseconds.
+    pub expires_at_ms: i64,
 }
 
 impl ConsoleSession {
@@ -85,7 +85,7 @@ impl Auth {
     pub async fn start_console_session(&self, user_id: &str) -> Result<StartedSession, Error> {
         let cookie_value = random_token();
         let csrf_token = random_token();
-        let now = self.clock.now().unix_timestamp();
+        let now_ms = self.clock.now_ms();
         let console: ConsoleConfig = self.console.clone();
         let id_hash = token_hash(&cookie_value);
         let user_id = user_id.to_string();
@@ -93,12 +93,16 @@ impl Auth {
         let row = self
             .db
             .write(move |conn| {
-                console_repo::delete_ended(conn, now, console.session_idle_seconds as i64)?;
+                console_repo::delete_ended(
+                    conn,
+                    now_ms,
+                    console.session_idle_seconds as i64 * 1000,
+                )?;
                 let user = super::repo::by_id(conn, &user_id)?.ok_or(Error::NotFound("user"))?;
                 if user.disabled {
                     return Err(Error::AccountDisabled);
                 }
-                let expires_at = now + console.session_ttl_seconds as i64;
+                let expires_at_ms = now_ms + console.session_ttl_seconds as i64 * 1000;
                 console_repo::insert(
                     conn,
                     &NewSessionRow {
@@ -106,14 +110,14 @@ impl Auth {
                         user_id: user.id.clone(),
                         csrf_token: csrf,
                         token_version: user.token_version,
-                        now,
-                        expires_at,
+                        now_ms,
+                        expires_at_ms,
                     },
                 )?;
-                Ok((user, expires_at))
+                Ok((user, expires_at_ms))
             })
             .await?;
-        let (user, expires_at) = row;
+        let (user, expires_at_ms) = row;
         tracing::info!(user_id = %user.id, role = %user.role, "console session started");
         Ok(StartedSession {
             session: ConsoleSession {
@@ -122,7 +126,7 @@ impl Auth {
                 name: user.name,
                 role: user.role,
                 csrf_token,
-                expires_at,
+                expires_at_ms,
             },
             cookie_value,
         })
@@ -143,17 +147,17 @@ impl Auth {
         else {
             return Ok(None);
         };
-        let now = self.clock.now().unix_timestamp();
-        let idle = self.console.session_idle_seconds as i64;
-        if now >= row.expires_at || now >= row.last_seen_at + idle {
+        let now_ms = self.clock.now_ms();
+        let idle_ms = self.console.session_idle_seconds as i64 * 1000;
+        if now_ms >= row.expires_at_ms || now_ms >= row.last_seen_at_ms + idle_ms {
             self.db
                 .write(move |conn| console_repo::delete(conn, &id_hash))
                 .await?;
             return Ok(None);
         }
-        if now - row.last_seen_at >= TOUCH_EVERY_SECONDS {
+        if now_ms - row.last_seen_at_ms >= TOUCH_EVERY_MS {
             self.db
-                .write(move |conn| console_repo::touch(conn, &id_hash, now))
+                .write(move |conn| console_repo::touch(conn, &id_hash, now_ms))
                 .await?;
         }
         Ok(Some(ConsoleSession {
@@ -162,7 +166,7 @@ impl Auth {
             name: row.name,
             role: row.role,
             csrf_token: row.csrf_token,
-            expires_at: row.expires_at,
+            expires_at_ms: row.expires_at_ms,
         }))
     }
 

@@ -70,7 +70,7 @@ impl Auth {
             }
             None => None,
         };
-        let now = self.clock.now().unix_timestamp();
+        let now_ms = self.clock.now_ms();
         let id = id.to_string();
         let (role, disabled) = (patch.role, patch.disabled);
         let row = self
@@ -110,7 +110,7 @@ impl Auth {
                     row.token_version += 1;
                     console_repo::delete_for_user(conn, &row.id)?;
                 }
-                row.updated_at = now;
+                row.updated_at_ms = now_ms;
                 repo::update(conn, &row)?;
                 Ok(row)
             })

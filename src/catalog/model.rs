@@ -247,7 +247,7 @@ pub struct SeatsView {
 /// is all an event's schedule holds and all its views have ever shown of the others (stored
 /// values are always in range).
 pub fn at(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    crate::clock::at_second(ms)
 }
 
 /// An event's schedule time as stored: Unix milliseconds of the whole second (a start, an

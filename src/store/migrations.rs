@@ -64,6 +64,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_catalog_times_in_ms",
         include_str!("migrations/0016_catalog_times_in_ms.sql"),
     ),
+    (
+        "0017_account_times_in_ms",
+        include_str!("migrations/0017_account_times_in_ms.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -323,6 +327,43 @@ mod tests {
             ),
             [Some(7)],
             "no other kind of message is touched"
+        );
+    }
+    #[test]
+    fn the_account_times_move_from_seconds_to_milliseconds() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        apply_these(&mut conn, &MIGRATIONS[..16]).expect("up to 0016");
+        conn.execute_batch(
+            "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at)
+               VALUES ('usr_1', 'clerk@example.test', 'Clerk', 'staff', 'x', 1799000000,
+                       1799000500);
+             INSERT INTO console_sessions (id_hash, user_id, csrf_token, token_version,
+                                           created_at, last_seen_at, expires_at)
+               VALUES ('h1', 'usr_1', 'c', 0, 1799000600, 1799000660, 1799029400);",
+        )
+        .expect("rows of a 0016 database");
+
+        assert_eq!(
+            apply_these(&mut conn, &MIGRATIONS[..17]).expect("0017"),
+            ["0017_account_times_in_ms"]
+        );
+
+        let user: (i64, i64) = conn
+            .query_row("SELECT created_at, updated_at FROM users", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .expect("user kept");
+        assert_eq!(user, (1_799_000_000_000, 1_799_000_500_000));
+        let session: (i64, i64, i64) = conn
+            .query_row(
+                "SELECT created_at, last_seen_at, expires_at FROM console_sessions",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("session kept");
+        assert_eq!(
+            session,
+            (1_799_000_600_000, 1_799_000_660_000, 1_799_029_400_000)
         );
     }
 }
