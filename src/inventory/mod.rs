@@ -35,7 +35,7 @@ use crate::clock::SharedClock;
 use crate::error::Error;
 use crate::store::Sqlite;
 use hold_store::{HoldRecord, HoldState, HoldStore, Op, SeatChange};
-use seat_index::{EventSeats, HoldKey, SeatNo};
+use seat_index::{EventSeats, HoldKey, LiveHold, SeatNo};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -177,6 +177,30 @@ impl Inventory {
         (name(from_leg), name(to_leg))
     }
 
+    /// Puts a hold's seats or places into its event's index under a fresh key, for its legs
+    /// and until its expiry; returns the key.
+    fn install_hold(
+        &self,
+        ix: &mut EventSeats,
+        record: &HoldRecord,
+        seats: Vec<SeatNo>,
+        places: Vec<(u16, u32)>,
+    ) -> HoldKey {
+        let key = self.inner.next_key.fetch_add(1, Ordering::Relaxed);
+        ix.install(
+            key,
+            LiveHold {
+                id: record.id.clone(),
+                owner: record.owner.clone(),
+                seats,
+                places,
+                legs: record.from_leg..record.to_leg,
+                expires_at_ms: record.expires_at_ms,
+            },
+        );
+        key
+    }
+
     fn track(&self, record: &HoldRecord, key: HoldKey) {
         self.inner
             .live
@@ -221,14 +245,30 @@ impl Inventory {
         at_ms: i64,
         actor: Option<&str>,
     ) -> Op {
+        let seats = record.seats.clone();
+        self.seat_change_op(ix, kind, &record.id, seats, places, at_ms, actor)
+    }
+
+    /// The outbox entry of one seat change, numbered in commit order.
+    #[allow(clippy::too_many_arguments)] // the change's fields, one each
+    fn seat_change_op(
+        &self,
+        ix: &EventSeats,
+        kind: &str,
+        cause: &str,
+        seats: Vec<String>,
+        places: Vec<(String, u32)>,
+        at_ms: i64,
+        actor: Option<&str>,
+    ) -> Op {
         Op::Outbox {
             seq: self.inner.next_outbox.fetch_add(1, Ordering::Relaxed),
             change: SeatChange {
                 event_id: ix.event_id.clone(),
                 event_seq: ix.seq,
                 kind: kind.to_string(),
-                hold_id: record.id.clone(),
-                seats: record.seats.clone(),
+                hold_id: cause.to_string(),
+                seats,
                 places,
                 at_ms,
                 actor: actor.map(str::to_string),

@@ -1,11 +1,10 @@
 //! Selling held seats and giving sold seats back: the inventory's half of the booking saga.
 
-use super::hold_store::{HoldRecord, HoldState, HoldStore, Op, SeatChange};
+use super::hold_store::{HoldRecord, HoldState, HoldStore, Op};
 use super::seat_index::{EventSeats, SeatNo};
 use super::{Ending, Inventory};
 use crate::error::{Conflict, Error};
 use std::ops::Range;
-use std::sync::atomic::Ordering;
 
 /// What a booking holds or sold: seats on a segment, or general-admission places.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,27 +19,14 @@ pub struct Lot {
 impl Inventory {
     /// The live record of a hold, if it is live and unexpired.
     pub fn live_hold(&self, hold_id: &str) -> Option<HoldRecord> {
-        let entry = self
-            .inner
-            .live
-            .lock()
-            .unwrap_or_else(|p| self.recover(p))
-            .get(hold_id)
-            .cloned()?;
+        let entry = self.live_entry(hold_id)?;
         (entry.record.expires_at_ms > self.now_ms()).then_some(entry.record)
     }
 
     /// Turns a live hold into sold seats: the hold ends as booked and its seats stay taken.
     /// Fails with `HoldExpired` if the hold is gone or past its time.
     pub async fn sell_hold(&self, hold_id: &str, booking_id: &str) -> Result<(), Error> {
-        let entry = self
-            .inner
-            .live
-            .lock()
-            .unwrap_or_else(|p| self.recover(p))
-            .get(hold_id)
-            .cloned()
-            .ok_or(Error::HoldExpired)?;
+        let entry = self.live_entry(hold_id).ok_or(Error::HoldExpired)?;
         let now_ms = self.now_ms();
         let event = self.event(&entry.event_id)?;
         let answer = {
@@ -82,19 +68,7 @@ impl Inventory {
         cause: &str,
         at_ms: i64,
     ) -> Op {
-        Op::Outbox {
-            seq: self.inner.next_outbox.fetch_add(1, Ordering::Relaxed),
-            change: SeatChange {
-                event_id: ix.event_id.clone(),
-                event_seq: ix.seq,
-                kind: "booked".into(),
-                hold_id: cause.to_string(),
-                seats: seats.to_vec(),
-                places,
-                at_ms,
-                actor: None,
-            },
-        }
+        self.seat_change_op(ix, "booked", cause, seats.to_vec(), places, at_ms, None)
     }
 
     /// Sells exactly these seats (or places) if they are all free now — a late payment
@@ -171,13 +145,7 @@ impl Inventory {
     /// Releases a hold on the system's behalf (a declined payment, an expired or cancelled
     /// booking). A hold that is already gone is fine.
     pub async fn release_for_booking(&self, hold_id: &str) -> Result<(), Error> {
-        let entry = self
-            .inner
-            .live
-            .lock()
-            .unwrap_or_else(|p| self.recover(p))
-            .get(hold_id)
-            .cloned();
+        let entry = self.live_entry(hold_id);
         let Some(entry) = entry else { return Ok(()) };
         let event = self.event(&entry.event_id)?;
         let now_ms = self.now_ms();
@@ -219,13 +187,7 @@ impl Inventory {
     pub async fn settle_booked_holds(&self, confirmed_holds: &[String]) -> Result<usize, Error> {
         let mut settled = 0;
         for hold_id in confirmed_holds {
-            let entry = self
-                .inner
-                .live
-                .lock()
-                .unwrap_or_else(|p| self.recover(p))
-                .get(hold_id)
-                .cloned();
+            let entry = self.live_entry(hold_id);
             let Some(entry) = entry else { continue };
             let event = self.event(&entry.event_id)?;
             let now_ms = self.now_ms();

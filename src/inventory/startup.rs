@@ -9,7 +9,6 @@ use super::hold_store::HoldState;
 use super::hold_store::HoldStore;
 use super::hold_store::Op;
 use super::loader;
-use super::seat_index::LiveHold;
 use super::seat_index::SeatNo;
 use crate::clock::SharedClock;
 use crate::config::HoldsConfig;
@@ -23,7 +22,6 @@ use std::sync::Mutex;
 use std::sync::RwLock;
 use std::sync::atomic::AtomicI64;
 use std::sync::atomic::AtomicU64;
-use std::sync::atomic::Ordering;
 use tokio::sync::Notify;
 
 impl Inventory {
@@ -109,18 +107,7 @@ impl Inventory {
                 orphans.push(record.id.clone());
                 continue;
             }
-            let key = self.inner.next_key.fetch_add(1, Ordering::Relaxed);
-            ix.install(
-                key,
-                LiveHold {
-                    id: record.id.clone(),
-                    owner: record.owner.clone(),
-                    seats,
-                    places,
-                    legs,
-                    expires_at_ms: record.expires_at_ms,
-                },
-            );
+            let key = self.install_hold(&mut ix, &record, seats, places);
             drop(ix);
             self.track(&record, key);
         }

@@ -18,12 +18,10 @@ use super::hold_store::Op;
 use super::hold_store::QuoteLine;
 use super::seat_index::EventSeats;
 use super::seat_index::HoldKey;
-use super::seat_index::LiveHold;
 use super::seat_index::SeatNo;
 use crate::auth::Caller;
 use crate::error::{Conflict, Error};
 use std::ops::Range;
-use std::sync::atomic::Ordering;
 
 impl Inventory {
     /// Resolves `from`/`to` stop names into a leg range.
@@ -79,18 +77,7 @@ impl Inventory {
                 state: HoldState::Live,
                 ended_at_ms: None,
             };
-            let key = self.inner.next_key.fetch_add(1, Ordering::Relaxed);
-            ix.install(
-                key,
-                LiveHold {
-                    id: record.id.clone(),
-                    owner: record.owner.clone(),
-                    seats,
-                    places: places.clone(),
-                    legs,
-                    expires_at_ms: record.expires_at_ms,
-                },
-            );
+            let key = self.install_hold(&mut ix, &record, seats, places.clone());
             self.track(&record, key);
             // Tracked as live now: it counts there, not as a claim.
             drop(claim);
