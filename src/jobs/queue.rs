@@ -2,8 +2,6 @@
 //! SQL over the jobs table (enqueue inside a caller's transaction, claim, finish, retry,
 //! park as dead) is in `repo.rs`, re-exported here so callers keep one name for the queue.
 
-use serde::Serialize;
-
 pub use super::repo::{
     by_id, causes, claim, claim_batch, complete, complete_all, counts, delete_done_before, enqueue,
     fail, list, refresh_queued, release, requeue_abandoned, requeue_all_running, retry,
@@ -25,29 +23,22 @@ pub struct NewJob<'a> {
     pub max_attempts: i64,
 }
 
-/// A jobs row.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// A jobs row (the API's body is built from it in `http::api`).
+#[derive(Debug, Clone)]
 pub struct JobRow {
     pub id: i64,
     pub kind: String,
     pub payload: String,
     pub dedupe_key: Option<String>,
     pub cause: String,
-    #[schema(value_type = String)]
     pub status: super::JobStatus,
+    /// When it runs next (or ran last).
     pub run_at_ms: i64,
     pub attempts: i64,
     pub max_attempts: i64,
     pub last_error: Option<String>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
-    /// When it runs next (or ran last).
-    #[serde(with = "time::serde::rfc3339")]
-    pub run_at: time::OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: time::OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: time::OffsetDateTime,
 }
 
 /// The delay before attempt `attempts + 1`: 1 s, 2 s, 4 s, … capped at one hour.

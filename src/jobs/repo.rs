@@ -51,7 +51,6 @@ pub fn refresh_queued(
 const COLUMNS: &str = "id, kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, last_error, created_at, updated_at";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
-    let (run_at_ms, created_at_ms, updated_at_ms) = (r.get(6)?, r.get(10)?, r.get(11)?);
     Ok(JobRow {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -59,15 +58,12 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
         dedupe_key: r.get(3)?,
         cause: r.get(4)?,
         status: r.get(5)?,
-        run_at_ms,
+        run_at_ms: r.get(6)?,
         attempts: r.get(7)?,
         max_attempts: r.get(8)?,
         last_error: r.get(9)?,
-        created_at_ms,
-        updated_at_ms,
-        run_at: crate::clock::at_ms(run_at_ms),
-        created_at: crate::clock::at_ms(created_at_ms),
-        updated_at: crate::clock::at_ms(updated_at_ms),
+        created_at_ms: r.get(10)?,
+        updated_at_ms: r.get(11)?,
     })
 }
 

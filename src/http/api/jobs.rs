@@ -1,9 +1,10 @@
 //! `/api/v1/jobs`: the durable queue, for admins — what is waiting, what failed, retry dead.
 
 use crate::error::{Error, Validator};
+use crate::http::api::job_body::JobBody;
 use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
 use crate::http::problem::Problem;
-use crate::jobs::{JobKind, JobRow, JobStatus, Jobs};
+use crate::jobs::{JobKind, JobStatus, Jobs};
 use crate::pagination::{Page, PageRequest};
 use axum::Json;
 use axum::extract::State;
@@ -25,12 +26,12 @@ pub struct JobQuery {
 
 /// Jobs, newest first.
 #[utoipa::path(get, path = "/api/v1/jobs", operation_id = "list_jobs", tag = "jobs", params(JobQuery), security(("bearer" = ["admin"])),
-    responses((status = 200, body = Page<JobRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Page<JobBody>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(jobs): State<Jobs>,
     _admin: AdminOnly,
     ApiQuery(query): ApiQuery<JobQuery>,
-) -> Result<Json<Page<JobRow>>, Error> {
+) -> Result<Json<Page<JobBody>>, Error> {
     let status = match &query.status {
         Some(s) => Some(
             s.parse::<JobStatus>()
@@ -59,29 +60,29 @@ pub async fn list(
     let rows = jobs
         .list(status, query.kind, before, page.fetch_limit())
         .await?;
-    Ok(Json(Page::from_rows(rows, &page, |j| {
-        vec![j.id.to_string()]
-    })))
+    Ok(Json(
+        Page::from_rows(rows, &page, |j| vec![j.id.to_string()]).map(JobBody::from),
+    ))
 }
 
 /// One job.
 #[utoipa::path(get, path = "/api/v1/jobs/{id}", operation_id = "get_job", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = ["admin"])),
-    responses((status = 200, body = JobRow), (status = 404, body = Problem)))]
+    responses((status = 200, body = JobBody), (status = 404, body = Problem)))]
 pub async fn get(
     State(jobs): State<Jobs>,
     _admin: AdminOnly,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<JobRow>, Error> {
-    Ok(Json(jobs.get(id).await?))
+) -> Result<Json<JobBody>, Error> {
+    Ok(Json(jobs.get(id).await?.into()))
 }
 
 /// Queues a dead job again with fresh attempts.
 #[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", operation_id = "retry_job", tag = "jobs", params(("id" = i64, Path)), security(("bearer" = ["admin"])),
-    responses((status = 200, body = JobRow), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = JobBody), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn retry(
     State(jobs): State<Jobs>,
     _admin: AdminOnly,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<JobRow>, Error> {
-    Ok(Json(jobs.retry(id).await?))
+) -> Result<Json<JobBody>, Error> {
+    Ok(Json(jobs.retry(id).await?.into()))
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bookings;
 pub mod events;
 pub mod holds;
+pub mod job_body;
 pub mod jobs;
 pub mod list_query;
 pub mod notification_body;
