@@ -147,9 +147,10 @@ impl CreateEvent {
                 second_ms(t)
             }
         };
+        // Compared as stored, to the second: an end within the start's second is the start.
         let ends_at_ms = self.ends_at.map(|t| {
             v.check(
-                self.starts_at.is_none_or(|s| t > s),
+                self.starts_at.is_none_or(|s| second_ms(t) > second_ms(s)),
                 "ends_at",
                 "must be after starts_at",
             );
@@ -209,8 +210,9 @@ impl CreateEvent {
         for (i, stop) in self.stops.iter().enumerate() {
             let sf = format!("stops[{i}]");
             let name = required_text(&format!("{sf}.name"), Some(&stop.name), 100, v);
+            // Compared as stored, to the second.
             v.check(
-                stop.arrives_at > last,
+                second_ms(stop.arrives_at) > second_ms(last),
                 format!("{sf}.arrives_at"),
                 format!("must be after {last_field}"),
             );
@@ -228,7 +230,7 @@ impl CreateEvent {
             });
         }
         v.check(
-            arrives > last,
+            second_ms(arrives) > second_ms(last),
             "arrives_at",
             format!("must be after {last_field}"),
         );

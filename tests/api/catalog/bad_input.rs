@@ -611,3 +611,53 @@ async fn malformed_json_is_a_400_and_writes_nothing() {
     );
     assert_eq!(all_event_ids(&app).await, before);
 }
+
+/// `at(days, hours)` and `millis` thousandths of a second more.
+fn within_its_second(days: i64, hours: i64, millis: u32) -> String {
+    at(days, hours).replace('Z', &format!(".{millis:03}Z"))
+}
+
+#[tokio::test]
+async fn an_end_in_the_same_second_as_the_start_is_refused_not_failed() {
+    // Event times are kept to the second: an end a fraction of a second after the start is
+    // the start itself, and is refused like an end equal to it, not stored and failed.
+    let (app, admin, before) = app_with_one_event().await;
+    let mut body = concert("Evening Raga", "Town Hall", 30);
+    body["starts_at"] = json!(within_its_second(30, 0, 200));
+    body["ends_at"] = json!(within_its_second(30, 0, 700));
+    rejected(
+        &app,
+        &admin,
+        "ends within the start's second",
+        body,
+        "ends_at",
+    )
+    .await;
+
+    let mut body = bus("Night Coach", 4);
+    body["departs_at"] = json!(within_its_second(4, 0, 100));
+    body["stops"] = json!([]);
+    body["arrives_at"] = json!(within_its_second(4, 0, 900));
+    rejected(
+        &app,
+        &admin,
+        "arrives within the departure's second",
+        body,
+        "arrives_at",
+    )
+    .await;
+
+    let mut body = bus("Night Coach", 4);
+    body["stops"] = json!([{"name": "Gurugram", "arrives_at": within_its_second(4, 1, 300),
+                            "departs_at": within_its_second(4, 1, 800)}]);
+    body["arrives_at"] = json!(within_its_second(4, 1, 900));
+    rejected(
+        &app,
+        &admin,
+        "arrives within the last stop's second",
+        body,
+        "arrives_at",
+    )
+    .await;
+    assert_eq!(all_event_ids(&app).await, before, "nothing written");
+}
