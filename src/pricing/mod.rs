@@ -146,16 +146,15 @@ impl Pricing {
                     repo::record(
                         conn,
                         &id,
-                        &HistoryRow::new(
-                            0,
-                            category.clone(),
-                            old.unwrap_or(input.base_minor),
-                            new,
+                        &HistoryRow {
+                            id: 0,
+                            category: category.clone(),
+                            old_minor: old.unwrap_or(input.base_minor),
+                            new_minor: new,
                             occupancy,
-                            cause.clone(),
-                            now_ms,
-                            &event.currency,
-                        ),
+                            cause: cause.clone(),
+                            at_ms: now_ms,
+                        },
                     )?;
                     changed.push((input.category, new));
                 }

@@ -36,6 +36,45 @@ pub struct CategoryPrice {
     pub why: curve::Breakdown,
 }
 
+// As the API and the console show it; the schema keeps the name it was published under.
+/// One price change.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = HistoryRow)]
+pub struct PriceChange {
+    #[serde(skip)]
+    pub id: i64,
+    pub category: String,
+    pub old_minor: i64,
+    pub new_minor: i64,
+    pub occupancy: f64,
+    /// What moved it: `seats-changed`, `base-price`, `rules`, `time`.
+    pub cause: String,
+    pub at_ms: i64,
+    /// The price before (`old_minor` repeats its amount).
+    pub old_price: Money,
+    /// The price after (`new_minor` repeats its amount).
+    pub new_price: Money,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: time::OffsetDateTime,
+}
+
+impl PriceChange {
+    fn new(row: HistoryRow, currency: &str) -> PriceChange {
+        PriceChange {
+            old_price: Money::new(row.old_minor, currency),
+            new_price: Money::new(row.new_minor, currency),
+            at: crate::clock::at_ms(row.at_ms),
+            id: row.id,
+            category: row.category,
+            old_minor: row.old_minor,
+            new_minor: row.new_minor,
+            occupancy: row.occupancy,
+            cause: row.cause,
+            at_ms: row.at_ms,
+        }
+    }
+}
+
 /// An event's prices, the rule behind them, and their history.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PricesView {
@@ -46,7 +85,7 @@ pub struct PricesView {
     /// Whether the rule is the event's own (else its category's).
     pub event_rule: bool,
     pub categories: Vec<CategoryPrice>,
-    pub history: Page<HistoryRow>,
+    pub history: Page<PriceChange>,
 }
 
 impl Pricing {
@@ -78,7 +117,7 @@ impl Pricing {
                         .into_iter()
                         .map(|c| (c.category, c.base_minor))
                         .collect();
-                let history = repo::history(conn, &id, &event.currency, &request)?;
+                let history = repo::history(conn, &id, &request)?;
                 let factors = factors(conn, &rule, &id, event.starts_at_ms, &read_counts, now_ms)?;
                 Ok((event, rule, own, bases, history, factors))
             })
@@ -118,7 +157,8 @@ impl Pricing {
             rule,
             event_rule: own,
             categories,
-            history: Page::from_rows(history, &page, |h| vec![h.id.to_string()]),
+            history: Page::from_rows(history, &page, |h| vec![h.id.to_string()])
+                .map(|row| PriceChange::new(row, &event.currency)),
         })
     }
 }

@@ -2,10 +2,8 @@
 
 use super::rule::Rule;
 use crate::error::Error;
-use crate::money::Money;
 use crate::pagination::PageRequest;
 use rusqlite::{Connection, OptionalExtension};
-use serde::Serialize;
 use std::collections::HashMap;
 
 /// The stored rule of an event category, if an admin set one.
@@ -105,10 +103,9 @@ pub fn set_current(
     Ok(())
 }
 
-/// One price change.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// One price change as stored.
+#[derive(Debug, Clone)]
 pub struct HistoryRow {
-    #[serde(skip)]
     pub id: i64,
     pub category: String,
     pub old_minor: i64,
@@ -117,40 +114,6 @@ pub struct HistoryRow {
     /// What moved it: `seats-changed`, `base-price`, `rules`, `time`.
     pub cause: String,
     pub at_ms: i64,
-    /// The price before (`old_minor` repeats its amount).
-    pub old_price: Money,
-    /// The price after (`new_minor` repeats its amount).
-    pub new_price: Money,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: time::OffsetDateTime,
-}
-
-impl HistoryRow {
-    /// A price change of `category` in `currency`.
-    #[allow(clippy::too_many_arguments)] // the row's columns, one each
-    pub fn new(
-        id: i64,
-        category: String,
-        old_minor: i64,
-        new_minor: i64,
-        occupancy: f64,
-        cause: String,
-        at_ms: i64,
-        currency: &str,
-    ) -> HistoryRow {
-        HistoryRow {
-            id,
-            category,
-            old_minor,
-            new_minor,
-            occupancy,
-            cause,
-            at_ms,
-            old_price: Money::new(old_minor, currency),
-            new_price: Money::new(new_minor, currency),
-            at: crate::clock::at_ms(at_ms),
-        }
-    }
 }
 
 /// Appends a price change.
@@ -175,7 +138,6 @@ pub fn record(conn: &Connection, event_id: &str, row: &HistoryRow) -> Result<(),
 pub fn history(
     conn: &Connection,
     event_id: &str,
-    currency: &str,
     page: &PageRequest,
 ) -> Result<Vec<HistoryRow>, Error> {
     let before: Option<i64> = match &page.after {
@@ -193,16 +155,15 @@ pub fn history(
         .query_map(
             rusqlite::params![event_id, before, page.fetch_limit()],
             |r| {
-                Ok(HistoryRow::new(
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    currency,
-                ))
+                Ok(HistoryRow {
+                    id: r.get(0)?,
+                    category: r.get(1)?,
+                    old_minor: r.get(2)?,
+                    new_minor: r.get(3)?,
+                    occupancy: r.get(4)?,
+                    cause: r.get(5)?,
+                    at_ms: r.get(6)?,
+                })
             },
         )?
         .collect::<Result<Vec<_>, _>>()?)
