@@ -8,7 +8,7 @@
 //!
 //! The mask is chosen here rather than by `qrcode`: its chooser scores the eight masks
 //! with a boxed closure per module and position, and in a profile of the flows level's
-//! drain (256 clients) choosing masks was 85 % of the server's CPU. [`best_mask`] scores
+//! drain (256 clients) choosing masks was three quarters of the server's CPU. [`best_mask`] scores
 //! them by the same rules (ISO 18004's four penalties, as `qrcode` 0.14 computes them) on a
 //! plain grid, so it picks the very mask `qrcode` picks; a test holds them equal.
 
