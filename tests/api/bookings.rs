@@ -133,6 +133,14 @@ pub async fn pay_ok(app: &TestApp, token: &str, booking: &Value) -> Value {
         "{}",
         reply.text
     );
+    // The answer is built from the rows as the confirmation wrote them, not read back:
+    // it must be exactly what reading them back gives.
+    let paid = &reply.body["payment"];
+    assert_eq!(*paid, payment(app, token, &text(paid, "id")).await);
+    assert_eq!(
+        reply.body["booking"],
+        self::booking(app, token, &text(booking, "id")).await
+    );
     reply.body.clone()
 }
 

@@ -40,7 +40,7 @@ impl Bookings {
             );
         }
         v.finish()?;
-        let (b, _) = self.load(booking_id).await?;
+        let (b, items) = self.load(booking_id).await?;
         if !may_see(caller, &b) {
             return Err(Error::NotFound("booking"));
         }
@@ -107,8 +107,18 @@ impl Bookings {
         });
         match tokio::time::timeout(self.providers.timeout, charge).await {
             Ok(Charge::Succeeded { provider_ref }) => {
-                self.settle_success(&payment.id, Some(provider_ref)).await?;
-                Ok(Paid::Confirmed(self.outcome(&payment.id).await?))
+                let id = payment.id.clone();
+                let settled = self
+                    .settle_success_of(payment, b, items, Some(provider_ref))
+                    .await?;
+                Ok(Paid::Confirmed(match settled {
+                    Some((payment, b, items)) => PaymentOutcome {
+                        payment,
+                        booking: self.named(view(&b, &items)),
+                    },
+                    // Refunded instead: the refund and the booking as they now stand.
+                    None => self.outcome(&id).await?,
+                }))
             }
             Ok(Charge::Pending { provider_ref }) => {
                 let (id, now) = (payment.id.clone(), self.now_ms());

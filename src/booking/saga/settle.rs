@@ -21,6 +21,24 @@ impl Bookings {
         provider_ref: Option<String>,
     ) -> Result<(), Error> {
         let (payment, b, items) = self.payment_and_booking(payment_id).await?;
+        self.settle_success_of(payment, b, items, provider_ref)
+            .await
+            .map(drop)
+    }
+
+    /// [`Self::settle_success`] for a payment whose rows the caller has just read or written
+    /// (paying reads the booking and inserts the payment moments before): saves reading them
+    /// back, twice per paid flow. The rows may be stale; the confirming write checks the
+    /// booking's status again in its own transaction, and the payment settles only from
+    /// `pending`. Returns the payment and booking as the confirmation committed them, or
+    /// `None` when the money went back instead.
+    pub(super) async fn settle_success_of(
+        &self,
+        payment: PaymentRow,
+        b: BookingRow,
+        items: Vec<ItemRow>,
+        provider_ref: Option<String>,
+    ) -> Result<Option<(PaymentRow, BookingRow, Vec<ItemRow>)>, Error> {
         // Read before the sale ends the hold: the flow is timed from when it was taken.
         let held_at_ms = self
             .inventory
@@ -48,18 +66,24 @@ impl Bookings {
                     .confirm(&payment, &b, &items, provider_ref.clone(), reason)
                     .await;
                 match confirmed {
-                    Ok(()) => record_confirmed(&payment, &items, held_at_ms, self.now_ms()),
+                    Ok((payment, b)) => {
+                        record_confirmed(&payment, &items, held_at_ms, self.now_ms());
+                        Ok(Some((payment, b, items)))
+                    }
                     Err(e) => {
                         // The booking changed under us (cancelled meanwhile) or the ticket
                         // index refused a seat: give the seats back and the money too.
                         tracing::warn!(booking_id = %b.id, error = %e, "confirmation refused; refunding");
                         self.inventory.unsell(&lot(&b, &items));
                         self.refund_late(&payment, &b, &items, provider_ref).await?;
+                        Ok(None)
                     }
                 }
-                Ok(())
             }
-            Err(_) => self.refund_late(&payment, &b, &items, provider_ref).await,
+            Err(_) => {
+                self.refund_late(&payment, &b, &items, provider_ref).await?;
+                Ok(None)
+            }
         }
     }
 
@@ -74,6 +98,7 @@ impl Bookings {
         Ok(Some("paid after expiry; the same seats were still free"))
     }
 
+    /// Confirms in one write; returns the payment and booking rows as that write left them.
     async fn confirm(
         &self,
         payment: &PaymentRow,
@@ -81,18 +106,18 @@ impl Bookings {
         items: &[ItemRow],
         provider_ref: Option<String>,
         reason: Option<&'static str>,
-    ) -> Result<(), Error> {
+    ) -> Result<(PaymentRow, BookingRow), Error> {
         let now_ms = self.now_ms();
         let tickets = self.issue_tickets(b, items)?;
-        let (payment_id, b, items) = (payment.id.clone(), b.clone(), items.to_vec());
-        let booking_id = b.id.clone();
-        self.db
+        let (mut payment, b, items) = (payment.clone(), b.clone(), items.to_vec());
+        let confirmed = self
+            .db
             .write(move |conn| {
-                let current = repo::by_id(conn, &b.id)?.ok_or(Error::NotFound("booking"))?;
-                if !settle(conn, &payment_id, PaymentStatus::Succeeded, None, now_ms)? {
+                let mut current = repo::by_id(conn, &b.id)?.ok_or(Error::NotFound("booking"))?;
+                if !settle(conn, &payment.id, PaymentStatus::Succeeded, None, now_ms)? {
                     return Err(Conflict::PaymentSettled.into());
                 }
-                fill_provider_ref(conn, &payment_id, provider_ref.as_deref())?;
+                fill_provider_ref(conn, &payment.id, provider_ref.as_deref())?;
                 if !repo::set_status(
                     conn,
                     &b.id,
@@ -106,13 +131,22 @@ impl Bookings {
                 for ticket in &tickets {
                     repo::insert_ticket(conn, ticket, now_ms)?;
                 }
-                let confirmed = PaymentSucceeded::of(&b, &items, &payment_id, &tickets);
+                let confirmed = PaymentSucceeded::of(&b, &items, &payment.id, &tickets);
                 follow_up(conn, &b, "confirmed", &confirmed, now_ms)?;
-                Ok(())
+                // The rows as the statements above left them (the same columns, the same
+                // values), so the answer needs no read after the commit.
+                payment.status = PaymentStatus::Succeeded;
+                payment.failure_reason = None;
+                payment.updated_at_ms = now_ms;
+                payment.provider_ref = provider_ref.or(payment.provider_ref);
+                current.status = BookingStatus::Confirmed;
+                current.status_reason = reason.map(str::to_string);
+                current.updated_at_ms = now_ms;
+                Ok((payment, current))
             })
             .await?;
-        tracing::info!(%booking_id, "booking confirmed");
-        Ok(())
+        tracing::info!(booking_id = %confirmed.1.id, "booking confirmed");
+        Ok(confirmed)
     }
 
     fn issue_tickets(&self, b: &BookingRow, items: &[ItemRow]) -> Result<Vec<TicketRow>, Error> {
