@@ -120,7 +120,7 @@ fn pick(ix: &EventSeats, n: usize, eligible: &dyn Fn(SeatNo) -> bool) -> Option<
 /// Chooses seats for `want` on `legs`, or `None` when not enough are free.
 pub fn choose(ix: &EventSeats, want: Want, legs: &Range<u16>, now_ms: i64) -> Option<Vec<SeatNo>> {
     let free = |s: SeatNo| ix.is_free(s, legs, now_ms);
-    let has = |s: SeatNo, flag: SeatFlag| ix.seats[s as usize].flags.contains(&flag);
+    let has = |s: SeatNo, flag: SeatFlag| ix.seats[s as usize].flags.contains(flag);
     let mut chosen = pick(ix, want.accessible as usize, &|s| {
         free(s) && has(s, SeatFlag::WheelchairSpace)
     })?;
@@ -215,10 +215,7 @@ mod tests {
     }
 
     fn labels(ix: &EventSeats, seats: &[SeatNo]) -> Vec<String> {
-        let mut l: Vec<String> = seats
-            .iter()
-            .map(|&s| ix.seats[s as usize].label.clone())
-            .collect();
+        let mut l: Vec<String> = seats.iter().map(|&s| ix.label(s).to_string()).collect();
         l.sort();
         l
     }

@@ -24,12 +24,12 @@ mod reference {
     fn rows(ix: &EventSeats, eligible: &dyn Fn(SeatNo) -> bool) -> Vec<Row> {
         let mut order: Vec<(String, String)> = Vec::new();
         let mut members: HashMap<(String, String), Vec<SeatNo>> = HashMap::new();
-        for (i, seat) in ix.seats.iter().enumerate() {
-            let key = (seat.section.clone(), seat.row.clone());
+        for seat in 0..ix.seats.len() as SeatNo {
+            let key = (ix.section(seat).to_string(), ix.row_name(seat).to_string());
             if !members.contains_key(&key) {
                 order.push(key.clone());
             }
-            members.entry(key).or_default().push(i as SeatNo);
+            members.entry(key).or_default().push(seat);
         }
         order
             .into_iter()
@@ -102,7 +102,7 @@ mod reference {
         now_ms: i64,
     ) -> Option<Vec<SeatNo>> {
         let free = |s: SeatNo| ix.is_free(s, legs, now_ms);
-        let has = |s: SeatNo, flag: SeatFlag| ix.seats[s as usize].flags.contains(&flag);
+        let has = |s: SeatNo, flag: SeatFlag| ix.seats[s as usize].flags.contains(flag);
         let mut chosen = pick(ix, want.accessible as usize, &|s| {
             free(s) && has(s, SeatFlag::WheelchairSpace)
         })?;
@@ -115,19 +115,11 @@ mod reference {
         if !chosen.is_empty() {
             let rows_of_chosen: Vec<(&str, &str)> = chosen
                 .iter()
-                .map(|&s| {
-                    (
-                        ix.seats[s as usize].section.as_str(),
-                        ix.seats[s as usize].row.as_str(),
-                    )
-                })
+                .map(|&s| (ix.section(s), ix.row_name(s)))
                 .collect();
             let companions: Vec<SeatNo> = (0..ix.seats.len() as SeatNo)
                 .filter(|&s| available(s) && has(s, SeatFlag::Companion))
-                .filter(|&s| {
-                    let seat = &ix.seats[s as usize];
-                    rows_of_chosen.contains(&(seat.section.as_str(), seat.row.as_str()))
-                })
+                .filter(|&s| rows_of_chosen.contains(&(ix.section(s), ix.row_name(s))))
                 .take(rest)
                 .collect();
             chosen.extend(companions);

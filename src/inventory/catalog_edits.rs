@@ -134,7 +134,7 @@ impl Inventory {
         let mut newly = Vec::with_capacity(seats.len());
         for s in seats {
             ix.set_blocked(s, true);
-            newly.push(ix.seats[s as usize].label.clone());
+            newly.push(ix.label(s).to_string());
         }
         ix.seq += 1;
         Ok(newly)

@@ -35,11 +35,8 @@ impl Inventory {
         let ix = event.lock().unwrap_or_else(|p| self.recover(p));
         let legs = Self::legs(&ix, from, to)?;
         let now_ms = self.now_ms();
-        Ok(ix
-            .seats
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.label.clone(), ix.status(i as SeatNo, &legs, now_ms)))
+        Ok((0..ix.seats.len() as SeatNo)
+            .map(|s| (ix.label(s).to_string(), ix.status(s, &legs, now_ms)))
             .collect())
     }
 
@@ -57,10 +54,10 @@ impl Inventory {
         let legs = Self::legs(&ix, from, to)?;
         let now_ms = self.now_ms();
         let mut sections = Vec::new();
-        for (i, seat) in ix.seats.iter().enumerate() {
-            let status = ix.status(i as SeatNo, &legs, now_ms);
-            let admitted = status == SeatStatus::Sold && checked_in.contains(&seat.label);
-            count_in_section(&mut sections, &seat.section, status, admitted);
+        for seat in 0..ix.seats.len() as SeatNo {
+            let status = ix.status(seat, &legs, now_ms);
+            let admitted = status == SeatStatus::Sold && checked_in.contains(ix.label(seat));
+            count_in_section(&mut sections, ix.section(seat), status, admitted);
         }
         Ok(sections)
     }

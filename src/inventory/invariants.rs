@@ -143,7 +143,11 @@ pub fn differences(
     let stored_holders = expected.holders.get(&live.event_id).unwrap_or(&empty);
     for (seat, info) in live.seats.iter().enumerate() {
         if stored.seats.get(seat).map(|s| s.blocked) != Some(info.blocked) {
-            out.push(format!("{} {}: blocked differs", live.event_id, info.label));
+            out.push(format!(
+                "{} {}: blocked differs",
+                live.event_id,
+                live.label(seat as u32)
+            ));
         }
         for leg in 0..live.legs() {
             let in_memory = match live.slot(seat as u32, leg) {
@@ -154,7 +158,10 @@ pub fn differences(
             if in_memory != in_store {
                 out.push(format!(
                     "{} {} leg {leg}: index says {:?}, stores say {:?}",
-                    live.event_id, info.label, in_memory, in_store
+                    live.event_id,
+                    live.label(seat as u32),
+                    in_memory,
+                    in_store
                 ));
             }
         }

@@ -26,6 +26,7 @@ pub mod relay;
 pub mod sale;
 mod seat_counts;
 pub mod seat_index;
+mod seat_labels;
 pub mod seat_layout;
 mod startup;
 mod take;

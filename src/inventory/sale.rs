@@ -88,7 +88,7 @@ impl Inventory {
             let taken: Vec<String> = seats
                 .iter()
                 .filter(|&&s| !ix.is_free(s, &lot.legs, now_ms))
-                .map(|&s| ix.seats[s as usize].label.clone())
+                .map(|&s| ix.label(s).to_string())
                 .collect();
             if !taken.is_empty() {
                 return Err(Error::SeatUnavailable { seats: taken });

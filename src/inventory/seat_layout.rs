@@ -14,6 +14,9 @@ use std::collections::HashMap;
 /// One row: its seats in order of number.
 #[derive(Debug)]
 pub struct LayoutRow {
+    /// The section and row names, kept once per row rather than once per seat.
+    section: Box<str>,
+    name: Box<str>,
     /// Seats of the row, lowest number first (index order between equal numbers).
     pub seats: Vec<SeatNo>,
     /// Twice the middle of the row's numbers (lowest + highest).
@@ -26,6 +29,16 @@ impl LayoutRow {
     /// The most seats of this row that can be free for any request.
     pub fn open(&self) -> usize {
         self.seats.len().saturating_sub(self.closed as usize)
+    }
+
+    /// The section the row is in.
+    pub fn section(&self) -> &str {
+        &self.section
+    }
+
+    /// The row's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -56,6 +69,8 @@ impl SeatLayout {
             let key = (seat.section.as_str(), seat.row.as_str());
             let row = *by_name.entry(key).or_insert_with(|| {
                 rows.push(LayoutRow {
+                    section: seat.section.as_str().into(),
+                    name: seat.row.as_str().into(),
                     seats: Vec::new(),
                     center_x2: 0,
                     closed: 0,
@@ -72,6 +87,7 @@ impl SeatLayout {
             }
         }
         for row in &mut rows {
+            row.seats.shrink_to_fit();
             row.seats.sort_by_key(|&s| seats[s as usize].number);
             let number = |s: Option<&SeatNo>| s.map_or(0, |&s| seats[s as usize].number);
             row.center_x2 = i64::from(number(row.seats.first()) + number(row.seats.last()));

@@ -63,10 +63,7 @@ impl Inventory {
                 id,
                 event_id: event_id.to_string(),
                 owner: caller.user_id.clone(),
-                seats: seats
-                    .iter()
-                    .map(|&s| ix.seats[s as usize].label.clone())
-                    .collect(),
+                seats: seats.iter().map(|&s| ix.label(s).to_string()).collect(),
                 from_leg: legs.start,
                 to_leg: legs.end,
                 lines,
@@ -132,7 +129,7 @@ impl Inventory {
                 let taken: Vec<String> = seats
                     .iter()
                     .filter(|&&s| !ix.is_free(s, legs, now_ms))
-                    .map(|&s| ix.seats[s as usize].label.clone())
+                    .map(|&s| ix.label(s).to_string())
                     .collect();
                 if !taken.is_empty() {
                     metrics::counter!(crate::metric::HOLDS_CONFLICTS_TOTAL).increment(1);
@@ -247,10 +244,9 @@ fn quote(ix: &EventSeats, seats: &[SeatNo], places: &[(u16, u32)]) -> Vec<QuoteL
     let mut lines: Vec<QuoteLine> = seats
         .iter()
         .map(|&s| {
-            let seat = &ix.seats[s as usize];
-            let category = &ix.categories[seat.category as usize];
+            let category = &ix.categories[ix.seats[s as usize].category as usize];
             QuoteLine {
-                seat: Some(seat.label.clone()),
+                seat: Some(ix.label(s).to_string()),
                 category: category.name.clone(),
                 quantity: 1,
                 unit_minor: category.price_minor,

@@ -20,11 +20,7 @@ impl Inventory {
         for event in events {
             let ix = event.lock().unwrap_or_else(|p| self.recover(p));
             for (seat, leg) in ix.double_holds() {
-                doubles.push((
-                    ix.event_id.clone(),
-                    ix.seats[seat as usize].label.clone(),
-                    leg,
-                ));
+                doubles.push((ix.event_id.clone(), ix.label(seat).to_string(), leg));
             }
         }
         doubles
