@@ -127,11 +127,7 @@ impl Auth {
     where
         P: FnOnce(&rusqlite::Connection) -> Result<(), Error> + Send + 'static,
     {
-        let hasher = Arc::clone(&self.hasher);
-        let password = account.password;
-        let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
-            .await
-            .map_err(Error::internal)??;
+        let hash = self.hasher.hash_bounded(account.password).await?;
         let now_ms = self.clock.now_ms();
         let row = UserRow {
             id: crate::ids::new_id("usr"),
@@ -206,13 +202,11 @@ impl Auth {
         if password.len() > password::MAX_PASSWORD_BYTES {
             return Err(Error::InvalidCredentials);
         }
-        let hasher = Arc::clone(&self.hasher);
-        let password = password.to_string();
         let stored = row.as_ref().map(|r| r.password_hash.clone());
-        let matches =
-            tokio::task::spawn_blocking(move || hasher.verify(&password, stored.as_deref()))
-                .await
-                .map_err(Error::internal)?;
+        let matches = self
+            .hasher
+            .verify_bounded(password.to_string(), stored)
+            .await?;
         let outcome = match (&row, matches) {
             (Some(r), true) if r.disabled => "disabled",
             (Some(_), true) => "ok",

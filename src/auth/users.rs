@@ -7,7 +7,6 @@ use super::{Auth, Role};
 use super::{console_repo, password};
 use crate::error::{Conflict, Error, Validator};
 use crate::pagination::{Page, PageRequest};
-use std::sync::Arc;
 
 impl Auth {
     /// One account by id.
@@ -60,14 +59,7 @@ impl Auth {
         }
         v.finish()?;
         let hash = match patch.password {
-            Some(p) => {
-                let hasher = Arc::clone(&self.hasher);
-                Some(
-                    tokio::task::spawn_blocking(move || hasher.hash(&p))
-                        .await
-                        .map_err(Error::internal)??,
-                )
-            }
+            Some(p) => Some(self.hasher.hash_bounded(p).await?),
             None => None,
         };
         let now_ms = self.clock.now_ms();
