@@ -112,10 +112,7 @@ impl Bookings {
                     .settle_success_of(payment, b, items, Some(provider_ref))
                     .await?;
                 Ok(Paid::Confirmed(match settled {
-                    Some((payment, b, items)) => PaymentOutcome {
-                        payment,
-                        booking: self.named(view(&b, &items)),
-                    },
+                    Some(confirmed) => confirmed,
                     // Refunded instead: the refund and the booking as they now stand.
                     None => self.outcome(&id).await?,
                 }))
@@ -144,10 +141,19 @@ impl Bookings {
 
     pub(super) async fn outcome(&self, payment_id: &str) -> Result<PaymentOutcome, Error> {
         let (payment, b, items) = self.payment_and_booking(payment_id).await?;
-        Ok(PaymentOutcome {
+        Ok(self.outcome_of(payment, &b, &items))
+    }
+
+    pub(super) fn outcome_of(
+        &self,
+        payment: PaymentRow,
+        b: &BookingRow,
+        items: &[ItemRow],
+    ) -> PaymentOutcome {
+        PaymentOutcome {
             payment,
-            booking: self.named(view(&b, &items)),
-        })
+            booking: self.named(view(b, items)),
+        }
     }
 
     pub(super) async fn payment_and_booking(

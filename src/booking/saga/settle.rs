@@ -2,7 +2,7 @@
 //! jobs) in one write, or the payment failed, so fail the booking and free its seats. A
 //! confirmation the store refuses turns into a late refund.
 
-use super::follow_up;
+use super::{PaymentOutcome, follow_up};
 use crate::booking::messages::{PaymentFailed, PaymentSucceeded};
 use crate::booking::repo::{self, BookingRow, ItemRow, TicketRow};
 use crate::booking::state::BookingStatus;
@@ -38,7 +38,7 @@ impl Bookings {
         b: BookingRow,
         items: Vec<ItemRow>,
         provider_ref: Option<String>,
-    ) -> Result<Option<(PaymentRow, BookingRow, Vec<ItemRow>)>, Error> {
+    ) -> Result<Option<PaymentOutcome>, Error> {
         // Read before the sale ends the hold: the flow is timed from when it was taken.
         let held_at_ms = self
             .inventory
@@ -68,7 +68,7 @@ impl Bookings {
                 match confirmed {
                     Ok((payment, b)) => {
                         record_confirmed(&payment, &items, held_at_ms, self.now_ms());
-                        Ok(Some((payment, b, items)))
+                        Ok(Some(self.outcome_of(payment, &b, &items)))
                     }
                     Err(e) => {
                         // The booking changed under us (cancelled meanwhile) or the ticket
