@@ -370,7 +370,15 @@ async fn a_seats_page_names_its_holder_buyer_and_history() {
     let booking = sold["id"].as_str().expect("id");
     let mut staff = Console::signed_in(&app, "sam", "staff").await;
 
-    let page = staff.get(&format!("/admin/events/{event}/seats/A-2")).await;
+    // The history of holds trails them by the relay's gathering (up to 200 ms).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let page = loop {
+        let page = staff.get(&format!("/admin/events/{event}/seats/A-2")).await;
+        if page.text.contains("available → held") || std::time::Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(crate::polling::POLL).await;
+    };
     page.assert_html(200);
     assert!(page.text.contains(&format!(
         "<a href=\"/admin/bookings/{booking}\">{booking}</a>"
