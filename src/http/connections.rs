@@ -335,20 +335,23 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
 /// Counts the requests in flight on their connection, so its [`Guarded`] stream knows a
 /// quiet socket is a request being worked on, not an idle client.
 pub async fn track_requests(request: Request, next: Next) -> Response {
-    let state = request
-        .extensions()
-        .get::<ConnectInfo<PeerAddr>>()
-        .and_then(|c| c.0.conn.clone());
-    let Some(state) = state else {
-        return next.run(request).await;
-    };
-    state.in_flight.fetch_add(1, Ordering::AcqRel);
-    let _answered = Answered(state);
+    let _answered = count_request(&request);
     next.run(request).await
 }
 
+/// Counts `request` in flight on its connection until the returned guard is dropped (also
+/// when the request is cancelled or panics); `None` outside a [`Connections`] listener.
+pub fn count_request(request: &Request) -> Option<Answered> {
+    let state = request
+        .extensions()
+        .get::<ConnectInfo<PeerAddr>>()
+        .and_then(|c| c.0.conn.clone())?;
+    state.in_flight.fetch_add(1, Ordering::AcqRel);
+    Some(Answered(state))
+}
+
 /// Marks a request answered when dropped (also when it is cancelled or panics).
-struct Answered(Arc<ConnState>);
+pub struct Answered(Arc<ConnState>);
 
 impl Drop for Answered {
     fn drop(&mut self) {

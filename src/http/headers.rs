@@ -3,9 +3,7 @@
 //! no-store` on API answers that carry a token or personal data, so no shared or browser
 //! cache keeps them.
 
-use axum::extract::Request;
 use axum::http::{HeaderValue, Method, header};
-use axum::middleware::Next;
 use axum::response::Response;
 
 /// The home page: server-rendered HTML with one stylesheet, no script, no framing.
@@ -18,13 +16,9 @@ pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
      img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; \
      base-uri 'none'";
 
-/// Adds `Cache-Control: no-store` to every API answer except the public catalog's reads
-/// (events, seats, prices, venues, pricing rules, the ticket-signing public key), which hold
-/// nothing about anyone. Login, register, me, users, holds, bookings, tickets, payments,
-/// notifications and jobs all carry a token or personal data.
-pub async fn no_store_private(request: Request, next: Next) -> Response {
-    let private = is_private(request.method(), request.uri().path());
-    let mut response = next.run(request).await;
+/// Adds `Cache-Control: no-store` to a `private` answer (see [`is_private`]) that does not
+/// set its own.
+pub fn no_store_if(private: bool, mut response: Response) -> Response {
     if private && !response.headers().contains_key(header::CACHE_CONTROL) {
         response
             .headers_mut()
@@ -33,8 +27,12 @@ pub async fn no_store_private(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether an API answer to `method path` may hold a token or personal data.
-fn is_private(method: &Method, path: &str) -> bool {
+/// Whether an API answer to `method path` may hold a token or personal data: every API
+/// answer except the public catalog's reads (events, seats, prices, venues, pricing rules,
+/// the ticket-signing public key), which hold nothing about anyone. Login, register, me,
+/// users, holds, bookings, tickets, payments, notifications and jobs all carry a token or
+/// personal data.
+pub fn is_private(method: &Method, path: &str) -> bool {
     let Some(rest) = path.strip_prefix("/api/v1/") else {
         return false;
     };

@@ -1,32 +1,78 @@
-//! Cross-cutting request handling: request ids, tracing spans, metrics by route, timeouts
-//! and panics turned into problem+json.
+//! Cross-cutting request handling: request ids, metrics by route, timeouts and panics turned
+//! into problem+json.
 
 use super::problem::Problem;
+use super::{connections, headers, unread_body};
 use axum::extract::{MatchedPath, Request};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::{Duration, Instant};
+use tower_http::request_id::{MakeRequestId, RequestId};
 
-/// Records request count and latency under the route template (never the raw path, which
-/// would let clients mint unbounded label values).
-pub async fn record_metrics(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
-    let method = method_label(request.method());
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!(crate::metric::HTTP_REQUESTS_TOTAL,
-        "method" => method, "route" => route.clone(), "status" => status)
-    .increment(1);
-    metrics::histogram!(crate::metric::HTTP_REQUEST_DURATION_SECONDS,
-        "method" => method, "route" => route)
-    .record(started.elapsed().as_secs_f64());
+/// The outermost middleware of every route: counts the request on its connection (see
+/// [`connections`]), watches whether its body is read ([`unread_body`]) and records its
+/// metrics. One `from_fn` for the three: each `from_fn` layer clones the services inside it
+/// into a new box and boxes its future, per request.
+pub async fn edge(request: Request, next: Next) -> Response {
+    let _answered = connections::count_request(&request);
+    let metrics = RequestMetrics::start(&request);
+    let (request, body) = unread_body::watch(request);
+    let mut response = next.run(request).await;
+    metrics.record(&response);
+    body.close_if_unread(&mut response);
     response
+}
+
+/// Request count and latency under the route template (never the raw path, which would let
+/// clients mint unbounded label values).
+struct RequestMetrics {
+    started: Instant,
+    method: &'static str,
+    route: String,
+}
+
+impl RequestMetrics {
+    fn start(request: &Request) -> RequestMetrics {
+        RequestMetrics {
+            started: Instant::now(),
+            method: method_label(request.method()),
+            route: request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string()),
+        }
+    }
+
+    fn record(self, response: &Response) {
+        let RequestMetrics {
+            started,
+            method,
+            route,
+        } = self;
+        let status = response.status().as_u16().to_string();
+        metrics::counter!(crate::metric::HTTP_REQUESTS_TOTAL,
+            "method" => method, "route" => route.clone(), "status" => status)
+        .increment(1);
+        metrics::histogram!(crate::metric::HTTP_REQUEST_DURATION_SECONDS,
+            "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    }
+}
+
+/// `x-request-id` for a request that brings none: a random (version 4) UUID, as tower-http's
+/// `MakeRequestUuid` makes it, but drawn from the thread's generator instead of a
+/// `getrandom` system call per request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let uuid = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let text = uuid.hyphenated().encode_lower(&mut text);
+        HeaderValue::from_str(text).ok().map(RequestId::new)
+    }
 }
 
 /// The method as a metric label. Clients may invent methods (`PROBE1`, `PROBE2`, …), so
@@ -52,7 +98,7 @@ fn method_label(method: &Method) -> &'static str {
 /// Turns an error response that has no body type (one a library made, such as the docs
 /// viewer's 404 for an unknown file) into problem+json, so every error a client sees has a
 /// `code`.
-pub async fn problem_for_bare_errors(response: Response) -> Response {
+pub fn problem_for_bare_errors(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error())
         || response.headers().contains_key(header::CONTENT_TYPE)
@@ -97,9 +143,18 @@ pub async fn admit_writes(
     next.run(request).await
 }
 
-/// Answers 503 `timeout` when a request runs longer than the configured limit.
-pub async fn enforce_timeout(limit: Duration, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
+/// The innermost middleware of every route, three jobs in one `from_fn` (see [`edge`] for
+/// why one): answers 503 `timeout` when a request runs longer than `limit`, turns a bare
+/// error into problem+json ([`problem_for_bare_errors`]) and marks private API answers
+/// `no-store` ([`headers::no_store_if`]). A timeout's answer gets neither, as when the timeout
+/// was a layer outside the other two.
+pub async fn finish_answer(limit: Duration, request: Request, next: Next) -> Response {
+    let private = headers::is_private(request.method(), request.uri().path());
+    let answered = async move {
+        let response = problem_for_bare_errors(next.run(request).await);
+        headers::no_store_if(private, response)
+    };
+    match tokio::time::timeout(limit, answered).await {
         Ok(response) => response,
         Err(_) => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -4,13 +4,13 @@
 //! read. hyper cannot reuse that connection unless the rest of the body is already in its
 //! buffer, so it closes it after the response; told nothing, a keep-alive client (a kiosk's
 //! HTTP library) sends its next request into the closing connection and gets no answer
-//! ("server disconnected"). [`close_if_body_unread`] adds `Connection: close` whenever the
-//! body was not read to its end, so the client opens a new connection instead.
+//! ("server disconnected"). [`BodyWatch::close_if_unread`] adds `Connection: close` whenever
+//! the body was not read to its end, so the client opens a new connection instead; the
+//! router's outermost middleware (`middleware::edge`) runs it.
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
 use std::pin::Pin;
@@ -18,25 +18,34 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-/// Runs the request with its body watched; marks the response `Connection: close` if the
-/// body was not read to its end.
-pub async fn close_if_body_unread(request: Request, next: Next) -> Response {
+/// Whether a request's body was read to its end, told by [`watch`].
+pub struct BodyWatch(Option<Arc<AtomicBool>>);
+
+/// The request with its body watched (a request without a body needs no watching).
+pub fn watch(request: Request) -> (Request, BodyWatch) {
     let (parts, body) = request.into_parts();
     if body.is_end_stream() {
-        return next.run(Request::from_parts(parts, body)).await;
+        return (Request::from_parts(parts, body), BodyWatch(None));
     }
     let read = Arc::new(AtomicBool::new(false));
     let body = Body::new(Watched {
         inner: body,
         read: read.clone(),
     });
-    let mut response = next.run(Request::from_parts(parts, body)).await;
-    if !read.load(Ordering::Acquire) {
-        response
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    (Request::from_parts(parts, body), BodyWatch(Some(read)))
+}
+
+impl BodyWatch {
+    /// Marks `response` `Connection: close` if the body was not read to its end.
+    pub fn close_if_unread(&self, response: &mut Response) {
+        if let Some(read) = &self.0
+            && !read.load(Ordering::Acquire)
+        {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
     }
-    response
 }
 
 /// A request body that records when it has been read to its end.
