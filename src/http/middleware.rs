@@ -2,38 +2,22 @@
 //! into problem+json.
 
 use super::problem::Problem;
-use super::{connections, headers, unread_body};
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::{Duration, Instant};
 use tower_http::request_id::{MakeRequestId, RequestId};
 
-/// The outermost middleware of every route: counts the request on its connection (see
-/// [`connections`]), watches whether its body is read ([`unread_body`]) and records its
-/// metrics. One `from_fn` for the three: each `from_fn` layer clones the services inside it
-/// into a new box and boxes its future, per request.
-pub async fn edge(request: Request, next: Next) -> Response {
-    let _answered = connections::count_request(&request);
-    let metrics = RequestMetrics::start(&request);
-    let (request, body) = unread_body::watch(request);
-    let mut response = next.run(request).await;
-    metrics.record(&response);
-    body.close_if_unread(&mut response);
-    response
-}
-
 /// Request count and latency under the route template (never the raw path, which would let
 /// clients mint unbounded label values).
-struct RequestMetrics {
+pub(super) struct RequestMetrics {
     started: Instant,
     method: &'static str,
     route: String,
 }
 
 impl RequestMetrics {
-    fn start(request: &Request) -> RequestMetrics {
+    pub(super) fn start(request: &Request) -> RequestMetrics {
         RequestMetrics {
             started: Instant::now(),
             method: method_label(request.method()),
@@ -44,7 +28,7 @@ impl RequestMetrics {
         }
     }
 
-    fn record(self, response: &Response) {
+    pub(super) fn record<B>(self, response: &axum::http::Response<B>) {
         let RequestMetrics {
             started,
             method,
@@ -125,44 +109,14 @@ pub fn problem_for_bare_errors(response: Response) -> Response {
     problem
 }
 
-/// Refuses an API request that writes (any method but GET, HEAD, OPTIONS) with 503
-/// `overloaded` and `Retry-After` while a store's write queue is full. The check comes
-/// before the handler, so a refused request did nothing; one admitted runs to its end.
-pub async fn admit_writes(
-    axum::extract::State(state): axum::extract::State<super::state::AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let reads = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    if !reads && let Err(refused) = state.ops.admit_write() {
-        return refused.into_response();
-    }
-    next.run(request).await
-}
-
-/// The innermost middleware of every route, three jobs in one `from_fn` (see [`edge`] for
-/// why one): answers 503 `timeout` when a request runs longer than `limit`, turns a bare
-/// error into problem+json ([`problem_for_bare_errors`]) and marks private API answers
-/// `no-store` ([`headers::no_store_if`]). A timeout's answer gets neither, as when the timeout
-/// was a layer outside the other two.
-pub async fn finish_answer(limit: Duration, request: Request, next: Next) -> Response {
-    let private = headers::is_private(request.method(), request.uri().path());
-    let answered = async move {
-        let response = problem_for_bare_errors(next.run(request).await);
-        headers::no_store_if(private, response)
-    };
-    match tokio::time::timeout(limit, answered).await {
-        Ok(response) => response,
-        Err(_) => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            format!("the request took longer than {} s", limit.as_secs()),
-        )
-        .into_response(),
-    }
+/// The 503 `timeout` answer to a request that ran longer than `limit`.
+pub fn timed_out(limit: Duration) -> Response {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "timeout",
+        format!("the request took longer than {} s", limit.as_secs()),
+    )
+    .into_response()
 }
 
 /// A panic in a handler becomes a 500 problem; the panic message goes to the log only.

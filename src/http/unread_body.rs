@@ -11,7 +11,6 @@
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::response::Response;
 use http_body::{Frame, SizeHint};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -37,7 +36,7 @@ pub fn watch(request: Request) -> (Request, BodyWatch) {
 
 impl BodyWatch {
     /// Marks `response` `Connection: close` if the body was not read to its end.
-    pub fn close_if_unread(&self, response: &mut Response) {
+    pub fn close_if_unread<B>(&self, response: &mut axum::http::Response<B>) {
         if let Some(read) = &self.0
             && !read.load(Ordering::Acquire)
         {
