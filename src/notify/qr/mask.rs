@@ -120,20 +120,10 @@ impl Modules {
         self.words[y * self.stride + x / 64] >> (x % 64) & 1 == 1
     }
 
-    /// The dark modules of row `y`, left to right.
-    pub(super) fn dark_in_row(&self, y: usize) -> impl Iterator<Item = usize> + '_ {
-        let row = &self.words[y * self.stride..(y + 1) * self.stride];
-        row.iter().enumerate().flat_map(|(i, &word)| {
-            let mut rest = word;
-            std::iter::from_fn(move || {
-                if rest == 0 {
-                    return None;
-                }
-                let bit = rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                Some(i * 64 + bit)
-            })
-        })
+    /// Row `y`: bit `x % 64` of word `x / 64` is module `x`, set when dark; bits past the
+    /// width are clear.
+    pub(super) fn row(&self, y: usize) -> &[u64] {
+        &self.words[y * self.stride..(y + 1) * self.stride]
     }
 }
 
@@ -249,34 +239,32 @@ struct Symbol<const N: usize> {
 }
 
 impl<const N: usize> Symbol<N> {
+    /// Reads the canvas a row at a time into whole words, without a branch per module (a
+    /// data module is dark or light at random, so branching on it mispredicts about half
+    /// the time); the columns are the rows transposed, a set bit at a time.
     fn read(canvas: &Canvas, width: usize) -> Self {
-        let mut symbol = Symbol {
-            width,
-            rows: vec![Line::EMPTY; width],
-            free_rows: vec![Line::EMPTY; width],
-            columns: vec![Line::EMPTY; width],
-            free_columns: vec![Line::EMPTY; width],
-        };
+        let mut rows = vec![Line::EMPTY; width];
+        let mut free_rows = vec![Line::EMPTY; width];
         // Coordinates fit: `width` is a QR symbol's, at most 177.
-        for (y, cy) in (0..width).zip(0i16..) {
+        for ((row, free), cy) in rows.iter_mut().zip(free_rows.iter_mut()).zip(0i16..) {
             for (x, cx) in (0..width).zip(0i16..) {
                 // An empty module (a remainder bit) is light and masked like data.
-                let (dark, free) = match canvas.get(cx, cy) {
+                let (dark, unmasked) = match canvas.get(cx, cy) {
                     Module::Masked(color) => (color == Color::Dark, false),
                     Module::Unmasked(color) => (color == Color::Dark, true),
                     Module::Empty => (false, true),
                 };
-                if dark {
-                    symbol.rows[y].set(x);
-                    symbol.columns[x].set(y);
-                }
-                if free {
-                    symbol.free_rows[y].set(x);
-                    symbol.free_columns[x].set(y);
-                }
+                row.0[x / 64] |= u64::from(dark) << (x % 64);
+                free.0[x / 64] |= u64::from(unmasked) << (x % 64);
             }
         }
-        symbol
+        Symbol {
+            width,
+            columns: transpose(&rows),
+            free_columns: transpose(&free_rows),
+            rows,
+            free_rows,
+        }
     }
 
     /// The symbol under `mask`, as rows and columns, into `rows` and `columns`.
@@ -326,6 +314,21 @@ impl<const N: usize> Symbol<N> {
             words: rows.iter().flat_map(|row| row.0).collect(),
         }
     }
+}
+
+/// The columns of a square of `lines.len()` rows: bit `y` of column `x` is bit `x` of row `y`.
+fn transpose<const N: usize>(lines: &[Line<N>]) -> Vec<Line<N>> {
+    let mut columns = vec![Line::EMPTY; lines.len()];
+    for (y, line) in lines.iter().enumerate() {
+        for (i, &word) in line.0.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                columns[i * 64 + rest.trailing_zeros() as usize].set(y);
+                rest &= rest - 1;
+            }
+        }
+    }
+    columns
 }
 
 /// ISO 18004's mask penalty of a `width`² symbol, as `qrcode` 0.14 counts it, from its rows

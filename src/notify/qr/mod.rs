@@ -25,17 +25,24 @@ pub fn png(data: &str) -> Result<Vec<u8>, Error> {
     let modules = matrix(data)?;
     let side = (modules.width + 2 * QUIET) * SCALE;
     // One bit per pixel, most significant first, rows padded to whole bytes; 1 is white.
-    // Each module row is drawn once and copied to the pixel rows below it.
+    // At 4 pixels a module a module is a nibble and two modules a byte, and the quiet zone
+    // is whole bytes: a pixel row is drawn a byte at a time from its modules' bits, not a
+    // pixel at a time (that was a sixth of the image's time). Each module row is drawn
+    // once and copied to the pixel rows below it.
+    const _: () = assert!(SCALE == 4 && (QUIET * SCALE).is_multiple_of(8));
     let stride = side.div_ceil(8);
     let mut pixels = vec![0xffu8; stride * side];
     for y in 0..modules.width {
         let first = (y + QUIET) * SCALE * stride;
         let row = &mut pixels[first..first + stride];
-        for x in modules.dark_in_row(y) {
-            let left = (x + QUIET) * SCALE;
-            for px in left..left + SCALE {
-                row[px / 8] &= !(0x80 >> (px % 8));
-            }
+        let words = modules.row(y);
+        // Modules x and x + 1 (x even: both in one word; past the width they are light).
+        for (x, byte) in (0..modules.width)
+            .step_by(2)
+            .zip(&mut row[QUIET * SCALE / 8..])
+        {
+            let pair = words[x / 64] >> (x % 64);
+            *byte = !(((pair & 1) as u8 * 0xf0) | (((pair >> 1) & 1) as u8 * 0x0f));
         }
         for copy in 1..SCALE {
             pixels.copy_within(first..first + stride, first + copy * stride);
