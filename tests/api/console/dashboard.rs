@@ -70,9 +70,13 @@ async fn figures_follow_sales_holds_and_check_ins() {
     let page = console.get("/admin/").await;
     page.assert_html(200);
     let today_expected = (now + time::Duration::hours(1)).date() == now.date();
+    // From an hour before midnight UTC the matinee is tomorrow's, and the page has no
+    // today section at all: an absent section contains nothing.
     let section = |id: &str| {
-        let start = page.text.find(&format!("id=\"{id}\"")).expect("section");
-        page.text[start..].to_string()
+        page.text
+            .find(&format!("id=\"{id}\""))
+            .map(|start| page.text[start..].to_string())
+            .unwrap_or_default()
     };
     let soon_row = row_of(&page.text, &soon);
     assert_eq!(
