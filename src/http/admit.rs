@@ -12,9 +12,9 @@ use axum::extract::Request;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
 use std::task::{Context, Poll};
+use tokio_util::either::Either;
 use tower::{Layer, Service};
 
 /// Wraps the API's routes in [`AdmitWrites`].
@@ -42,12 +42,11 @@ pub struct AdmitWrites<S> {
 impl<S> Service<Request> for AdmitWrites<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
-    // The route's own future (axum's `RouteFuture`) is `Unpin`: it boxes the handler's.
-    S::Future: Unpin,
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Admitted<S::Future>;
+    /// The refusal, ready at once, or the route's own future.
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
@@ -59,28 +58,8 @@ where
             Method::GET | Method::HEAD | Method::OPTIONS
         );
         if !reads && let Err(refused) = self.state.ops.admit_write() {
-            return Admitted::Refused(Some(refused.into_response()));
+            return Either::Left(ready(Ok(refused.into_response())));
         }
-        Admitted::Running(self.inner.call(request))
-    }
-}
-
-/// The answer of [`AdmitWrites`]: the refusal, or the route's own future.
-pub enum Admitted<F> {
-    Refused(Option<Response>),
-    Running(F),
-}
-
-impl<F> Future for Admitted<F>
-where
-    F: Future<Output = Result<Response, Infallible>> + Unpin,
-{
-    type Output = Result<Response, Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.get_mut() {
-            Admitted::Refused(refused) => Poll::Ready(Ok(refused.take().unwrap_or_default())),
-            Admitted::Running(future) => Pin::new(future).poll(cx),
-        }
+        Either::Right(self.inner.call(request))
     }
 }
