@@ -2,6 +2,7 @@
 //! write transaction (one fsync for a burst), answers each sender after the commit, and
 //! poisons the store if a commit fails (see `hold_store`).
 
+use super::hold_codec::{decode, encode};
 use super::hold_store::*;
 use crate::error::Error;
 use crate::store::HoldDb;
@@ -70,73 +71,64 @@ fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
     let tx = db.database().begin_write().map_err(storage)?;
     {
         let mut holds = tx.open_table(HOLDS).map_err(storage)?;
-        let mut expiry = tx.open_table(EXPIRY).map_err(storage)?;
-        let mut ended = tx.open_table(ENDED).map_err(storage)?;
         let mut outbox = tx.open_table(OUTBOX).map_err(storage)?;
         let mut outbox_state = tx.open_table(OUTBOX_STATE).map_err(storage)?;
         for op in group.iter().flat_map(|b| b.ops.iter()) {
             match op {
-                Op::Put {
-                    record,
-                    previous_expiry,
-                } => {
-                    if let Some(previous) = previous_expiry {
-                        expiry
-                            .remove((to_u64(*previous), record.id.as_str()))
-                            .map_err(storage)?;
-                    }
-                    let bytes = serde_json::to_vec(record).map_err(Error::internal)?;
+                Op::Put { record } => {
                     holds
-                        .insert(record.id.as_str(), bytes.as_slice())
-                        .map_err(storage)?;
-                    expiry
-                        .insert((to_u64(record.expires_at_ms), record.id.as_str()), ())
+                        .insert(record.id.as_str(), encode(record)?.as_slice())
                         .map_err(storage)?;
                 }
                 Op::End { id, state, at_ms } => {
-                    let stored = holds
-                        .get(id.as_str())
-                        .map_err(storage)?
-                        .map(|v| v.value().to_vec());
-                    let Some(stored) = stored else { continue };
-                    let mut record: HoldRecord =
-                        serde_json::from_slice(&stored).map_err(Error::internal)?;
+                    let stored = holds.get(id.as_str()).map_err(storage)?;
+                    let Some(mut record) = stored
+                        .map(|v| decode::<HoldRecord>(v.value()))
+                        .transpose()?
+                    else {
+                        continue;
+                    };
                     if record.state != HoldState::Live {
                         continue;
                     }
-                    expiry
-                        .remove((to_u64(record.expires_at_ms), id.as_str()))
-                        .map_err(storage)?;
                     record.state = *state;
                     record.ended_at_ms = Some(*at_ms);
-                    let bytes = serde_json::to_vec(&record).map_err(Error::internal)?;
                     holds
-                        .insert(id.as_str(), bytes.as_slice())
-                        .map_err(storage)?;
-                    ended
-                        .insert((to_u64(*at_ms), id.as_str()), ())
+                        .insert(id.as_str(), encode(&record)?.as_slice())
                         .map_err(storage)?;
                 }
                 Op::Outbox { seq, change } => {
-                    let bytes = serde_json::to_vec(change).map_err(Error::internal)?;
-                    outbox.insert(*seq, bytes.as_slice()).map_err(storage)?;
+                    outbox
+                        .insert(*seq, encode(change)?.as_slice())
+                        .map_err(storage)?;
                 }
                 Op::Relayed { seqs } => mark_relayed(&mut outbox, &mut outbox_state, seqs)?,
-                Op::Prune { ended_before_ms } => {
-                    let old: Vec<(u64, String)> = ended
-                        .range(..(to_u64(*ended_before_ms), ""))
-                        .map_err(storage)?
-                        .map(|e| e.map(|(k, _)| (k.value().0, k.value().1.to_string())))
-                        .collect::<Result<_, _>>()
-                        .map_err(storage)?;
-                    for (at, id) in old {
-                        ended.remove((at, id.as_str())).map_err(storage)?;
-                        holds.remove(id.as_str()).map_err(storage)?;
-                    }
-                }
+                Op::Prune { ended_before_ms } => prune(&mut holds, *ended_before_ms)?,
             }
         }
     }
     tx.commit().map_err(storage)?;
+    Ok(())
+}
+
+/// Forgets holds that ended before `ended_before_ms`. A hold ends after it was created, so
+/// only those created before then are read: a range of the time-ordered ids.
+fn prune(holds: &mut redb::Table<&str, &[u8]>, ended_before_ms: i64) -> Result<(), Error> {
+    let mut old = Vec::new();
+    for entry in holds
+        .range(..first_hold_id_at(ended_before_ms).as_str())
+        .map_err(storage)?
+    {
+        let (id, value) = entry.map_err(storage)?;
+        let record: HoldRecord = decode(value.value())?;
+        if record.state != HoldState::Live
+            && record.ended_at_ms.is_some_and(|at| at < ended_before_ms)
+        {
+            old.push(id.value().to_string());
+        }
+    }
+    for id in old {
+        holds.remove(id.as_str()).map_err(storage)?;
+    }
     Ok(())
 }

@@ -1,9 +1,16 @@
-//! The hold store in redb: hold records, the expiry index, and the outbox of seat changes,
-//! written by one committer thread that batches concurrent changes into one transaction.
+//! The hold store in redb: hold records and the outbox of seat changes, written by one
+//! committer thread that batches concurrent changes into one transaction.
 //!
 //! Why batched: every redb commit is an fsync. Handing changes to one thread that drains
 //! its queue into a single write transaction turns a burst of N holds into one fsync, and
 //! nobody is answered before the commit holding their change is durable.
+//!
+//! Why so few tables: a redb commit copies every page it touches, a leaf and its branches
+//! in each table it writes, so each table a hold touches costs pages at every commit. The
+//! expiry order lives in memory (the sweeper walks it; a restart rebuilds it from the live
+//! records), and ended holds are pruned by their ids, which are time-ordered (uuid v7), so
+//! a hold commit writes two tables: `holds` and `outbox`. Records are postcard, not JSON
+//! (`hold_codec`).
 //!
 //! If a commit fails the store is poisoned: memory may now be ahead of the disk, so no
 //! further change is accepted (readiness fails) until a restart rebuilds the index from
@@ -11,6 +18,7 @@
 //! live-hold maps were locked poisons the store the same way ([`HoldStore::recover`]): what
 //! the lock guarded may be half changed.
 
+use super::hold_codec::decode;
 use crate::error::Error;
 use crate::store::HoldDb;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
@@ -21,16 +29,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
-/// Hold id → JSON [`HoldRecord`], live and recently ended.
+/// Hold id → [`HoldRecord`] (`hold_codec`), live and recently ended.
 pub(super) const HOLDS: TableDefinition<&str, &[u8]> = TableDefinition::new("holds");
 
-/// (expires_at ms, hold id) for live holds: what the sweeper walks.
-pub(super) const EXPIRY: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_expiry");
-
-/// (ended_at ms, hold id) for ended holds, so old records can be pruned.
-pub(super) const ENDED: TableDefinition<(u64, &str), ()> = TableDefinition::new("hold_ended");
-
-/// Outbox sequence → JSON [`SeatChange`], relayed into SQLite and then deleted.
+/// Outbox sequence → [`SeatChange`] (`hold_codec`), relayed into SQLite and then deleted.
 pub(super) const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 
 /// `last_relayed` → the highest outbox sequence ever relayed. The outbox is empty once
@@ -38,6 +40,19 @@ pub(super) const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("out
 pub(super) const OUTBOX_STATE: TableDefinition<&str, u64> = TableDefinition::new("outbox_state");
 
 pub(super) const LAST_RELAYED: &str = "last_relayed";
+
+/// Format 1's expiry index and ended index, written at every commit and read by nobody
+/// (the sweeper's order is in memory): dropped when a store is upgraded.
+const FORMAT_1_TABLES: [TableDefinition<(u64, &str), ()>; 2] = [
+    TableDefinition::new("hold_expiry"),
+    TableDefinition::new("hold_ended"),
+];
+
+/// The smallest hold id [`crate::ids::new_id`] can make at `ms` or later: ids are `hld_`
+/// and a uuid v7 in hex, whose first 12 digits are its creation time in ms.
+pub(super) fn first_hold_id_at(ms: i64) -> String {
+    format!("hld_{:012x}", to_u64(ms))
+}
 
 /// The most changes one commit carries.
 pub(super) const MAX_BATCH: usize = 1024;
@@ -100,11 +115,8 @@ pub struct SeatChange {
 /// One change to the store.
 #[derive(Debug, Clone)]
 pub enum Op {
-    /// Write a live hold; `previous_expiry` is its old expiry when extended.
-    Put {
-        record: HoldRecord,
-        previous_expiry: Option<i64>,
-    },
+    /// Write a live hold (new or extended).
+    Put { record: HoldRecord },
     /// End a live hold.
     End {
         id: String,
@@ -115,7 +127,7 @@ pub enum Op {
     Outbox { seq: u64, change: SeatChange },
     /// Drop relayed outbox entries.
     Relayed { seqs: Vec<u64> },
-    /// Forget ended holds that ended before this time.
+    /// Forget holds that ended before this time (those created before it are looked at).
     Prune { ended_before_ms: i64 },
 }
 
@@ -161,10 +173,13 @@ impl HoldStore {
             // Create the tables so readers never meet a missing one.
             let tx = db.database().begin_write().map_err(storage)?;
             tx.open_table(HOLDS).map_err(storage)?;
-            tx.open_table(EXPIRY).map_err(storage)?;
-            tx.open_table(ENDED).map_err(storage)?;
             tx.open_table(OUTBOX).map_err(storage)?;
             tx.open_table(OUTBOX_STATE).map_err(storage)?;
+            // Format 1's records stay readable (`hold_codec`); its unread indexes go.
+            for table in FORMAT_1_TABLES {
+                tx.delete_table(table).map_err(storage)?;
+            }
+            crate::store::redb::record_format_version(&tx)?;
             tx.commit().map_err(storage)?;
         }
         let (sender, receiver) = mpsc::channel::<Batch>();
@@ -262,10 +277,7 @@ impl HoldStore {
         let mut entries = Vec::new();
         for entry in outbox.iter().map_err(storage)?.take(limit) {
             let (seq, value) = entry.map_err(storage)?;
-            entries.push((
-                seq.value(),
-                serde_json::from_slice(value.value()).map_err(Error::internal)?,
-            ));
+            entries.push((seq.value(), decode(value.value())?));
         }
         Ok(entries)
     }
@@ -309,7 +321,7 @@ pub fn read_live_holds(db: &HoldDb) -> Result<Vec<HoldRecord>, Error> {
     let mut live = Vec::new();
     for entry in holds.iter().map_err(storage)? {
         let (_, value) = entry.map_err(storage)?;
-        let record: HoldRecord = serde_json::from_slice(value.value()).map_err(Error::internal)?;
+        let record: HoldRecord = decode(value.value())?;
         if record.state == HoldState::Live {
             live.push(record);
         }
@@ -326,9 +338,7 @@ pub fn read_hold(db: &HoldDb, id: &str) -> Result<Option<HoldRecord>, Error> {
         Err(e) => return Err(storage(e)),
     };
     match holds.get(id).map_err(storage)? {
-        Some(v) => Ok(Some(
-            serde_json::from_slice(v.value()).map_err(Error::internal)?,
-        )),
+        Some(v) => Ok(Some(decode(v.value())?)),
         None => Ok(None),
     }
 }
@@ -336,6 +346,140 @@ pub fn read_hold(db: &HoldDb, id: &str) -> Result<Option<HoldRecord>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hold(state: HoldState, ended_at_ms: Option<i64>) -> HoldRecord {
+        HoldRecord {
+            id: crate::ids::new_id("hld"),
+            event_id: crate::ids::new_id("evt"),
+            owner: crate::ids::new_id("usr"),
+            seats: vec!["A-1".into()],
+            from_leg: 0,
+            to_leg: 1,
+            lines: Vec::new(),
+            currency: "EUR".into(),
+            created_at_ms: 0,
+            expires_at_ms: 600_000,
+            max_expires_at_ms: 1_800_000,
+            state,
+            ended_at_ms,
+        }
+    }
+
+    async fn put(store: &HoldStore, records: &[&HoldRecord]) {
+        let ops = records
+            .iter()
+            .map(|r| Op::Put {
+                record: (*r).clone(),
+            })
+            .collect();
+        HoldStore::committed(store.submit(ops).unwrap())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn pruning_forgets_holds_ended_before_the_cutoff_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            HoldStore::start(HoldDb::open(&dir.path().join("holds.redb")).unwrap()).unwrap();
+        // Ids carry the real clock; the cutoff is just after they were made.
+        let cutoff = crate::clock::ms(time::OffsetDateTime::now_utc()) + 1_000;
+        let long_ended = hold(HoldState::Released, Some(cutoff - 1));
+        let just_ended = hold(HoldState::Booked, Some(cutoff + 1));
+        let live = hold(HoldState::Live, None);
+        put(&store, &[&long_ended, &just_ended, &live]).await;
+
+        let prune = vec![Op::Prune {
+            ended_before_ms: cutoff,
+        }];
+        HoldStore::committed(store.submit(prune).unwrap())
+            .await
+            .unwrap();
+
+        assert_eq!(store.get(&long_ended.id).unwrap(), None);
+        assert_eq!(store.get(&just_ended.id).unwrap(), Some(just_ended));
+        assert_eq!(store.get(&live.id).unwrap(), Some(live.clone()));
+        assert_eq!(store.live_holds().unwrap(), vec![live]);
+    }
+
+    #[tokio::test]
+    async fn a_format_1_store_is_upgraded_in_place_and_keeps_its_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("holds.redb");
+        let live = hold(HoldState::Live, None);
+        let change = SeatChange {
+            event_id: live.event_id.clone(),
+            event_seq: 7,
+            kind: "held".into(),
+            hold_id: live.id.clone(),
+            seats: live.seats.clone(),
+            places: Vec::new(),
+            at_ms: 5,
+            actor: Some(live.owner.clone()),
+        };
+        {
+            // What format 1 wrote: JSON records and two indexes nobody read.
+            let db = redb::Database::create(&path).unwrap();
+            let tx = db.begin_write().unwrap();
+            {
+                let meta: TableDefinition<&str, u64> = TableDefinition::new("meta");
+                tx.open_table(meta)
+                    .unwrap()
+                    .insert("format_version", 1)
+                    .unwrap();
+                let json = serde_json::to_vec(&live).unwrap();
+                tx.open_table(HOLDS)
+                    .unwrap()
+                    .insert(live.id.as_str(), json.as_slice())
+                    .unwrap();
+                let json = serde_json::to_vec(&change).unwrap();
+                tx.open_table(OUTBOX)
+                    .unwrap()
+                    .insert(3, json.as_slice())
+                    .unwrap();
+                for table in FORMAT_1_TABLES {
+                    tx.open_table(table)
+                        .unwrap()
+                        .insert((9, live.id.as_str()), ())
+                        .unwrap();
+                }
+            }
+            tx.commit().unwrap();
+        }
+
+        let db = HoldDb::open(&path).unwrap();
+        let store = HoldStore::start(db.clone()).unwrap();
+        assert_eq!(
+            db.format_version().unwrap(),
+            Some(crate::store::redb::FORMAT_VERSION)
+        );
+        assert_eq!(store.live_holds().unwrap(), vec![live.clone()]);
+        assert_eq!(store.outbox(10).unwrap(), vec![(3, change)]);
+        let tx = db.database().begin_read().unwrap();
+        let tables: Vec<String> = tx
+            .list_tables()
+            .unwrap()
+            .map(|t| redb::TableHandle::name(&t).to_string())
+            .collect();
+        assert!(!tables.iter().any(|t| t.starts_with("hold_")), "{tables:?}");
+        drop(tx);
+
+        // A JSON record ends like any other, and is written back in the new form.
+        let end = vec![Op::End {
+            id: live.id.clone(),
+            state: HoldState::Released,
+            at_ms: 11,
+        }];
+        HoldStore::committed(store.submit(end).unwrap())
+            .await
+            .unwrap();
+        let ended = store.get(&live.id).unwrap().unwrap();
+        assert_eq!(
+            (ended.state, ended.ended_at_ms),
+            (HoldState::Released, Some(11))
+        );
+        assert!(store.live_holds().unwrap().is_empty());
+    }
 
     #[tokio::test]
     async fn a_lock_a_panic_poisoned_stops_the_store_as_a_failed_commit_does() {

@@ -117,7 +117,6 @@ impl Inventory {
             }
             let answer = self.inner.store.submit(vec![Op::Put {
                 record: record.clone(),
-                previous_expiry: Some(previous),
             }])?;
             (record, ix.stops.clone(), answer)
         };

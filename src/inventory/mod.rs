@@ -15,6 +15,7 @@ mod counts;
 pub mod expiry;
 pub mod figures;
 pub mod hold;
+mod hold_codec;
 mod hold_commit;
 pub mod hold_store;
 pub mod invariants;

@@ -80,7 +80,6 @@ impl Inventory {
             drop(claim);
             ops.push(Op::Put {
                 record: record.clone(),
-                previous_expiry: None,
             });
             let places = ga_places(&ix, &places);
             ops.push(self.outbox_op(&ix, "held", &record, places, now_ms, Some(&caller.user_id)));

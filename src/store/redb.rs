@@ -4,7 +4,7 @@
 //! themselves belong to `inventory`; this module only owns the file and its format version.
 
 use crate::error::Error;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,7 +19,10 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const CACHE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The layout version this build writes; a newer file is refused rather than misread.
-pub const FORMAT_VERSION: u64 = 1;
+/// 1: JSON records, with expiry and ended indexes. 2: postcard records, no indexes; the
+/// inventory upgrades a format 1 file in place when it starts its store (and an older
+/// build then refuses the file rather than misreading its records).
+pub const FORMAT_VERSION: u64 = 2;
 
 /// A handle on the open hold store.
 #[derive(Clone)]
@@ -86,4 +89,13 @@ impl HoldDb {
             .map_err(redb::Error::from)?
             .map(|v| v.value()))
     }
+}
+
+/// Records that the file now has this build's layout, in the transaction that made it so.
+pub fn record_format_version(tx: &WriteTransaction) -> Result<(), Error> {
+    tx.open_table(META)
+        .map_err(redb::Error::from)?
+        .insert("format_version", FORMAT_VERSION)
+        .map_err(redb::Error::from)?;
+    Ok(())
 }
