@@ -608,6 +608,9 @@ async fn run_level(
     });
     // What the load left behind is billed to it: writes are counted to the drain's end.
     let drain = server.drain().await?;
+    let server_cpu_per_op_us =
+        (cpu_ticks(server.pid())? - server_ticks) as f64 / clock_ticks_per_second() * 1e6
+            / tally.ok.max(1) as f64;
     let written_after = written_bytes(server.pid())?;
     let mail = server.mail_bytes().saturating_sub(mail_before);
     let discarded = written_after.1.saturating_sub(written_before.1);
@@ -633,6 +636,7 @@ async fn run_level(
         elapsed,
         tally,
         server_cores: (server_after - server_ticks) as f64 / per_second,
+        server_cpu_per_op_us,
         generator_cores: (own_after - own_ticks) as f64 / per_second,
         machine_cores,
         server_threads,

@@ -22,6 +22,9 @@ pub struct Level {
     pub server_threads: Vec<(String, f64, f64)>,
     /// How long the server kept working after the level ended (see `Server::drain`).
     pub drain: Duration,
+    /// The server's CPU from the level's start to the drain's end, per unit (µs): what an
+    /// operation costs, its background included, whatever share of the machine it got.
+    pub server_cpu_per_op_us: f64,
     /// While the level ran: commits per second and writes per commit of the SQLite writer
     /// (`[0]`) and of the hold store's committer (`[1]`).
     pub group_commits: [(f64, f64); 2],
@@ -79,6 +82,7 @@ impl Level {
             "machine_cpu_cores": self.machine_cores,
             "request_p99_ms": self.request_p99_ms(),
             "drain_seconds": self.drain.as_secs_f64(),
+            "server_cpu_per_op_us": self.server_cpu_per_op_us,
             "sqlite_commits_per_second": self.group_commits[0].0,
             "sqlite_writes_per_commit": self.group_commits[0].1,
             "hold_store_commits_per_second": self.group_commits[1].0,
@@ -163,8 +167,10 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64, pinned: Option
             .collect();
         let [(sqlite, sqlite_batch), (holds, holds_batch)] = level.group_commits;
         println!(
-            "  {phase} @ {:>3} clients: {:.1} MiB written (+{:.1}; + {:.1} MiB email files), {:.1} KiB per {}, RSS {:.1} MiB; commits/s × writes each: sqlite {sqlite:.0} × {sqlite_batch:.1}, holds {holds:.0} × {holds_batch:.1}; {}",
+            "  {phase} @ {:>3} clients: server CPU {:.0} µs per {} (level and drain), {:.1} MiB written (+{:.1}; + {:.1} MiB email files), {:.1} KiB per {}, RSS {:.1} MiB; commits/s × writes each: sqlite {sqlite:.0} × {sqlite_batch:.1}, holds {holds:.0} × {holds_batch:.1}; {}",
             level.clients,
+            level.server_cpu_per_op_us,
+            unit.trim_end_matches('s'),
             level.written as f64 / 1048576.0,
             level.discarded as f64 / 1048576.0,
             level.mail as f64 / 1048576.0,
