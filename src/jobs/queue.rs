@@ -4,7 +4,8 @@
 
 pub use super::repo::{
     by_id, causes, claim, claim_batch, complete, complete_all, counts, delete_done_before, enqueue,
-    fail, list, refresh_queued, release, requeue_abandoned, requeue_all_running, retry,
+    enqueue_claimed, fail, list, refresh_queued, release, requeue_abandoned, requeue_all_running,
+    retry,
 };
 
 /// Attempts before a job is parked as dead, unless the enqueuer says otherwise.

@@ -23,6 +23,32 @@ pub fn enqueue(conn: &Connection, job: &NewJob<'_>, now_ms: i64) -> Result<bool,
     Ok(inserted > 0)
 }
 
+/// Enqueues a job already claimed by the caller, who runs its first attempt now: running,
+/// the attempt counted and the lease taken as [`claim_batch`] would, so no worker claims it
+/// meanwhile and a crash leaves it to be queued again like any claimed job. Its id, or
+/// `None` if its dedupe key exists already.
+pub fn enqueue_claimed(
+    conn: &Connection,
+    job: &NewJob<'_>,
+    now_ms: i64,
+) -> Result<Option<i64>, Error> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO jobs (kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, locked_until, created_at, updated_at)
+             VALUES (:kind, :payload, :dedupe, :cause, 'running', :run_at, 1, :max, :lease, :now, :now)
+             ON CONFLICT (dedupe_key) DO NOTHING
+             RETURNING id",
+        )?
+        .query_row(
+            named_params! {
+                ":kind": job.kind, ":payload": job.payload, ":dedupe": job.dedupe_key, ":cause": job.cause,
+                ":run_at": job.run_at_ms, ":max": job.max_attempts, ":lease": now_ms + LEASE_MS, ":now": now_ms,
+            },
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Gives the oldest still queued job of `kind` whose dedupe key starts with `prefix` this
 /// payload, in the caller's transaction, instead of a second job being enqueued behind it.
 /// For a consumer that reads the newest state whatever the payload says, a burst of changes
@@ -395,5 +421,41 @@ mod tests {
         assert_eq!(claimed.len(), 2);
         assert!(!refresh("seats-changed:e1:seq:", r#"{"seq":3}"#));
         assert_eq!(payload(relayed), r#"{"seq":2}"#);
+    }
+
+    /// A job enqueued claimed (a trigger making its email's first attempt) is the caller's
+    /// alone: no worker's claim takes it while it runs, so the email is not sent by both;
+    /// its attempt counts; a crash leaves it to start-up, which queues it again; and its
+    /// dedupe key still admits it once.
+    #[test]
+    fn a_job_enqueued_claimed_is_nobody_elses_until_given_back() {
+        let conn = queue();
+        let new = NewJob {
+            kind: "send-email",
+            payload: "{}".into(),
+            dedupe_key: Some("send-email:ntf_1".into()),
+            cause: "booking:b1".into(),
+            run_at_ms: 0,
+            max_attempts: 3,
+        };
+        let id = enqueue_claimed(&conn, &new, 0)
+            .expect("enqueues")
+            .expect("new");
+        assert_eq!(enqueue_claimed(&conn, &new, 0).expect("enqueues"), None);
+        assert!(!enqueue(&conn, &new, 0).expect("enqueues"));
+        assert!(
+            claim_batch(&conn, &["send-email"], 10, 8)
+                .expect("claims")
+                .is_empty()
+        );
+        let job = by_id(&conn, id).expect("reads").expect("exists");
+        assert_eq!((job.status, job.attempts), (JobStatus::Running, 1));
+        // Within its lease nobody takes it back either.
+        assert_eq!(requeue_abandoned(&conn, LEASE_MS - 1).expect("sweeps"), 0);
+
+        assert_eq!(requeue_all_running(&conn, 20).expect("requeues"), 1);
+        let again = claim_batch(&conn, &["send-email"], 30, 8).expect("claims");
+        assert_eq!(again.len(), 1);
+        assert_eq!((again[0].id, again[0].attempts), (id, 2));
     }
 }

@@ -75,24 +75,66 @@ impl Trigger {
 }
 
 impl Notifier {
-    /// Renders the emails a trigger calls for and queues them; returns how many were new.
+    /// Renders the emails a trigger calls for, queues them and makes their first attempts;
+    /// returns how many were new.
     pub async fn on_trigger(&self, kind: JobKind, job: &JobRow) -> Result<usize, Error> {
         let Some(trigger) = Trigger::read(kind, job).map_err(Error::internal)? else {
             return Ok(0);
         };
         let outgoing = self.compose(&trigger).await?;
-        self.queue(outgoing).await
+        self.queue_and_deliver(outgoing).await
     }
 
+    /// The emails a trigger calls for, each with its event and the recipient's name, read in
+    /// one trip to the reader pool.
     pub(super) async fn compose(&self, trigger: &Trigger) -> Result<Vec<Outgoing>, Error> {
-        let event = match trigger.event_id() {
-            Some(id) => self.event_info(id).await?,
-            None => None,
-        };
+        let mut outgoing = self.outgoing(trigger);
+        if outgoing.is_empty() {
+            return Ok(outgoing);
+        }
+        for out in &mut outgoing {
+            out.data.name = out.data.name.trim().to_string();
+        }
+        let event_id = trigger.event_id().map(str::to_string);
+        let unnamed: Vec<String> = outgoing
+            .iter()
+            .filter(|o| o.data.name.is_empty())
+            .map(|o| crate::auth::account::canonical_email(&o.to))
+            .collect();
+        let (event, names) = self
+            .db
+            .read(move |conn| {
+                let event = match &event_id {
+                    Some(id) => event_info(conn, id)?,
+                    None => None,
+                };
+                let mut names = std::collections::HashMap::new();
+                for email in unnamed {
+                    let user = crate::auth::repo::by_email(conn, &email)?;
+                    names.insert(email, user.map(|u| u.name));
+                }
+                Ok((event, names))
+            })
+            .await?;
+        for out in &mut outgoing {
+            out.data.event.clone_from(&event);
+            if out.data.name.is_empty() {
+                // The account name behind the address, or a neutral greeting.
+                out.data.name = names
+                    .get(&crate::auth::account::canonical_email(&out.to))
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| "there".into());
+            }
+        }
+        Ok(outgoing)
+    }
+
+    /// The emails a trigger calls for, before its event and the recipients' names are read.
+    fn outgoing(&self, trigger: &Trigger) -> Vec<Outgoing> {
         let mut base = EmailData {
             brand: self.brand.clone(),
             footer: self.footer.clone(),
-            event,
             ..EmailData::default()
         };
         if let Some(b) = trigger.booking() {
@@ -112,7 +154,7 @@ impl Notifier {
             None => Vec::new(),
         };
         let booking_cause = |b: &BookingRef| Cause::Booking(b.booking_id.clone()).to_string();
-        Ok(match trigger {
+        match trigger {
             Trigger::UserCreated(u) => {
                 base.name = u.name.clone();
                 vec![Outgoing {
@@ -186,31 +228,26 @@ impl Notifier {
                     }
                 })
                 .collect(),
-        })
+        }
     }
+}
 
-    /// The event's name, place and local start time, if it still exists.
-    async fn event_info(&self, event_id: &str) -> Result<Option<EventInfo>, Error> {
-        let id = event_id.to_string();
-        self.db
-            .read(move |conn| {
-                let Some(e) = crate::catalog::repo::event_by_id(conn, &id)? else {
-                    return Ok(None);
-                };
-                let stops = crate::catalog::repo::stops(conn, &id)?;
-                let place = match (stops.first(), stops.last(), &e.venue_name) {
-                    (Some(a), Some(b), _) if stops.len() >= 2 => format!("{} → {}", a.name, b.name),
-                    (_, _, Some(venue)) => venue.clone(),
-                    _ => String::new(),
-                };
-                Ok(Some(EventInfo {
-                    name: e.name,
-                    place,
-                    when: local_time(e.starts_at_ms.div_euclid(1000), &e.timezone),
-                }))
-            })
-            .await
-    }
+/// The event's name, place and local start time, if it still exists.
+fn event_info(conn: &rusqlite::Connection, id: &str) -> Result<Option<EventInfo>, Error> {
+    let Some(e) = crate::catalog::repo::event_by_id(conn, id)? else {
+        return Ok(None);
+    };
+    let stops = crate::catalog::repo::stops(conn, id)?;
+    let place = match (stops.first(), stops.last(), &e.venue_name) {
+        (Some(a), Some(b), _) if stops.len() >= 2 => format!("{} → {}", a.name, b.name),
+        (_, _, Some(venue)) => venue.clone(),
+        _ => String::new(),
+    };
+    Ok(Some(EventInfo {
+        name: e.name,
+        place,
+        when: local_time(e.starts_at_ms.div_euclid(1000), &e.timezone),
+    }))
 }
 
 pub(super) fn subject(kind: EmailKind, d: &EmailData) -> String {

@@ -2,9 +2,10 @@
 //! email marked sent is skipped, so a retried or recovered job does not send it again.
 
 use super::messages::SendEmail;
+use super::transport::SendFailure;
 use super::{NotificationStatus, Notifier, email, repo};
 use crate::error::Error;
-use crate::jobs::{JobFailure, JobRow, message};
+use crate::jobs::{JobFailure, JobRow, JobStatus, message};
 use lettre::address::Envelope;
 
 impl Notifier {
@@ -31,26 +32,24 @@ impl Notifier {
             return Ok(()); // sent before a crash or a retry: never twice
         }
         let envelope = self.envelope(&row.recipient).map_err(|e| e.to_string())?;
-        let message = match message {
-            repo::Stored::Rendered(message) => message,
-            repo::Stored::Data(data) => {
-                email::render_stored(&row.kind, &data, &self.sender, &row.recipient, &id)
-                    .map_err(|e| e.to_string())?
-            }
-        };
-        let outcome = self.transport.send(&id, &envelope, &message).await;
+        let (sender, kind, to, message_id) = (
+            self.sender.clone(),
+            row.kind.clone(),
+            row.recipient.clone(),
+            id.clone(),
+        );
+        let outcome = self
+            .transport
+            .send_composed(&id, &envelope, move || match message {
+                repo::Stored::Rendered(message) => Ok(message),
+                repo::Stored::Data(data) => {
+                    email::render_stored(&kind, &data, &sender, &to, &message_id)
+                }
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let (status, error) = verdict(&outcome, job.attempts >= job.max_attempts);
         let now_ms = self.now_ms();
-        let (status, error) = match &outcome {
-            Ok(()) => (NotificationStatus::Sent, None),
-            Err(e) if e.permanent => (
-                NotificationStatus::Dead,
-                Some(format!("refused for good: {}", e.reason)),
-            ),
-            Err(e) if job.attempts >= job.max_attempts => {
-                (NotificationStatus::Dead, Some(e.reason.clone()))
-            }
-            Err(e) => (NotificationStatus::Failed, Some(e.reason.clone())),
-        };
         let recorded = error.clone();
         self.db
             .write(move |conn| repo::record_attempt(conn, &id, status, recorded.as_deref(), now_ms))
@@ -63,7 +62,7 @@ impl Notifier {
         match (outcome, error) {
             (Ok(()), _) => Ok(()),
             (Err(e), Some(reason)) if e.permanent => {
-                tracing::warn!(notification = %row.id, kind = %row.kind, error = %reason, "email refused for good; not retried");
+                self.log_verdict(&row.id, &row.kind, status, JobStatus::Done, Some(&reason));
                 Ok(())
             }
             (Err(e), _) => Err(JobFailure::Retry(e.reason)),
@@ -75,5 +74,22 @@ impl Notifier {
             .parse()
             .map_err(|_| Error::invalid("recipient", "is not an email address"))?;
         Envelope::new(Some(self.sender.from.email.clone()), vec![to]).map_err(Error::internal)
+    }
+}
+
+/// What an attempt makes of its email, and the error to record: sent; dead when refused for
+/// good or when it was the `last` attempt; failed, to be tried again, otherwise.
+pub(super) fn verdict(
+    outcome: &Result<(), SendFailure>,
+    last: bool,
+) -> (NotificationStatus, Option<String>) {
+    match outcome {
+        Ok(()) => (NotificationStatus::Sent, None),
+        Err(e) if e.permanent => (
+            NotificationStatus::Dead,
+            Some(format!("refused for good: {}", e.reason)),
+        ),
+        Err(e) if last => (NotificationStatus::Dead, Some(e.reason.clone())),
+        Err(e) => (NotificationStatus::Failed, Some(e.reason.clone())),
     }
 }

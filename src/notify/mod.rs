@@ -1,8 +1,10 @@
 //! Email: every turn of a booking is told to the customer. Trigger jobs (user-created,
 //! payment-succeeded, payment-failed, booking-expired, booking-cancelled, event-cancelled)
 //! are composed into emails that are logged (as the data their templates render, rendered
-//! when sent, with the same Message-ID on every attempt) and queued as `send-email` jobs in
-//! one transaction; delivery retries with backoff and parks as dead after `mail.max_attempts`.
+//! when sent, with the same Message-ID on every attempt) with their `send-email` jobs in one
+//! transaction; the trigger makes each email's first attempt itself, its job claimed by it in
+//! that transaction (see `outbox`); retries are the jobs', with backoff, parked as dead after
+//! `mail.max_attempts`. A resend from the console or API queues its job for the workers.
 //!
 //! Never twice: each email has a dedupe key per (kind, cause, recipient), so a trigger
 //! that runs again renders nothing new, and a delivery job skips an email marked sent. The
@@ -98,18 +100,15 @@ impl Notifier {
     pub fn register(&self, jobs: &Jobs) {
         for kind in compose::Trigger::KINDS {
             let notifier = self.clone();
-            let wake = jobs.clone();
+            // No worker needs waking: the trigger makes its emails' first attempts itself.
             jobs.register(kind.as_str(), move |job| {
-                let (notifier, wake) = (notifier.clone(), wake.clone());
+                let notifier = notifier.clone();
                 async move {
-                    let queued = notifier
+                    notifier
                         .on_trigger(kind, &job)
                         .await
-                        .map_err(|e| e.to_string())?;
-                    if queued > 0 {
-                        wake.wake();
-                    }
-                    Ok(())
+                        .map(drop)
+                        .map_err(|e| e.to_string())
                 }
             });
         }

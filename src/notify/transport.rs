@@ -7,7 +7,7 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Why a message was not delivered.
@@ -96,6 +96,37 @@ impl Transport {
         }
     }
 
+    /// Delivers the message `compose` makes; `id` names it in file names and logs. Composing
+    /// (templates, QR images) is too slow for the async executor, so it runs on the blocking
+    /// pool, and the file transport writes its file in that same trip. `Err` only when the
+    /// message cannot be composed; the transport's verdict is the inner result, as for
+    /// [`Transport::send`].
+    pub async fn send_composed(
+        &self,
+        id: &str,
+        envelope: &Envelope,
+        compose: impl FnOnce() -> Result<Vec<u8>, Error> + Send + 'static,
+    ) -> Result<Result<(), SendFailure>, Error> {
+        let joined = |e: tokio::task::JoinError| Error::internal(format!("composing: {e}"));
+        match self {
+            Transport::Smtp(_) | Transport::Log => {
+                let message = tokio::task::spawn_blocking(compose)
+                    .await
+                    .map_err(joined)??;
+                Ok(self.send(id, envelope, &message).await)
+            }
+            Transport::File(dir) => {
+                let (dir, id) = (dir.clone(), id.to_string());
+                tokio::task::spawn_blocking(move || {
+                    let message = compose()?;
+                    Ok(write_file(&dir, &id, &message))
+                })
+                .await
+                .map_err(joined)?
+            }
+        }
+    }
+
     /// Delivers one message; `id` names it in file names and logs. A 4xx answer, a
     /// connection or a file error is temporary; a 5xx answer is permanent.
     pub async fn send(
@@ -115,13 +146,10 @@ impl Transport {
                     })
             }
             Transport::File(dir) => {
-                tokio::fs::create_dir_all(dir)
+                let (dir, id, message) = (dir.clone(), id.to_string(), message.to_vec());
+                tokio::task::spawn_blocking(move || write_file(&dir, &id, &message))
                     .await
-                    .map_err(|e| SendFailure::temporary(format!("{}: {e}", dir.display())))?;
-                let path = dir.join(format!("{id}.eml"));
-                tokio::fs::write(&path, message)
-                    .await
-                    .map_err(|e| SendFailure::temporary(format!("{}: {e}", path.display())))
+                    .unwrap_or_else(|e| Err(SendFailure::temporary(format!("writing: {e}"))))
             }
             Transport::Log => {
                 tracing::info!(
@@ -132,5 +160,20 @@ impl Transport {
                 Ok(())
             }
         }
+    }
+}
+
+/// Writes `<dir>/<id>.eml`, making the directory first only when it is missing (an
+/// operator may have moved it away; checking on every email cost a system call each).
+fn write_file(dir: &Path, id: &str, message: &[u8]) -> Result<(), SendFailure> {
+    let path = dir.join(format!("{id}.eml"));
+    let failed = |e: std::io::Error| SendFailure::temporary(format!("{}: {e}", path.display()));
+    match std::fs::write(&path, message) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| SendFailure::temporary(format!("{}: {e}", dir.display())))?;
+            std::fs::write(&path, message).map_err(failed)
+        }
+        written => written.map_err(failed),
     }
 }

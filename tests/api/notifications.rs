@@ -44,16 +44,26 @@ pub async fn spawn(sink: &SmtpSink) -> TestApp {
 pub async fn spawn_with(sink: &SmtpSink, adjust: impl FnOnce(&mut rezerve::Config)) -> TestApp {
     let url = sink.url();
     TestApp::spawn_with(|c| {
-        c.mail.transport = MailTransport::Smtp;
-        c.mail.smtp_url = Some(url);
-        c.mail.smtp_timeout_seconds = 10;
-        c.mail.from = format!("{FROM_NAME} <{FROM_ADDRESS}>");
-        c.mail.reply_to = Some(format!("{REPLY_NAME} <{REPLY_ADDRESS}>"));
-        c.mail.operator_name = OPERATOR.into();
-        c.mail.footer = FOOTER.into();
+        for_sink(c, url);
         adjust(c);
     })
     .await
+}
+
+/// The app again on `data_dir` (a restart), delivering over SMTP to `sink`.
+pub async fn respawn(sink: &SmtpSink, data_dir: tempfile::TempDir) -> TestApp {
+    let url = sink.url();
+    TestApp::spawn_in_with(data_dir, |c| for_sink(c, url)).await
+}
+
+fn for_sink(c: &mut rezerve::Config, url: String) {
+    c.mail.transport = MailTransport::Smtp;
+    c.mail.smtp_url = Some(url);
+    c.mail.smtp_timeout_seconds = 10;
+    c.mail.from = format!("{FROM_NAME} <{FROM_ADDRESS}>");
+    c.mail.reply_to = Some(format!("{REPLY_NAME} <{REPLY_ADDRESS}>"));
+    c.mail.operator_name = OPERATOR.into();
+    c.mail.footer = FOOTER.into();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -156,6 +156,70 @@ async fn an_email_sent_while_the_server_is_down_arrives_exactly_once_when_it_is_
     assert_still(&app, &sink, "alice@example.test", "Your tickets", 1).await;
 }
 
+/// A trigger makes its email's first attempt itself, its `send-email` job written claimed
+/// (running, the attempt counted) with the email. A crash between that write and the
+/// attempt leaves the job running and the email queued: start-up queues the job again and
+/// the email arrives once, with its Message-ID.
+#[tokio::test]
+async fn an_email_a_crash_caught_before_its_first_attempt_arrives_once_after_the_restart() {
+    let mut sink = SmtpSink::start().await;
+    let app = spawn(&sink).await;
+    let admin = app.admin().await;
+    let alice = app.customer("alice").await;
+    let event = app.create_concert(&admin, 1, 10).await;
+    mail(&sink, "alice@example.test", "Welcome").await;
+
+    // The first attempt fails (no server), which leaves the rows to rewind to the state the
+    // crash would have left: the email queued and untried, its job claimed.
+    sink.stop();
+    let booking = buy(&app, &alice, &event, &["A-1"]).await;
+    let id = text(&booking, "id");
+    let failed = confirmation(&app, &admin, &id, "failed", |n| n["status"] == "failed").await;
+    let ntf = text(&failed, "id");
+    let (key, rewound) = (format!("send-email:{ntf}"), ntf.clone());
+    let now_ms = (app.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+    let job = app
+        .core
+        .sqlite
+        .write(move |conn| {
+            conn.execute(
+                "UPDATE notifications SET status = 'queued', attempts = 0, last_error = NULL WHERE id = ?1",
+                [&rewound],
+            )?;
+            Ok(conn.query_row(
+                "UPDATE jobs SET status = 'running', attempts = 1, last_error = NULL, run_at = ?2,
+                        locked_until = ?2 + 300000 WHERE dedupe_key = ?1 RETURNING id",
+                rusqlite::params![key, now_ms],
+                |r| r.get::<_, i64>(0),
+            )?)
+        })
+        .await
+        .expect("rewound");
+    let dir = app.stop().await;
+
+    sink.restart().await;
+    let app = respawn(&sink, dir).await;
+    let admin = app
+        .login("admin@example.test", "correct horse battery")
+        .await;
+    let sent = confirmation(&app, &admin, &id, "sent", |n| n["status"] == "sent").await;
+    assert_eq!(
+        (text(&sent, "id"), &sent["attempts"]),
+        (ntf.clone(), &json!(1))
+    );
+    let m = mail(&sink, "alice@example.test", "Your tickets").await;
+    assert_eq!(m.message_id, format!("{ntf}@rezerve"));
+    let reply = app.get(&format!("/api/v1/jobs/{job}"), Some(&admin)).await;
+    reply.assert_status(200);
+    assert_eq!(reply.body["status"], "done", "{}", reply.body);
+    assert_eq!(
+        reply.body["attempts"], 2,
+        "the lost attempt counts: {}",
+        reply.body
+    );
+    assert_still(&app, &sink, "alice@example.test", "Your tickets", 1).await;
+}
+
 #[tokio::test]
 async fn a_server_answering_4xx_is_tried_again_until_it_accepts() {
     // The first message (the admin's own welcome, the only one in flight) is deferred.
