@@ -241,8 +241,8 @@ impl Auth {
         let access = self.access_of(&claims.sub).await?;
         match access {
             Some(a) if !a.disabled && a.version == claims.ver => Ok(Caller {
-                user_id: claims.sub,
-                email: claims.email,
+                user_id: claims.sub.clone(),
+                email: claims.email.clone(),
                 role: claims.role,
             }),
             _ => Err(Error::Unauthenticated),
