@@ -1,6 +1,7 @@
 //! The hold store's committer thread: drains the queue of change batches into one redb
-//! write transaction (one fsync for a burst), answers each sender after the commit, and
-//! poisons the store if a commit fails (see `hold_store`).
+//! write transaction (one fsync for a burst; under a rush, the burst of a few
+//! milliseconds), answers each sender after the commit, and poisons the store if a commit
+//! fails (see `hold_store`).
 
 use super::hold_codec::{decode, encode};
 use super::hold_store::*;
@@ -10,9 +11,29 @@ use redb::ReadableTable;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A commit that carried this many batches means a crowd is writing...
+const CROWD: usize = 32;
+
+/// ...and then the next commit begins no sooner than this after the previous one began, so
+/// that it carries more. A commit copies about ten pages whatever it carries (the tables'
+/// right-hand leaves and branches, redb's own trees), so under a rush the bytes written per
+/// hold fall with the commits per second; below a crowd nobody waits.
+const CROWD_GATHER: Duration = Duration::from_millis(8);
 
 pub(super) fn run_committer(db: HoldDb, batches: mpsc::Receiver<Batch>, poisoned: Arc<AtomicBool>) {
+    let mut previous: Option<(Instant, usize)> = None;
     while let Ok(first) = batches.recv() {
+        if let Some((began, carried)) = previous
+            && carried >= CROWD
+        {
+            let wait = (began + CROWD_GATHER).saturating_duration_since(Instant::now());
+            if !wait.is_zero() {
+                std::thread::sleep(wait);
+            }
+        }
+        let began = Instant::now();
         let mut group = vec![first];
         let mut ops = group[0].ops.len();
         while ops < MAX_BATCH {
@@ -25,6 +46,7 @@ pub(super) fn run_committer(db: HoldDb, batches: mpsc::Receiver<Batch>, poisoned
             }
         }
         metrics::histogram!(crate::metric::HOLDS_BATCH_SIZE).record(group.len() as f64);
+        previous = Some((began, group.len()));
         for batch in &mut group {
             // Taken: no longer waiting in the queue.
             batch.in_queue.take();
