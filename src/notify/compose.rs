@@ -1,6 +1,7 @@
 //! What a trigger calls for: which emails, to whom, with what data and subject. Reads the
-//! trigger's payload and the catalog (through its repo); writes nothing: the outbox logs
-//! what this returns.
+//! trigger's payload, and the event (through the catalog's repo) and the recipients'
+//! account names (through auth's) in one trip to the reader pool; writes nothing: the
+//! outbox logs what this returns and makes the first attempts.
 
 use super::Notifier;
 use super::email::{EmailData, EmailKind, EventInfo, TicketInfo, format_money};
