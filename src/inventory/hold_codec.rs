@@ -30,7 +30,7 @@ pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::hold_store::{HoldRecord, HoldState, QuoteLine, SeatChange};
+    use crate::inventory::hold_record::{HoldRecord, HoldState, QuoteLine, SeatChange};
 
     fn record() -> HoldRecord {
         HoldRecord {

@@ -154,3 +154,46 @@ fn prune(holds: &mut redb::Table<&str, &[u8]>, ended_before_ms: i64) -> Result<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::hold_record::hold;
+
+    async fn put(store: &HoldStore, records: &[&HoldRecord]) {
+        let ops = records
+            .iter()
+            .map(|r| Op::Put {
+                record: (*r).clone(),
+            })
+            .collect();
+        HoldStore::committed(store.submit(ops).unwrap())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn pruning_forgets_holds_ended_before_the_cutoff_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            HoldStore::start(HoldDb::open(&dir.path().join("holds.redb")).unwrap()).unwrap();
+        // Ids carry the real clock; the cutoff is just after they were made.
+        let cutoff = crate::clock::ms(time::OffsetDateTime::now_utc()) + 1_000;
+        let long_ended = hold(HoldState::Released, Some(cutoff - 1));
+        let just_ended = hold(HoldState::Booked, Some(cutoff + 1));
+        let live = hold(HoldState::Live, None);
+        put(&store, &[&long_ended, &just_ended, &live]).await;
+
+        let prune = vec![Op::Prune {
+            ended_before_ms: cutoff,
+        }];
+        HoldStore::committed(store.submit(prune).unwrap())
+            .await
+            .unwrap();
+
+        assert_eq!(store.get(&long_ended.id).unwrap(), None);
+        assert_eq!(store.get(&just_ended.id).unwrap(), Some(just_ended));
+        assert_eq!(store.get(&live.id).unwrap(), Some(live.clone()));
+        assert_eq!(store.live_holds().unwrap(), vec![live]);
+    }
+}

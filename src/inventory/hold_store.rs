@@ -19,10 +19,10 @@
 //! the lock guarded may be half changed.
 
 use super::hold_codec::decode;
+pub use super::hold_record::{HoldRecord, HoldState, QuoteLine, SeatChange};
 use crate::error::Error;
 use crate::store::HoldDb;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
-use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -56,61 +56,6 @@ pub(super) fn first_hold_id_at(ms: i64) -> String {
 
 /// The most changes one commit carries.
 pub(super) const MAX_BATCH: usize = 1024;
-
-/// A hold's lifecycle state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HoldState {
-    Live,
-    Released,
-    Expired,
-    Booked,
-}
-
-/// One quoted price line of a hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuoteLine {
-    /// The seat, for seated events.
-    pub seat: Option<String>,
-    pub category: String,
-    /// Places, for general admission (1 for a seat).
-    pub quantity: u32,
-    /// Price of one seat or place, in minor units.
-    pub unit_minor: i64,
-}
-
-/// Everything durable about a hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HoldRecord {
-    pub id: String,
-    pub event_id: String,
-    pub owner: String,
-    pub seats: Vec<String>,
-    pub from_leg: u16,
-    pub to_leg: u16,
-    pub lines: Vec<QuoteLine>,
-    pub currency: String,
-    pub created_at_ms: i64,
-    pub expires_at_ms: i64,
-    pub max_expires_at_ms: i64,
-    pub state: HoldState,
-    pub ended_at_ms: Option<i64>,
-}
-
-/// A change to an event's seats, for the seat history and the seats-changed job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SeatChange {
-    pub event_id: String,
-    pub event_seq: u64,
-    /// `held`, `released`, `expired` or `booked`.
-    pub kind: String,
-    pub hold_id: String,
-    pub seats: Vec<String>,
-    /// General admission places per category.
-    pub places: Vec<(String, u32)>,
-    pub at_ms: i64,
-    pub actor: Option<String>,
-}
 
 /// One change to the store.
 #[derive(Debug, Clone)]
@@ -346,61 +291,7 @@ pub fn read_hold(db: &HoldDb, id: &str) -> Result<Option<HoldRecord>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hold(state: HoldState, ended_at_ms: Option<i64>) -> HoldRecord {
-        HoldRecord {
-            id: crate::ids::new_id("hld"),
-            event_id: crate::ids::new_id("evt"),
-            owner: crate::ids::new_id("usr"),
-            seats: vec!["A-1".into()],
-            from_leg: 0,
-            to_leg: 1,
-            lines: Vec::new(),
-            currency: "EUR".into(),
-            created_at_ms: 0,
-            expires_at_ms: 600_000,
-            max_expires_at_ms: 1_800_000,
-            state,
-            ended_at_ms,
-        }
-    }
-
-    async fn put(store: &HoldStore, records: &[&HoldRecord]) {
-        let ops = records
-            .iter()
-            .map(|r| Op::Put {
-                record: (*r).clone(),
-            })
-            .collect();
-        HoldStore::committed(store.submit(ops).unwrap())
-            .await
-            .unwrap();
-    }
-
-    #[tokio::test]
-    async fn pruning_forgets_holds_ended_before_the_cutoff_and_keeps_the_rest() {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            HoldStore::start(HoldDb::open(&dir.path().join("holds.redb")).unwrap()).unwrap();
-        // Ids carry the real clock; the cutoff is just after they were made.
-        let cutoff = crate::clock::ms(time::OffsetDateTime::now_utc()) + 1_000;
-        let long_ended = hold(HoldState::Released, Some(cutoff - 1));
-        let just_ended = hold(HoldState::Booked, Some(cutoff + 1));
-        let live = hold(HoldState::Live, None);
-        put(&store, &[&long_ended, &just_ended, &live]).await;
-
-        let prune = vec![Op::Prune {
-            ended_before_ms: cutoff,
-        }];
-        HoldStore::committed(store.submit(prune).unwrap())
-            .await
-            .unwrap();
-
-        assert_eq!(store.get(&long_ended.id).unwrap(), None);
-        assert_eq!(store.get(&just_ended.id).unwrap(), Some(just_ended));
-        assert_eq!(store.get(&live.id).unwrap(), Some(live.clone()));
-        assert_eq!(store.live_holds().unwrap(), vec![live]);
-    }
+    use crate::inventory::hold_record::hold;
 
     #[tokio::test]
     async fn a_format_1_store_is_upgraded_in_place_and_keeps_its_holds() {

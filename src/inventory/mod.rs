@@ -17,6 +17,7 @@ pub mod figures;
 pub mod hold;
 mod hold_codec;
 mod hold_commit;
+mod hold_record;
 pub mod hold_store;
 pub mod invariants;
 mod lifecycle;
