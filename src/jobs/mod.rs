@@ -8,6 +8,7 @@ pub mod depth;
 pub mod kind;
 pub mod message;
 pub mod queue;
+mod read_repo;
 pub mod repo;
 pub mod rerun_repo;
 pub mod status;

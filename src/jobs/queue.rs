@@ -2,10 +2,10 @@
 //! SQL over the jobs table (enqueue inside a caller's transaction, claim, finish, retry,
 //! park as dead) is in `repo.rs`, re-exported here so callers keep one name for the queue.
 
+pub use super::read_repo::{causes, counts, list};
 pub use super::repo::{
-    by_id, causes, claim, claim_batch, complete, complete_all, counts, delete_done_before, enqueue,
-    enqueue_claimed, fail, list, refresh_queued, release, requeue_abandoned, requeue_all_running,
-    retry,
+    by_id, claim, claim_batch, complete, complete_all, delete_done_before, enqueue,
+    enqueue_claimed, fail, refresh_queued, release, requeue_abandoned, requeue_all_running, retry,
 };
 
 /// Attempts before a job is parked as dead, unless the enqueuer says otherwise.

@@ -1,5 +1,5 @@
 //! SQL over the jobs table: enqueue inside a caller's transaction, claim (one job or a
-//! batch), finish (one job or a batch), retry with backoff, park as dead, prune, list.
+//! batch), finish (one job or a batch), retry with backoff, park as dead, prune, one by id.
 //! Plain functions over a connection.
 
 use super::JobStatus;
@@ -74,9 +74,9 @@ pub fn refresh_queued(
     Ok(refreshed > 0)
 }
 
-const COLUMNS: &str = "id, kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, last_error, created_at, updated_at";
+pub(super) const COLUMNS: &str = "id, kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, last_error, created_at, updated_at";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
+pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     Ok(JobRow {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -236,45 +236,6 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<JobRow>, Error> {
         .prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
-}
-
-/// Jobs newest first, optionally by status and kind; `before` pages by id.
-pub fn list(
-    conn: &Connection,
-    status: Option<JobStatus>,
-    kind: Option<&str>,
-    before: Option<i64>,
-    limit: i64,
-) -> Result<Vec<JobRow>, Error> {
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM jobs
-             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR id < ?3)
-             ORDER BY id DESC LIMIT ?4"
-        ))?
-        .query_map(rusqlite::params![status, kind, before, limit], from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-/// Job counts by kind and status, done jobs included: `(kind, status, count)` ordered by
-/// kind. A scan of the table: only the console's jobs page asks, and an index for it cost
-/// every job write an index write (migration 0014).
-pub fn counts(conn: &Connection) -> Result<Vec<(String, JobStatus, i64)>, Error> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT kind, status, count(*) FROM jobs GROUP BY kind, status ORDER BY kind, status",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<Vec<_>, _>>()?)
-}
-
-/// Every job's id, cause and status, for the audit.
-pub fn causes(conn: &Connection) -> Result<Vec<(i64, String, JobStatus)>, Error> {
-    Ok(conn
-        .prepare("SELECT id, cause, status FROM jobs")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<Vec<_>, _>>()?)
 }
 
 #[cfg(test)]
