@@ -22,8 +22,9 @@ use std::time::Duration;
 /// a rush the bytes written follow the passes: at 2,000 a 256-client rush over 100 events
 /// took about 11 passes a second, and that index was two thirds of SQLite's WAL frames.
 /// Now a burst gathered for `GATHER` (about 4,400 changes at that rush) goes in one pass.
-/// The price: such a pass holds the writer for a few tens of milliseconds (a row costs
-/// about 10 µs), and a booking queued behind it waits that long.
+/// The price: such a pass holds the writer for longer (estimated, not measured: a few tens
+/// of milliseconds, at about 10 µs a row in a model of the table), and a booking queued
+/// behind it waits that long.
 const BATCH: usize = 8000;
 
 /// How long the relay lets changes gather before it moves them. Each pass dirties, for each
