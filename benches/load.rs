@@ -26,14 +26,15 @@
 //! comparison). The bench's accounts are hashed with a cheap argon2 setting (64 KiB,
 //! 1 pass): hashing is not what is measured, and the output says so.
 //!
-//! The generator shares the machine's cores with the server, so it stays lean: one pooled
-//! `reqwest::Client` per client count, request bodies and URLs built before the clock starts,
-//! and no per-request JSON work beyond reading a new hold's id. Before each level it waits for
+//! The generator shares the machine's cores with the server, so it stays lean: one keep-alive
+//! connection per client through a small HTTP/1.1 client of its own (`load/wire.rs`: reqwest
+//! cost more CPU per request than the server's `GET /healthz`), request bodies and paths built
+//! before the clock starts, and no per-request JSON work beyond reading a new hold's id. Before each level it waits for
 //! the server to go idle, so background work left by the previous one is not billed to it.
 //!
 //! This file holds the phases and the level driver; `load/` holds the server process
-//! (`server.rs`), the events and accounts (`setup.rs`), the /proc readings (`proc_stats.rs`)
-//! and the table and JSON report (`report.rs`). `#[path]` keeps them out of Cargo's bench
+//! (`server.rs`), the events and accounts (`setup.rs`), the /proc readings (`proc_stats.rs`),
+//! the table and JSON report (`report.rs`) and the HTTP client (`wire.rs`). `#[path]` keeps them out of Cargo's bench
 //! auto-discovery.
 
 #![allow(
@@ -50,6 +51,8 @@ mod report;
 mod server;
 #[path = "load/setup.rs"]
 mod setup;
+#[path = "load/wire.rs"]
+mod wire;
 
 use anyhow::{Context, ensure};
 use hdrhistogram::Histogram;
@@ -59,8 +62,8 @@ use proc_stats::{
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use report::{Level, Machine, print_table, print_targets};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use reqwest::{StatusCode, Url};
+use reqwest::Url;
+use reqwest::header::HeaderValue;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use server::Server;
@@ -73,6 +76,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 use tokio::task::JoinSet;
+use wire::{Request, Wire};
 
 const EVENTS: usize = 100;
 const ROWS: usize = 20;
@@ -268,9 +272,9 @@ struct Target {
     tokens: Vec<HeaderValue>,
 }
 
-/// One simulated client: its own token, random stream and deadline, on the shared pool.
+/// One simulated client: its own connection, token, random stream and deadline.
 struct Session {
-    http: reqwest::Client,
+    wire: Wire,
     target: Arc<Target>,
     auth: HeaderValue,
     rng: SmallRng,
@@ -337,23 +341,24 @@ impl Tally {
 
 /// The `ceiling` phases: `GET path` in a loop (with the client's token if `auth`); every
 /// 200 is one unit.
-async fn ceiling_client(s: Session, path: &str, auth: bool) -> Tally {
+async fn ceiling_client(mut s: Session, path: &str, auth: bool) -> Tally {
     let mut tally = Tally::new();
-    let url = Url::parse(&format!("{}{path}", s.target.base)).expect("a valid URL");
+    let request = Request {
+        method: "GET",
+        path,
+        auth: auth.then_some(s.auth.as_bytes()),
+        json: None,
+    };
     while Instant::now() < s.deadline {
         let started = Instant::now();
-        let mut request = s.http.get(url.clone());
-        if auth {
-            request = request.header(AUTHORIZATION, s.auth.clone());
-        }
-        match exchange(request).await {
-            Ok((StatusCode::OK, _)) => {
+        match s.wire.send(&request).await {
+            Ok((200, _)) => {
                 let took = started.elapsed();
                 tally.record_ok(took);
                 tally.record_request(took);
             }
-            Ok((status, reply)) => tally.error(problem(&format!("GET {path}"), status, &reply)),
-            Err(e) => tally.error(format!("GET {path}: {}", transport_failure(&e))),
+            Ok((status, reply)) => tally.error(problem(&format!("GET {path}"), status, reply)),
+            Err(e) => tally.error(format!("GET {path}: {}", e.as_str())),
         }
     }
     tally
@@ -381,40 +386,43 @@ async fn holds_client(mut s: Session, hot: bool) -> Tally {
             )
         };
         let started = Instant::now();
-        let request = s
-            .http
-            .post(url.clone())
-            .header(AUTHORIZATION, s.auth.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(body);
-        let (status, reply) = match exchange(request).await {
+        let request = Request {
+            method: "POST",
+            path: url.path(),
+            auth: Some(s.auth.as_bytes()),
+            json: Some(body.as_bytes()),
+        };
+        let (status, reply) = match s.wire.send(&request).await {
             Ok(answer) => answer,
             Err(e) => {
-                tally.error(format!("POST hold: {}", transport_failure(&e)));
+                tally.error(format!("POST hold: {}", e.as_str()));
                 continue;
             }
         };
         let took = started.elapsed();
         match status {
-            StatusCode::CREATED => {
+            201 => {
                 tally.record_ok(took);
                 tally.record_request(took);
-                let Ok(Created { id }) = serde_json::from_slice(&reply) else {
+                let Ok(Created { id }) = serde_json::from_slice(reply) else {
                     tally.error("POST hold: 201 without an id".into());
                     continue;
                 };
-                let release = s
-                    .http
-                    .delete(format!("{}/api/v1/holds/{id}", target.base))
-                    .header(AUTHORIZATION, s.auth.clone());
-                match exchange(release).await {
-                    Ok((StatusCode::NO_CONTENT, _)) => tally.releases += 1,
-                    Ok((status, reply)) => tally.error(problem("DELETE hold", status, &reply)),
-                    Err(e) => tally.error(format!("DELETE hold: {}", transport_failure(&e))),
+                let path = format!("/api/v1/holds/{id}");
+                let release = Request {
+                    method: "DELETE",
+                    path: &path,
+                    auth: Some(s.auth.as_bytes()),
+                    json: None,
+                };
+                match s.wire.send(&release).await {
+                    Ok((204, _)) => tally.releases += 1,
+                    Ok((status, reply)) => tally.error(problem("DELETE hold", status, reply)),
+                    Err(e) => tally.error(format!("DELETE hold: {}", e.as_str())),
                 }
             }
-            StatusCode::CONFLICT => tally.conflicts += 1,
-            status => tally.error(problem("POST hold", status, &reply)),
+            409 => tally.conflicts += 1,
+            status => tally.error(problem("POST hold", status, reply)),
         }
     }
     tally
@@ -426,19 +434,19 @@ async fn holds_client(mut s: Session, hot: bool) -> Tally {
 async fn flows_client(mut s: Session) -> Tally {
     let mut tally = Tally::new();
     let target = Arc::clone(&s.target);
-    let json = HeaderValue::from_static("application/json");
+    let auth = Some(s.auth.as_bytes());
     while Instant::now() < s.deadline {
         let url = &target.hold_urls[s.rng.random_range(0..target.hold_urls.len())];
         let body = target.selections[s.rng.random_range(0..target.selections.len())];
         let started = Instant::now();
-        let hold = s
-            .http
-            .post(url.clone())
-            .header(AUTHORIZATION, s.auth.clone())
-            .header(CONTENT_TYPE, json.clone())
-            .body(body);
-        let hold_id = match exchange(hold).await {
-            Ok((StatusCode::CREATED, reply)) => match serde_json::from_slice::<Value>(&reply) {
+        let hold = Request {
+            method: "POST",
+            path: url.path(),
+            auth,
+            json: Some(body.as_bytes()),
+        };
+        let hold_id = match s.wire.send(&hold).await {
+            Ok((201, reply)) => match serde_json::from_slice::<Value>(reply) {
                 Ok(v) if v["id"].is_string() => {
                     tally.record_request(started.elapsed());
                     v["id"].as_str().unwrap_or_default().to_string()
@@ -448,28 +456,29 @@ async fn flows_client(mut s: Session) -> Tally {
                     continue;
                 }
             },
-            Ok((StatusCode::CONFLICT, _)) => {
+            Ok((409, _)) => {
                 tally.conflicts += 1;
                 continue;
             }
             Ok((status, reply)) => {
-                tally.error(problem("POST hold", status, &reply));
+                tally.error(problem("POST hold", status, reply));
                 continue;
             }
             Err(e) => {
-                tally.error(format!("POST hold: {}", transport_failure(&e)));
+                tally.error(format!("POST hold: {}", e.as_str()));
                 continue;
             }
         };
-        let book = s
-            .http
-            .post(format!("{}/api/v1/bookings", target.base))
-            .header(AUTHORIZATION, s.auth.clone())
-            .header(CONTENT_TYPE, json.clone())
-            .body(format!(r#"{{"hold_id":"{hold_id}"}}"#));
+        let book_body = format!(r#"{{"hold_id":"{hold_id}"}}"#);
+        let book = Request {
+            method: "POST",
+            path: "/api/v1/bookings",
+            auth,
+            json: Some(book_body.as_bytes()),
+        };
         let booking_started = Instant::now();
-        let (booking_id, total) = match exchange(book).await {
-            Ok((StatusCode::CREATED, reply)) => match serde_json::from_slice::<Value>(&reply) {
+        let (booking_id, total) = match s.wire.send(&book).await {
+            Ok((201, reply)) => match serde_json::from_slice::<Value>(reply) {
                 Ok(v) => {
                     tally.record_request(booking_started.elapsed());
                     (
@@ -483,66 +492,44 @@ async fn flows_client(mut s: Session) -> Tally {
                 }
             },
             Ok((status, reply)) => {
-                tally.error(problem("POST booking", status, &reply));
+                tally.error(problem("POST booking", status, reply));
                 continue;
             }
             Err(e) => {
-                tally.error(format!("POST booking: {}", transport_failure(&e)));
+                tally.error(format!("POST booking: {}", e.as_str()));
                 continue;
             }
         };
-        let pay = s
-            .http
-            .post(format!(
-                "{}/api/v1/bookings/{booking_id}/payments",
-                target.base
-            ))
-            .header(AUTHORIZATION, s.auth.clone())
-            .header(CONTENT_TYPE, json.clone())
-            .body(format!(
-                r#"{{"method":"test","amount_minor":{total},"card_number":"4242424242424242"}}"#
-            ));
+        let pay_path = format!("/api/v1/bookings/{booking_id}/payments");
+        let pay_body = format!(
+            r#"{{"method":"test","amount_minor":{total},"card_number":"4242424242424242"}}"#
+        );
+        let pay = Request {
+            method: "POST",
+            path: &pay_path,
+            auth,
+            json: Some(pay_body.as_bytes()),
+        };
         let pay_started = Instant::now();
-        match exchange(pay).await {
-            Ok((StatusCode::CREATED, _)) => {
+        match s.wire.send(&pay).await {
+            Ok((201, _)) => {
                 tally.record_request(pay_started.elapsed());
                 tally.record_ok(started.elapsed());
             }
-            Ok((status, reply)) => tally.error(problem("POST payment", status, &reply)),
-            Err(e) => tally.error(format!("POST payment: {}", transport_failure(&e))),
+            Ok((status, reply)) => tally.error(problem("POST payment", status, reply)),
+            Err(e) => tally.error(format!("POST payment: {}", e.as_str())),
         }
     }
     tally
 }
 
-/// Sends a request and reads the whole answer.
-async fn exchange(
-    request: reqwest::RequestBuilder,
-) -> Result<(StatusCode, impl std::ops::Deref<Target = [u8]>), reqwest::Error> {
-    let response = request.send().await?;
-    let status = response.status();
-    Ok((status, response.bytes().await?))
-}
-
 /// `POST hold → 500 internal`: the status and the problem's stable code, if it has one.
-fn problem(what: &str, status: StatusCode, body: &[u8]) -> String {
+fn problem(what: &str, status: u16, body: &[u8]) -> String {
     let code = serde_json::from_slice::<Value>(body)
         .ok()
         .and_then(|v| v["code"].as_str().map(str::to_string))
         .unwrap_or_default();
-    format!("{what} → {} {code}", status.as_u16())
-}
-
-fn transport_failure(e: &reqwest::Error) -> &'static str {
-    if e.is_timeout() {
-        "timeout"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else if e.is_body() || e.is_decode() {
-        "broken body"
-    } else {
-        "transport error"
-    }
+    format!("{what} → {status} {code}")
 }
 
 /// Runs `clients` sessions of `worker` at once for `seconds`, after each has opened its
@@ -554,29 +541,22 @@ async fn run_level(
     seconds: f64,
     worker: Worker,
 ) -> anyhow::Result<Level> {
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(60))
-        .build()?;
     let run_for = Duration::from_secs_f64(seconds);
     let start_line = Arc::new(Barrier::new(clients + 1));
-    let healthz = format!("{}/healthz", target.base);
     let mut tasks = JoinSet::new();
     for i in 0..clients {
         let session = Session {
-            http: http.clone(),
+            wire: Wire::new(&target.base)?,
             target: Arc::clone(target),
             auth: target.tokens[i].clone(),
             rng: SmallRng::seed_from_u64(0x5eed ^ ((clients as u64) << 32) ^ i as u64),
             deadline: Instant::now(),
         };
         let start_line = Arc::clone(&start_line);
-        let healthz = healthz.clone();
         tasks.spawn(async move {
             let mut session = session;
             // Open this client's connection before the clock starts; failures show up later.
-            let _ = session.http.get(healthz).send().await;
+            let _ = session.wire.connect().await;
             start_line.wait().await;
             session.deadline = Instant::now() + run_for;
             worker(session).await
