@@ -1,6 +1,6 @@
 //! The outbox relay: moves seat changes recorded in the hold store (in the same redb commit
-//! as the hold itself) into SQLite as seat history rows (one per change, listing its seats)
-//! and `seats-changed` jobs, then drops them from the outbox. A crash between the two stores
+//! as the hold itself) into SQLite as seat history rows (one per change, listing its seats;
+//! a pass's rows of one event are one run) and `seats-changed` jobs, then drops them from the outbox. A crash between the two stores
 //! repeats a batch; source keys and dedupe keys make the repeat record nothing twice. An
 //! event has at most one relay job waiting: a later batch refreshes its counts instead of
 //! queueing another, so a rush costs pricing one recompute per event per pass of the worker,
@@ -112,23 +112,33 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
     inventory
         .sqlite()
         .write(move |conn| {
-            for (seq, change) in &rows {
-                let (from, to) = statuses(&change.kind);
-                history_repo::record(
-                    conn,
-                    &NewSeatChange {
+            let keys: Vec<(String, String)> = rows
+                .iter()
+                .map(|(seq, change)| {
+                    let cause = crate::jobs::Cause::Hold(change.hold_id.clone()).to_string();
+                    (cause, format!("outbox:{seq}"))
+                })
+                .collect();
+            let changes: Vec<NewSeatChange<'_>> = rows
+                .iter()
+                .zip(&keys)
+                .map(|((_, change), (cause, source_key))| {
+                    let (from, to) = statuses(&change.kind);
+                    NewSeatChange {
                         event_id: &change.event_id,
                         seats: &change.seats,
                         at_ms: change.at_ms,
                         from,
                         to,
-                        cause: &crate::jobs::Cause::Hold(change.hold_id.clone()).to_string(),
+                        cause,
                         actor: change.actor.as_deref(),
                         note: None,
-                        source_key: Some(&format!("outbox:{seq}")),
-                    },
-                )?;
-            }
+                        source_key: Some(source_key),
+                    }
+                })
+                .collect();
+            // One run of rows per event: one entry of the history's per-event index each.
+            history_repo::record_all(conn, &changes)?;
             for (event_id, (seq, payload)) in &changed {
                 // Pricing recounts from the live index whatever the payload says: while an
                 // earlier relay's job for the event still waits, it takes these newer counts

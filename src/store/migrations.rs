@@ -68,6 +68,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_account_times_in_ms",
         include_str!("migrations/0017_account_times_in_ms.sql"),
     ),
+    (
+        "0018_seat_change_runs",
+        include_str!("migrations/0018_seat_change_runs.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
