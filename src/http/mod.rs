@@ -12,6 +12,7 @@ pub mod edge;
 pub mod extract;
 pub mod headers;
 pub mod idempotency;
+pub mod json;
 pub mod listener;
 pub mod metrics;
 pub mod middleware;

@@ -1,14 +1,18 @@
-//! The seat labels of one event, packed: every label in one string, and the seats in label
-//! order for finding a seat by its label.
+//! The seat labels of one event, packed: every label in one string, and a table of seat
+//! numbers for finding a seat by its label.
 //!
 //! Why packed: an event's index lives as long as the process, and a label kept as its own
 //! `String` (plus a second copy as a hash map key) cost about 100 bytes of heap per seat
 //! for labels of five or six characters — 12 MiB of the 120,000 seats of the load bench.
-//! Here a label costs its bytes and eight more (its end offset, its place in the order).
-//! Finding a label is a binary search: about 15 comparisons of short strings on a
-//! 20,000-seat event, next to a hold's hundreds of microseconds.
+//! Here a label costs its bytes, four for its end offset and 8–16 for its slot in the table.
+//! Finding a label hashes it and compares it with the one or two seats its probe meets. (A
+//! binary search over the seats in label order, four bytes a seat, was 3 % of the server's
+//! CPU in a profile of the holds level: 10–15 comparisons, each a cache miss into `text`.)
 
 use super::seat_index::SeatNo;
+
+/// An empty slot of the table.
+const EMPTY: SeatNo = SeatNo::MAX;
 
 /// Labels by seat number, and seat numbers by label.
 #[derive(Debug)]
@@ -17,9 +21,12 @@ pub struct SeatLabels {
     text: String,
     /// Where each seat's label ends in `text` (it starts where the previous one ends).
     ends: Vec<u32>,
-    /// The seats in label order. Of seats with the same label (the catalog never stores
-    /// two), the last in seat order is found.
-    by_label: Vec<SeatNo>,
+    /// Open addressing with linear probing: seat numbers at their label's hash, at most half
+    /// the slots used so a probe is short. Of seats with the same label (the catalog never
+    /// stores two), the last in seat order is kept, as a map would.
+    slots: Box<[SeatNo]>,
+    /// `slots.len() == 1 << bits`.
+    bits: u32,
 }
 
 impl SeatLabels {
@@ -32,15 +39,24 @@ impl SeatLabels {
             ends.push(text.len() as u32);
         }
         text.shrink_to_fit();
+        let size = (ends.len() * 2).max(2).next_power_of_two();
         let mut packed = SeatLabels {
             text,
             ends,
-            by_label: Vec::new(),
+            slots: vec![EMPTY; size].into_boxed_slice(),
+            bits: size.trailing_zeros(),
         };
-        let mut by_label: Vec<SeatNo> = (0..packed.ends.len() as SeatNo).collect();
-        // Stable, so equal labels keep seat order and the search below finds the last.
-        by_label.sort_by(|&a, &b| packed.get(a).cmp(packed.get(b)));
-        packed.by_label = by_label;
+        for seat in 0..packed.ends.len() as SeatNo {
+            let mut slot = packed.first_slot(packed.get(seat));
+            loop {
+                let there = packed.slots[slot];
+                if there == EMPTY || packed.get(there) == packed.get(seat) {
+                    packed.slots[slot] = seat;
+                    break;
+                }
+                slot = (slot + 1) & (packed.slots.len() - 1);
+            }
+        }
         packed
     }
 
@@ -56,12 +72,24 @@ impl SeatLabels {
 
     /// The seat with this label.
     pub fn find(&self, label: &str) -> Option<SeatNo> {
-        // The first seat whose label is greater; the one before it is the last equal one.
-        let after = self
-            .by_label
-            .partition_point(|&seat| self.get(seat) <= label);
-        let seat = *self.by_label.get(after.checked_sub(1)?)?;
-        (self.get(seat) == label).then_some(seat)
+        let mut slot = self.first_slot(label);
+        loop {
+            match self.slots[slot] {
+                EMPTY => return None,
+                seat if self.get(seat) == label => return Some(seat),
+                _ => slot = (slot + 1) & (self.slots.len() - 1),
+            }
+        }
+    }
+
+    /// Where a label's probe starts: FNV-1a over its bytes, its top bits by a multiply
+    /// (FNV's low bits alone are poor for labels that differ in their last digit).
+    fn first_slot(&self, label: &str) -> usize {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for &byte in label.as_bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        (hash.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - self.bits)) as usize
     }
 }
 
@@ -81,6 +109,22 @@ mod tests {
             assert_eq!(packed.find(missing), None, "{missing}");
         }
         assert_eq!(SeatLabels::new(std::iter::empty()).find(""), None);
+    }
+
+    #[test]
+    fn every_seat_of_a_large_event_is_found_and_the_table_stays_half_empty() {
+        let labels: Vec<String> = (0..40)
+            .flat_map(|row| (1..=500).map(move |n| format!("R{row}-{n}")))
+            .collect();
+        let packed = SeatLabels::new(labels.iter().map(String::as_str));
+        for (seat, label) in labels.iter().enumerate() {
+            assert_eq!(packed.find(label), Some(seat as SeatNo), "{label}");
+        }
+        assert_eq!(packed.find("R40-1"), None);
+        assert_eq!(packed.find("R0-501"), None);
+        let used = packed.slots.iter().filter(|&&s| s != EMPTY).count();
+        assert_eq!(used, labels.len());
+        assert!(packed.slots.len() >= 2 * labels.len());
     }
 
     #[test]

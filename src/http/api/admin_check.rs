@@ -4,9 +4,9 @@
 use crate::audit::Finding;
 use crate::error::Error;
 use crate::http::extract::AdminOnly;
+use crate::http::json::Json;
 use crate::http::problem::Problem;
 use crate::http::state::Ops;
-use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
 

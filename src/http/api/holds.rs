@@ -3,11 +3,11 @@
 use crate::error::Error;
 use crate::http::extract::{ApiJson, ApiPath, Authenticated};
 use crate::http::idempotency::Idempotent;
+use crate::http::json::Json;
 use crate::http::problem::Problem;
 use crate::http::state::Ops;
 use crate::inventory::Inventory;
 use crate::inventory::hold::{HoldRequest, HoldView};
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -3,10 +3,10 @@
 use crate::error::{Error, Validator};
 use crate::http::api::job_body::JobBody;
 use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
+use crate::http::json::Json;
 use crate::http::problem::Problem;
 use crate::jobs::{JobKind, JobStatus, Jobs};
 use crate::pagination::{Page, PageRequest};
-use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 

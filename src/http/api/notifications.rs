@@ -4,13 +4,13 @@
 use crate::error::{Error, Validator};
 use crate::http::api::notification_body::NotificationBody;
 use crate::http::extract::{AdminOnly, ApiPath, ApiQuery};
+use crate::http::json::Json;
 use crate::http::problem::Problem;
 use crate::jobs::Jobs;
 use crate::notify::email::EmailKind;
 use crate::notify::repo::NotificationFilter;
 use crate::notify::{NotificationStatus, Notifier};
 use crate::pagination::{Page, PageRequest};
-use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 

@@ -3,10 +3,10 @@
 use crate::error::{Error, Validator};
 use crate::http::api::list_query::PageQuery;
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
+use crate::http::json::Json;
 use crate::http::problem::Problem;
 use crate::pricing::rule::Rule;
 use crate::pricing::{CurvePoint, PricesView, Pricing};
-use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -5,9 +5,9 @@ use crate::catalog::history::SeatHistoryEntry;
 use crate::error::Error;
 use crate::http::api::list_query::PageQuery;
 use crate::http::extract::{ApiPath, ApiQuery, StaffOnly};
+use crate::http::json::Json;
 use crate::http::problem::Problem;
 use crate::pagination::Page;
-use axum::Json;
 use axum::extract::State;
 
 /// Every status change of one seat, oldest first: when, from, to, by which hold or booking.

@@ -5,9 +5,9 @@ use crate::catalog::venue::{CreateVenue, VenueView};
 use crate::error::Error;
 use crate::http::api::list_query::PageQuery;
 use crate::http::extract::{AdminOnly, ApiJson, ApiPath, ApiQuery};
+use crate::http::json::Json;
 use crate::http::problem::Problem;
 use crate::pagination::Page;
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
