@@ -21,8 +21,9 @@ const CACHE_BYTES: usize = 4 * 1024 * 1024;
 /// The layout version this build writes; a newer file is refused rather than misread.
 /// 1: JSON records, with expiry and ended indexes. 2: postcard records, no indexes; the
 /// inventory upgrades a format 1 file in place when it starts its store (and an older
-/// build then refuses the file rather than misreading its records).
-pub const FORMAT_VERSION: u64 = 2;
+/// build then refuses the file rather than misreading its records). 3: records with their
+/// ids packed; those of formats 1 and 2 are still read.
+pub const FORMAT_VERSION: u64 = 3;
 
 /// A handle on the open hold store.
 #[derive(Clone)]
