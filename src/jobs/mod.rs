@@ -31,7 +31,8 @@ pub use status::JobStatus;
 
 /// How many finished rows one pruning write deletes.
 pub(crate) const PRUNE_BATCH: i64 = 500;
-/// How many due jobs a worker claims in one write and runs side by side. The jobs it
+/// How many due jobs a worker claims in one write and runs side by side (a batched kind's
+/// share of them in one call of its handler, [`Jobs::register_batch`]). The jobs it
 /// finished are marked done in the write that claims the next batch, so a busy queue costs
 /// the writer one request per batch, not two per job. Under load a batch round waits on a
 /// few group commits whatever its size, so the batch sets how fast the background keeps
@@ -43,6 +44,19 @@ pub(crate) const CLAIM_BATCH: usize = 32;
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), JobFailure>> + Send>>;
 /// A job handler: idempotent, since a job may run more than once after a crash.
 pub type Handler = Arc<dyn Fn(JobRow) -> HandlerFuture + Send + Sync>;
+/// What a batch handler returns: an outcome per job, in the order the jobs were given.
+pub type BatchFuture = Pin<Box<dyn Future<Output = Vec<Result<(), JobFailure>>> + Send>>;
+/// A handler of the jobs of one kind a worker claimed together, run as one: idempotent
+/// per job, like [`Handler`].
+pub type BatchHandler = Arc<dyn Fn(Vec<JobRow>) -> BatchFuture + Send + Sync>;
+
+/// How a kind's jobs are handled: one at a time, or the kind's share of a claimed batch at
+/// once.
+#[derive(Clone)]
+enum Registered {
+    One(Handler),
+    Batch(BatchHandler),
+}
 
 /// Why a job did not finish.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +94,7 @@ impl From<&str> for JobFailure {
 pub struct Jobs {
     db: Sqlite,
     clock: SharedClock,
-    handlers: Arc<RwLock<HashMap<String, Handler>>>,
+    handlers: Arc<RwLock<HashMap<String, Registered>>>,
     wake: Arc<Notify>,
 }
 
@@ -131,6 +145,23 @@ impl Jobs {
         Fut: Future<Output = Result<(), JobFailure>> + Send + 'static,
     {
         let handler: Handler = Arc::new(move |job| Box::pin(handler(job)));
+        self.insert_handler(kind, Registered::One(handler));
+    }
+
+    /// Registers a handler that takes the jobs of `kind` a worker claimed together at once
+    /// (at most [`CLAIM_BATCH`]), so work they share (a read, a write, a trip to another
+    /// thread) is done once for them all. It answers an outcome per job, in their order;
+    /// each is recorded as a single handler's would be.
+    pub fn register_batch<F, Fut>(&self, kind: &str, handler: F)
+    where
+        F: Fn(Vec<JobRow>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<Result<(), JobFailure>>> + Send + 'static,
+    {
+        let handler: BatchHandler = Arc::new(move |jobs| Box::pin(handler(jobs)));
+        self.insert_handler(kind, Registered::Batch(handler));
+    }
+
+    fn insert_handler(&self, kind: &str, handler: Registered) {
         self.handlers
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -166,12 +197,17 @@ impl Jobs {
             .collect()
     }
 
-    fn handler(&self, kind: &str) -> Option<Handler> {
+    fn handler(&self, kind: &str) -> Option<Registered> {
         self.handlers
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .get(kind)
             .cloned()
+    }
+
+    /// Whether `kind`'s handler takes its jobs in batches.
+    pub(crate) fn batched(&self, kind: &str) -> bool {
+        matches!(self.handler(kind), Some(Registered::Batch(_)))
     }
 
     /// Claims and runs the next due job, if any; `None` when nothing is due.
@@ -219,11 +255,16 @@ impl Jobs {
             .await
     }
 
-    /// Gives a claimed job back un-counted (its handler is gone, or shutdown came first).
-    async fn give_back(&self, id: i64) -> Result<(), Error> {
+    /// Gives claimed jobs back un-counted (their handler is gone, or shutdown came first).
+    async fn give_back(&self, ids: Vec<i64>) -> Result<(), Error> {
         let now = self.now_ms();
         self.db
-            .write(move |conn| queue::release(conn, id, now))
+            .write(move |conn| {
+                for id in ids {
+                    queue::release(conn, id, now)?;
+                }
+                Ok(())
+            })
             .await
     }
 
@@ -234,46 +275,116 @@ impl Jobs {
         job: JobRow,
         abandon: impl Future<Output = ()> + Send,
     ) -> Result<Option<Ran>, Error> {
-        let Some(handler) = self.handler(&job.kind) else {
-            // Unregistered between claim and run: give it back.
-            self.give_back(job.id).await?;
-            return Ok(None);
+        Ok(self.run_claimed_together(vec![job], abandon).await?.pop())
+    }
+
+    /// Runs claimed jobs of one kind: in one call of its batch handler, or one after another
+    /// through its single handler. Failures and give-backs are written at once, in one
+    /// write; successes are not (`status` "done"): the caller marks them done.
+    pub(crate) async fn run_claimed_together(
+        &self,
+        jobs: Vec<JobRow>,
+        abandon: impl Future<Output = ()> + Send,
+    ) -> Result<Vec<Ran>, Error> {
+        let Some(first) = jobs.first() else {
+            return Ok(Vec::new());
         };
-        let (id, kind) = (job.id, job.kind.clone());
-        let span = tracing::info_span!("job", id, kind = %kind, attempt = job.attempts);
+        let kind = first.kind.clone();
+        let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+        let Some(handler) = self.handler(&kind) else {
+            // Unregistered between claim and run: give them back.
+            self.give_back(ids).await?;
+            return Ok(Vec::new());
+        };
+        let span = tracing::info_span!("job", id = first.id, kind = %kind, attempt = first.attempts, jobs = ids.len());
         let started = std::time::Instant::now();
-        let outcome = {
+        let run = async move {
+            match handler {
+                Registered::One(handler) => {
+                    let mut outcomes = Vec::with_capacity(jobs.len());
+                    for job in jobs {
+                        outcomes.push(handler(job).await);
+                    }
+                    outcomes
+                }
+                Registered::Batch(handler) => handler(jobs).await,
+            }
+        };
+        let outcomes = {
             let _entered = span.enter();
             tracing::debug!("running");
             drop(_entered);
             tokio::select! {
-                result = handler(job) => Some(result),
+                outcomes = run => Some(outcomes),
                 () = abandon => None,
             }
         };
-        let now = self.now_ms();
-        let status = match outcome {
-            Some(Ok(())) => JobStatus::Done,
-            Some(Err(failure)) => {
-                let logged = failure.reason().to_string();
-                let status = self
-                    .db
-                    .write(move |conn| queue::fail(conn, id, &failure, now))
-                    .await?;
+        let Some(outcomes) = outcomes else {
+            self.give_back(ids.clone()).await?;
+            let ran = ids.into_iter().map(|id| (id, JobStatus::Queued));
+            return Ok(self.ran(&kind, ran, started));
+        };
+        // A job a batch handler gave no outcome for did not finish.
+        let mut outcomes = outcomes.into_iter();
+        let outcomes: Vec<(i64, Result<(), JobFailure>)> = ids
+            .iter()
+            .map(|&id| {
+                let outcome = outcomes.next().unwrap_or_else(|| {
+                    Err(JobFailure::Retry("the handler gave no outcome".into()))
+                });
+                (id, outcome)
+            })
+            .collect();
+        let failures: Vec<(i64, JobFailure)> = outcomes
+            .iter()
+            .filter_map(|(id, outcome)| outcome.clone().err().map(|f| (*id, f)))
+            .collect();
+        let mut failed: HashMap<i64, JobStatus> = HashMap::new();
+        if !failures.is_empty() {
+            let now = self.now_ms();
+            let written = failures.clone();
+            let statuses = self
+                .db
+                .write(move |conn| {
+                    written
+                        .iter()
+                        .map(|(id, failure)| queue::fail(conn, *id, failure, now))
+                        .collect::<Result<Vec<_>, Error>>()
+                })
+                .await?;
+            for ((id, failure), status) in failures.into_iter().zip(statuses) {
+                let logged = failure.reason();
                 if status == JobStatus::Dead {
                     tracing::error!(job = id, kind = %kind, error = %logged, "job is dead: out of attempts or refused for good");
                 } else {
                     tracing::warn!(job = id, kind = %kind, error = %logged, "job failed; will retry");
                 }
-                status
+                failed.insert(id, status);
             }
-            None => {
-                self.give_back(id).await?;
-                JobStatus::Queued
+        }
+        let ran = outcomes
+            .into_iter()
+            .map(|(id, _)| (id, failed.get(&id).copied().unwrap_or(JobStatus::Done)));
+        Ok(self.ran(&kind, ran, started))
+    }
+
+    /// What ran, with its metrics recorded.
+    fn ran(
+        &self,
+        kind: &str,
+        ran: impl Iterator<Item = (i64, JobStatus)>,
+        started: std::time::Instant,
+    ) -> Vec<Ran> {
+        let elapsed = started.elapsed();
+        ran.map(|(id, status)| {
+            crate::metric::record::job_ran(JobKind::label(kind), status.as_str(), elapsed);
+            Ran {
+                id,
+                kind: kind.to_string(),
+                status,
             }
-        };
-        crate::metric::record::job_ran(JobKind::label(&kind), status.as_str(), started.elapsed());
-        Ok(Some(Ran { id, kind, status }))
+        })
+        .collect()
     }
 
     /// Queues again jobs left running by a previous process. Call before workers start.

@@ -1,8 +1,9 @@
 //! Worker tasks: claim due jobs until shutdown. Idle workers sleep until woken by an enqueue
 //! or for at most a second (jobs scheduled for later, or enqueued by another process).
 
-use super::{CLAIM_BATCH, JobStatus, Jobs};
+use super::{CLAIM_BATCH, JobRow, JobStatus, Jobs};
 use crate::shutdown::CancellationToken;
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::task::TaskTracker;
@@ -42,7 +43,29 @@ pub fn spawn_workers(jobs: &Jobs, count: usize, tracker: &TaskTracker, stop: &Ca
     });
 }
 
-/// One worker: claims a batch of due jobs, runs them side by side, and marks the finished
+/// The claimed jobs as they run: the jobs of a kind whose handler takes batches together,
+/// in the order they were due; every other job alone.
+fn groups(jobs: &Jobs, claimed: Vec<JobRow>) -> Vec<Vec<JobRow>> {
+    let mut groups: Vec<Vec<JobRow>> = Vec::new();
+    let mut batch_of_kind: HashMap<String, usize> = HashMap::new();
+    for job in claimed {
+        if !jobs.batched(&job.kind) {
+            groups.push(vec![job]);
+            continue;
+        }
+        match batch_of_kind.get(&job.kind) {
+            Some(&i) => groups[i].push(job),
+            None => {
+                batch_of_kind.insert(job.kind.clone(), groups.len());
+                groups.push(vec![job]);
+            }
+        }
+    }
+    groups
+}
+
+/// One worker: claims a batch of due jobs, runs them side by side (a batched kind's jobs
+/// in one call of its handler), and marks the finished
 /// ones done in the write that claims the next batch (or, idle or stopping, in one of its
 /// own). Side by side, the batch's own writes reach the writer together and share a commit.
 /// A job finished but not yet marked done when the process dies runs again after the
@@ -71,20 +94,23 @@ async fn work(jobs: Jobs, stop: CancellationToken) {
             continue;
         }
         let mut running = JoinSet::new();
-        for job in claimed {
+        for group in groups(&jobs, claimed) {
             let (jobs, stop) = (jobs.clone(), stop.clone());
             running.spawn(async move {
                 let grace = async move {
                     stop.cancelled().await;
                     tokio::time::sleep(SHUTDOWN_GRACE).await;
                 };
-                jobs.run_claimed(job, grace).await
+                jobs.run_claimed_together(group, grace).await
             });
         }
         while let Some(ran) = running.join_next().await {
             match ran {
-                Ok(Ok(Some(ran))) if ran.status == JobStatus::Done => done.push(ran.id),
-                Ok(Ok(_)) => {}
+                Ok(Ok(ran)) => done.extend(
+                    ran.iter()
+                        .filter(|r| r.status == JobStatus::Done)
+                        .map(|r| r.id),
+                ),
                 Ok(Err(e)) => tracing::warn!(error = %e, "job worker cannot record a job"),
                 // Its lease runs out and the job is queued again.
                 Err(e) => tracing::error!(error = %e, "a job handler panicked"),

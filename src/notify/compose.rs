@@ -1,7 +1,7 @@
 //! What a trigger calls for: which emails, to whom, with what data and subject. Reads the
-//! trigger's payload, and the event (through the catalog's repo) and the recipients'
-//! account names (through auth's) in one trip to the reader pool; writes nothing: the
-//! outbox logs what this returns and makes the first attempts.
+//! trigger's payload, and the events (through the catalog's repo) and the recipients'
+//! account names (through auth's) in one trip to the reader pool for a worker's batch of
+//! triggers; writes nothing: the outbox logs what this returns and makes the first attempts.
 
 use super::Notifier;
 use super::email::{EmailData, EmailKind, EventInfo, TicketInfo, format_money};
@@ -12,6 +12,7 @@ use crate::booking::messages::{
 };
 use crate::error::Error;
 use crate::jobs::{Cause, JobKind, JobRow, message};
+use std::collections::HashMap;
 
 /// An email about to be logged.
 pub(super) struct Outgoing {
@@ -76,56 +77,101 @@ impl Trigger {
 }
 
 impl Notifier {
-    /// Renders the emails a trigger calls for, queues them and makes their first attempts;
-    /// returns how many were new.
-    pub async fn on_trigger(&self, kind: JobKind, job: &JobRow) -> Result<usize, Error> {
-        let Some(trigger) = Trigger::read(kind, job).map_err(Error::internal)? else {
-            return Ok(0);
+    /// Renders the emails each trigger job calls for, queues them and makes their first
+    /// attempts, the jobs' shared reads and writes once for them all; an outcome per job.
+    pub async fn on_triggers(&self, kind: JobKind, jobs: &[JobRow]) -> Vec<Result<(), String>> {
+        let read: Vec<Result<Option<Trigger>, String>> =
+            jobs.iter().map(|job| Trigger::read(kind, job)).collect();
+        let triggers: Vec<&Trigger> = read
+            .iter()
+            .filter_map(|r| r.as_ref().ok()?.as_ref())
+            .collect();
+        let mut composed = match self.compose_all(&triggers).await {
+            Ok(composed) => composed.into_iter(),
+            Err(e) => return jobs.iter().map(|_| Err(e.to_string())).collect(),
         };
-        let outgoing = self.compose(&trigger).await?;
-        self.queue_and_deliver(outgoing).await
+        let outgoing: Vec<Vec<Outgoing>> = read
+            .iter()
+            .map(|r| match r {
+                Ok(Some(_)) => composed.next().unwrap_or_default(),
+                Ok(None) | Err(_) => Vec::new(),
+            })
+            .collect();
+        let mut logged = self.queue_and_deliver(outgoing).await.into_iter();
+        read.into_iter()
+            .map(|r| {
+                let logged = logged.next().unwrap_or(Ok(()));
+                r.map(drop).and_then(|()| logged.map_err(|e| e.to_string()))
+            })
+            .collect()
     }
 
     /// The emails a trigger calls for, each with its event and the recipient's name, read in
     /// one trip to the reader pool.
     pub(super) async fn compose(&self, trigger: &Trigger) -> Result<Vec<Outgoing>, Error> {
-        let mut outgoing = self.outgoing(trigger);
-        if outgoing.is_empty() {
+        Ok(self
+            .compose_all(&[trigger])
+            .await?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// The emails each trigger calls for, with their events and the recipients' names read
+    /// in one trip to the reader pool for them all.
+    async fn compose_all(&self, triggers: &[&Trigger]) -> Result<Vec<Vec<Outgoing>>, Error> {
+        let mut outgoing: Vec<Vec<Outgoing>> = triggers.iter().map(|t| self.outgoing(t)).collect();
+        if outgoing.iter().all(Vec::is_empty) {
             return Ok(outgoing);
         }
-        for out in &mut outgoing {
+        for out in outgoing.iter_mut().flatten() {
             out.data.name = out.data.name.trim().to_string();
         }
-        let event_id = trigger.event_id().map(str::to_string);
-        let unnamed: Vec<String> = outgoing
+        let mut event_ids: Vec<String> = triggers
             .iter()
+            .zip(&outgoing)
+            .filter(|(_, o)| !o.is_empty())
+            .filter_map(|(t, _)| t.event_id().map(str::to_string))
+            .collect();
+        event_ids.sort_unstable();
+        event_ids.dedup();
+        let mut unnamed: Vec<String> = outgoing
+            .iter()
+            .flatten()
             .filter(|o| o.data.name.is_empty())
             .map(|o| crate::auth::account::canonical_email(&o.to))
             .collect();
-        let (event, names) = self
+        unnamed.sort_unstable();
+        unnamed.dedup();
+        let (events, names) = self
             .db
             .read(move |conn| {
-                let event = match &event_id {
-                    Some(id) => event_info(conn, id)?,
-                    None => None,
-                };
-                let mut names = std::collections::HashMap::new();
+                let mut events = HashMap::new();
+                for id in event_ids {
+                    let event = event_info(conn, &id)?;
+                    events.insert(id, event);
+                }
+                let mut names = HashMap::new();
                 for email in unnamed {
                     let user = crate::auth::repo::by_email(conn, &email)?;
                     names.insert(email, user.map(|u| u.name));
                 }
-                Ok((event, names))
+                Ok((events, names))
             })
             .await?;
-        for out in &mut outgoing {
-            out.data.event.clone_from(&event);
-            if out.data.name.is_empty() {
-                // The account name behind the address, or a neutral greeting.
-                out.data.name = names
-                    .get(&crate::auth::account::canonical_email(&out.to))
-                    .cloned()
-                    .flatten()
-                    .unwrap_or_else(|| "there".into());
+        for (trigger, outs) in triggers.iter().zip(&mut outgoing) {
+            let event = trigger
+                .event_id()
+                .and_then(|id| events.get(id).cloned().flatten());
+            for out in outs {
+                out.data.event.clone_from(&event);
+                if out.data.name.is_empty() {
+                    // The account name behind the address, or a neutral greeting.
+                    out.data.name = names
+                        .get(&crate::auth::account::canonical_email(&out.to))
+                        .cloned()
+                        .flatten()
+                        .unwrap_or_else(|| "there".into());
+                }
             }
         }
         Ok(outgoing)

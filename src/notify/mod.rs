@@ -33,7 +33,7 @@ use crate::clock::SharedClock;
 use crate::config::MailConfig;
 use crate::error::{Conflict, Error};
 use crate::jobs::rerun_repo::{self, Rerun};
-use crate::jobs::{JobKind, Jobs};
+use crate::jobs::{JobFailure, JobKind, Jobs};
 use crate::pagination::{Page, PageRequest};
 use crate::store::Sqlite;
 use compose::subject;
@@ -101,14 +101,17 @@ impl Notifier {
         for kind in compose::Trigger::KINDS {
             let notifier = self.clone();
             // No worker needs waking: the trigger makes its emails' first attempts itself.
-            jobs.register(kind.as_str(), move |job| {
+            // A worker's claimed triggers of a kind are handled together: their reads, their
+            // logging and their verdicts are one trip each for them all.
+            jobs.register_batch(kind.as_str(), move |batch| {
                 let notifier = notifier.clone();
                 async move {
                     notifier
-                        .on_trigger(kind, &job)
+                        .on_triggers(kind, &batch)
                         .await
-                        .map(drop)
-                        .map_err(|e| e.to_string())
+                        .into_iter()
+                        .map(|outcome| outcome.map_err(JobFailure::Retry))
+                        .collect()
                 }
             });
         }

@@ -10,6 +10,19 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Makes a message (templates, QR images): too slow for the async executor.
+pub type Compose = Box<dyn FnOnce() -> Result<Vec<u8>, Error> + Send>;
+
+/// What [`Transport::compose_all`] made of a message.
+pub enum Handed {
+    /// It could not be made: not attempted.
+    NotComposed(Error),
+    /// Made, for [`Transport::send`].
+    Composed(Vec<u8>),
+    /// Made and delivered (written, by the file transport): the transport's verdict.
+    Sent(Result<(), SendFailure>),
+}
+
 /// Why a message was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendFailure {
@@ -127,6 +140,33 @@ impl Transport {
         }
     }
 
+    /// Makes the messages each `(id, compose)` makes, all in one trip to the blocking pool
+    /// (a trip costs two thread wake-ups, more than writing a small file); the file
+    /// transport writes each there too. What became of each, in their order.
+    pub async fn compose_all(&self, messages: Vec<(String, Compose)>) -> Vec<Handed> {
+        let count = messages.len();
+        let file = match self {
+            Transport::File(dir) => Some(dir.clone()),
+            Transport::Smtp(_) | Transport::Log => None,
+        };
+        let made = tokio::task::spawn_blocking(move || {
+            messages
+                .into_iter()
+                .map(|(id, compose)| match (composed(compose), &file) {
+                    (Err(e), _) => Handed::NotComposed(e),
+                    (Ok(message), Some(dir)) => Handed::Sent(write_file(dir, &id, &message)),
+                    (Ok(message), None) => Handed::Composed(message),
+                })
+                .collect()
+        })
+        .await;
+        made.unwrap_or_else(|e| {
+            (0..count)
+                .map(|_| Handed::NotComposed(Error::internal(format!("composing: {e}"))))
+                .collect()
+        })
+    }
+
     /// Delivers one message; `id` names it in file names and logs. A 4xx answer, a
     /// connection or a file error is temporary; a 5xx answer is permanent.
     pub async fn send(
@@ -161,6 +201,14 @@ impl Transport {
             }
         }
     }
+}
+
+/// The message `compose` makes. A panic fails this message alone: the others of its trip
+/// are still made and written, and recorded as such (a message written but recorded as
+/// not made would be sent again by its retry).
+fn composed(compose: Compose) -> Result<Vec<u8>, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(compose))
+        .unwrap_or_else(|_| Err(Error::internal("composing panicked")))
 }
 
 /// Writes `<dir>/<id>.eml`, making the directory first only when it is missing (an

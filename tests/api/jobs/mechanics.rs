@@ -225,3 +225,57 @@ async fn racing_workers_run_each_job_exactly_once() {
     let twice: Vec<_> = runs.iter().filter(|(_, n)| **n != 1).collect();
     assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
 }
+
+#[tokio::test]
+async fn a_batched_kind_gets_a_workers_claimed_jobs_in_one_call_each_with_its_own_outcome() {
+    let app = TestApp::spawn().await;
+    let now = (app.clock.now().unix_timestamp_nanos() / 1_000_000) as i64;
+    // Queued before anyone handles the kind, so one claim finds them all due.
+    for dedupe in ["batch-a", "batch-b", "batch-fails"] {
+        assert!(enqueue_in(&app.core.sqlite, "batched", Some(dedupe), 3, now).await);
+    }
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&calls);
+    app.jobs.register_batch("batched", move |jobs| {
+        seen.lock().expect("calls").push(jobs.len());
+        let outcomes = jobs
+            .iter()
+            .map(|j| match j.dedupe_key.as_deref() {
+                Some("batch-fails") => Err(rezerve::jobs::JobFailure::Retry("no".into())),
+                _ => Ok(()),
+            })
+            .collect();
+        async move { outcomes }
+    });
+    let jobs = eventually("every job to have run once", || async {
+        let jobs = app
+            .jobs
+            .list(None, Some("batched".into()), None, 10)
+            .await
+            .expect("list");
+        jobs.iter()
+            .all(|j| j.attempts == 1 && j.status.as_str() != "running")
+            .then_some(jobs)
+    })
+    .await;
+    assert_eq!(
+        *calls.lock().expect("calls"),
+        [3],
+        "one call with all three"
+    );
+    for job in jobs {
+        match job.dedupe_key.as_deref() {
+            Some("batch-fails") => {
+                assert_eq!(job.status.as_str(), "queued", "retried after the backoff");
+                assert_eq!(job.last_error.as_deref(), Some("no"));
+            }
+            _ => {
+                eventually("its done mark", || async {
+                    (app.jobs.get(job.id).await.expect("job").status.as_str() == "done")
+                        .then_some(())
+                })
+                .await
+            }
+        }
+    }
+}
