@@ -3,6 +3,7 @@
 //! run idempotent handlers, retry with exponential backoff and park a job as dead after its
 //! last attempt. A kind with no handler yet simply waits in the table: nothing is dropped.
 
+mod batch;
 pub mod cause;
 pub mod depth;
 pub mod kind;
@@ -24,6 +25,8 @@ use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use tokio::sync::Notify;
 
+use batch::Registered;
+pub use batch::{BatchFuture, BatchHandler};
 pub use cause::Cause;
 pub use kind::JobKind;
 pub use queue::JobRow;
@@ -44,20 +47,6 @@ pub(crate) const CLAIM_BATCH: usize = 32;
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<(), JobFailure>> + Send>>;
 /// A job handler: idempotent, since a job may run more than once after a crash.
 pub type Handler = Arc<dyn Fn(JobRow) -> HandlerFuture + Send + Sync>;
-/// What a batch handler returns: an outcome per job, in the order the jobs were given.
-pub type BatchFuture = Pin<Box<dyn Future<Output = Vec<Result<(), JobFailure>>> + Send>>;
-/// A handler of the jobs of one kind a worker claimed together, run as one: idempotent
-/// per job, like [`Handler`].
-pub type BatchHandler = Arc<dyn Fn(Vec<JobRow>) -> BatchFuture + Send + Sync>;
-
-/// How a kind's jobs are handled: one at a time, or the kind's share of a claimed batch at
-/// once.
-#[derive(Clone)]
-enum Registered {
-    One(Handler),
-    Batch(BatchHandler),
-}
-
 /// Why a job did not finish.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobFailure {
@@ -148,19 +137,6 @@ impl Jobs {
         self.insert_handler(kind, Registered::One(handler));
     }
 
-    /// Registers a handler that takes the jobs of `kind` a worker claimed together at once
-    /// (at most [`CLAIM_BATCH`]), so work they share (a read, a write, a trip to another
-    /// thread) is done once for them all. It answers an outcome per job, in their order;
-    /// each is recorded as a single handler's would be.
-    pub fn register_batch<F, Fut>(&self, kind: &str, handler: F)
-    where
-        F: Fn(Vec<JobRow>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Vec<Result<(), JobFailure>>> + Send + 'static,
-    {
-        let handler: BatchHandler = Arc::new(move |jobs| Box::pin(handler(jobs)));
-        self.insert_handler(kind, Registered::Batch(handler));
-    }
-
     fn insert_handler(&self, kind: &str, handler: Registered) {
         self.handlers
             .write()
@@ -203,11 +179,6 @@ impl Jobs {
             .unwrap_or_else(|p| p.into_inner())
             .get(kind)
             .cloned()
-    }
-
-    /// Whether `kind`'s handler takes its jobs in batches.
-    pub(crate) fn batched(&self, kind: &str) -> bool {
-        matches!(self.handler(kind), Some(Registered::Batch(_)))
     }
 
     /// Claims and runs the next due job, if any; `None` when nothing is due.
@@ -276,115 +247,6 @@ impl Jobs {
         abandon: impl Future<Output = ()> + Send,
     ) -> Result<Option<Ran>, Error> {
         Ok(self.run_claimed_together(vec![job], abandon).await?.pop())
-    }
-
-    /// Runs claimed jobs of one kind: in one call of its batch handler, or one after another
-    /// through its single handler. Failures and give-backs are written at once, in one
-    /// write; successes are not (`status` "done"): the caller marks them done.
-    pub(crate) async fn run_claimed_together(
-        &self,
-        jobs: Vec<JobRow>,
-        abandon: impl Future<Output = ()> + Send,
-    ) -> Result<Vec<Ran>, Error> {
-        let Some(first) = jobs.first() else {
-            return Ok(Vec::new());
-        };
-        let kind = first.kind.clone();
-        let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
-        let Some(handler) = self.handler(&kind) else {
-            // Unregistered between claim and run: give them back.
-            self.give_back(ids).await?;
-            return Ok(Vec::new());
-        };
-        let span = tracing::info_span!("job", id = first.id, kind = %kind, attempt = first.attempts, jobs = ids.len());
-        let started = std::time::Instant::now();
-        let run = async move {
-            match handler {
-                Registered::One(handler) => {
-                    let mut outcomes = Vec::with_capacity(jobs.len());
-                    for job in jobs {
-                        outcomes.push(handler(job).await);
-                    }
-                    outcomes
-                }
-                Registered::Batch(handler) => handler(jobs).await,
-            }
-        };
-        let outcomes = {
-            let _entered = span.enter();
-            tracing::debug!("running");
-            drop(_entered);
-            tokio::select! {
-                outcomes = run => Some(outcomes),
-                () = abandon => None,
-            }
-        };
-        let Some(outcomes) = outcomes else {
-            self.give_back(ids.clone()).await?;
-            let ran = ids.into_iter().map(|id| (id, JobStatus::Queued));
-            return Ok(self.ran(&kind, ran, started));
-        };
-        // A job a batch handler gave no outcome for did not finish.
-        let mut outcomes = outcomes.into_iter();
-        let outcomes: Vec<(i64, Result<(), JobFailure>)> = ids
-            .iter()
-            .map(|&id| {
-                let outcome = outcomes.next().unwrap_or_else(|| {
-                    Err(JobFailure::Retry("the handler gave no outcome".into()))
-                });
-                (id, outcome)
-            })
-            .collect();
-        let failures: Vec<(i64, JobFailure)> = outcomes
-            .iter()
-            .filter_map(|(id, outcome)| outcome.clone().err().map(|f| (*id, f)))
-            .collect();
-        let mut failed: HashMap<i64, JobStatus> = HashMap::new();
-        if !failures.is_empty() {
-            let now = self.now_ms();
-            let written = failures.clone();
-            let statuses = self
-                .db
-                .write(move |conn| {
-                    written
-                        .iter()
-                        .map(|(id, failure)| queue::fail(conn, *id, failure, now))
-                        .collect::<Result<Vec<_>, Error>>()
-                })
-                .await?;
-            for ((id, failure), status) in failures.into_iter().zip(statuses) {
-                let logged = failure.reason();
-                if status == JobStatus::Dead {
-                    tracing::error!(job = id, kind = %kind, error = %logged, "job is dead: out of attempts or refused for good");
-                } else {
-                    tracing::warn!(job = id, kind = %kind, error = %logged, "job failed; will retry");
-                }
-                failed.insert(id, status);
-            }
-        }
-        let ran = outcomes
-            .into_iter()
-            .map(|(id, _)| (id, failed.get(&id).copied().unwrap_or(JobStatus::Done)));
-        Ok(self.ran(&kind, ran, started))
-    }
-
-    /// What ran, with its metrics recorded.
-    fn ran(
-        &self,
-        kind: &str,
-        ran: impl Iterator<Item = (i64, JobStatus)>,
-        started: std::time::Instant,
-    ) -> Vec<Ran> {
-        let elapsed = started.elapsed();
-        ran.map(|(id, status)| {
-            crate::metric::record::job_ran(JobKind::label(kind), status.as_str(), elapsed);
-            Ran {
-                id,
-                kind: kind.to_string(),
-                status,
-            }
-        })
-        .collect()
     }
 
     /// Queues again jobs left running by a previous process. Call before workers start.

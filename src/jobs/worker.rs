@@ -1,9 +1,9 @@
 //! Worker tasks: claim due jobs until shutdown. Idle workers sleep until woken by an enqueue
 //! or for at most a second (jobs scheduled for later, or enqueued by another process).
 
-use super::{CLAIM_BATCH, JobRow, JobStatus, Jobs};
+use super::batch::groups;
+use super::{CLAIM_BATCH, JobStatus, Jobs};
 use crate::shutdown::CancellationToken;
-use std::collections::HashMap;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio_util::task::TaskTracker;
@@ -41,27 +41,6 @@ pub fn spawn_workers(jobs: &Jobs, count: usize, tracker: &TaskTracker, stop: &Ca
             }
         }
     });
-}
-
-/// The claimed jobs as they run: the jobs of a kind whose handler takes batches together,
-/// in the order they were due; every other job alone.
-fn groups(jobs: &Jobs, claimed: Vec<JobRow>) -> Vec<Vec<JobRow>> {
-    let mut groups: Vec<Vec<JobRow>> = Vec::new();
-    let mut batch_of_kind: HashMap<String, usize> = HashMap::new();
-    for job in claimed {
-        if !jobs.batched(&job.kind) {
-            groups.push(vec![job]);
-            continue;
-        }
-        match batch_of_kind.get(&job.kind) {
-            Some(&i) => groups[i].push(job),
-            None => {
-                batch_of_kind.insert(job.kind.clone(), groups.len());
-                groups.push(vec![job]);
-            }
-        }
-    }
-    groups
 }
 
 /// One worker: claims a batch of due jobs, runs them side by side (a batched kind's jobs
