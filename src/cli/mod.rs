@@ -6,6 +6,7 @@
 mod data;
 mod jobs;
 mod mail;
+pub mod malloc;
 mod prompt;
 mod seed;
 mod serve;

@@ -45,6 +45,56 @@ async fn serve_on_an_empty_dir_starts_answers_and_stops_cleanly_on_sigterm() {
     assert!(server.terminate().success());
 }
 
+/// The server runs with glibc's mmap threshold fixed (`src/cli/malloc.rs`): the binary starts
+/// itself again, in the same process, with `GLIBC_TUNABLES` set, and keeps an operator's own.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[tokio::test]
+async fn serve_runs_with_mallocs_threshold_fixed_and_keeps_the_operators_tunables() {
+    /// Whether the serving process (the child we spawned, so the same pid) started with
+    /// `GLIBC_TUNABLES` set to `expected`. glibc ends each value it parses with a NUL in place,
+    /// so in `/proc/<pid>/environ` the entry reads with NULs where its colons were.
+    fn started_with_tunables(server: &Server, expected: &str) -> bool {
+        let environ = std::fs::read(format!("/proc/{}/environ", server.child.id()))
+            .expect("the server's environment is readable");
+        let entry = format!("GLIBC_TUNABLES={expected}");
+        environ.windows(entry.len() + 1).any(|window| {
+            let (value, end) = window.split_at(entry.len());
+            let value: Vec<u8> = value
+                .iter()
+                .map(|b| if *b == 0 { b':' } else { *b })
+                .collect();
+            value == entry.as_bytes() && end == [0]
+        })
+    }
+    let work = Workdir::new();
+    let cases = [
+        (None, "glibc.malloc.mmap_threshold=131072"),
+        (Some(""), "glibc.malloc.mmap_threshold=131072"),
+        (
+            Some("glibc.malloc.arena_max=2"),
+            "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072",
+        ),
+        // The operator's own threshold wins.
+        (
+            Some("glibc.malloc.mmap_threshold=65536"),
+            "glibc.malloc.mmap_threshold=65536",
+        ),
+    ];
+    for (given, expected) in cases {
+        let mut command = work.cmd(&["serve"]);
+        if let Some(given) = given {
+            command = command.env("GLIBC_TUNABLES", given);
+        }
+        let mut server = command.serve().await;
+        server.get("/healthz", None).await.assert_status(200);
+        assert!(
+            started_with_tunables(&server, expected),
+            "given {given:?}, the server did not start with GLIBC_TUNABLES={expected}"
+        );
+        assert!(server.terminate().success());
+    }
+}
+
 #[test]
 fn the_readme_commands_are_the_ones_ci_and_the_binary_know() {
     let readme = include_str!("../../../README.md");
