@@ -206,11 +206,16 @@ mod tests {
     }
 
     fn history_of(conn: &Connection, label: &str) -> Vec<(String, String, String)> {
+        history_in(conn, "evt_1", label)
+    }
+
+    /// One seat's history in one event, oldest first, as (from, to, cause).
+    fn history_in(conn: &Connection, event: &str, label: &str) -> Vec<(String, String, String)> {
         let request = PageRequest {
             limit: 50,
             after: None,
         };
-        page(conn, "evt_1", label, None, &request)
+        page(conn, event, label, None, &request)
             .expect("reads")
             .into_iter()
             .map(|e| (e.from, e.to, e.cause))
@@ -378,37 +383,17 @@ mod tests {
             )
             .expect("counts");
         assert_eq!(runs, 3, "one run per event of the pass, one for the block");
-        let evt_2: Vec<String> = page(
-            &conn,
-            "evt_2",
-            "A-2",
-            None,
-            &PageRequest {
-                limit: 50,
-                after: None,
-            },
-        )
-        .expect("reads")
-        .into_iter()
-        .map(|e| e.cause)
-        .collect();
+        let evt_2: Vec<String> = history_in(&conn, "evt_2", "A-2")
+            .into_iter()
+            .map(|(_, _, cause)| cause)
+            .collect();
         assert_eq!(evt_2, ["hold:hld_2"]);
         assert_eq!(seats_held_since(&conn, "evt_1", 0).expect("counts"), 3);
         assert_eq!(seats_held_since(&conn, "evt_2", 0).expect("counts"), 2);
-        let b1_history: Vec<String> = page(
-            &conn,
-            "evt_2",
-            "B-1",
-            None,
-            &PageRequest {
-                limit: 50,
-                after: None,
-            },
-        )
-        .expect("reads")
-        .into_iter()
-        .map(|e| e.to)
-        .collect();
+        let b1_history: Vec<String> = history_in(&conn, "evt_2", "B-1")
+            .into_iter()
+            .map(|(_, to, _)| to)
+            .collect();
         assert_eq!(b1_history, ["held", "available"]);
     }
 }
