@@ -131,16 +131,25 @@ impl HoldStore {
         let poisoned = Arc::new(AtomicBool::new(false));
         let thread_db = db.clone();
         let thread_poisoned = Arc::clone(&poisoned);
+        let queued = Arc::new(AtomicUsize::new(0));
+        let thread_queued = Arc::clone(&queued);
         let thread = std::thread::Builder::new()
             .name("hold-committer".into())
-            .spawn(move || super::hold_commit::run_committer(thread_db, receiver, thread_poisoned))
+            .spawn(move || {
+                super::hold_commit::run_committer(
+                    thread_db,
+                    receiver,
+                    thread_poisoned,
+                    thread_queued,
+                )
+            })
             .map_err(|e| Error::internal(format!("cannot start the hold committer: {e}")))?;
         Ok(HoldStore {
             db,
             sender: Arc::new(Mutex::new(Some(sender))),
             thread: Arc::new(Mutex::new(Some(thread))),
             poisoned,
-            queued: Arc::new(AtomicUsize::new(0)),
+            queued,
         })
     }
 
