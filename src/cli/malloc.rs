@@ -18,6 +18,12 @@
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const THRESHOLD: &str = "glibc.malloc.mmap_threshold=131072";
 
+/// Set on the restart, so the process never starts itself a second time: a secure-execution
+/// start (a binary with file capabilities) may have `GLIBC_TUNABLES` removed by glibc, and
+/// without this mark it would restart itself forever. Not `REZERVE_`: those are config keys.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const RESTARTED: &str = "_REZERVE_MALLOC_SETTLED";
+
 /// Starts the binary again with the threshold fixed, unless it already is. Returns only when
 /// nothing had to change or the restart failed (then the process runs on glibc's defaults).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -25,6 +31,9 @@ pub fn settle() {
     use std::os::unix::process::CommandExt;
 
     const VAR: &str = "GLIBC_TUNABLES";
+    if std::env::var_os(RESTARTED).is_some() {
+        return;
+    }
     let tunables = match std::env::var(VAR) {
         // Ours, from the restart, or the operator's own choice of threshold.
         Ok(set) if set.contains("glibc.malloc.mmap_threshold=") => return,
@@ -43,7 +52,11 @@ pub fn settle() {
         command.arg0(name);
     }
     // `exec` returns only if it failed; the process then carries on as it is.
-    let _failed = command.args(args).env(VAR, tunables).exec();
+    let _failed = command
+        .args(args)
+        .env(VAR, tunables)
+        .env(RESTARTED, "1")
+        .exec();
 }
 
 /// Other platforms have no glibc tunables to set.

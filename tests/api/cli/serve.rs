@@ -93,6 +93,19 @@ async fn serve_runs_with_mallocs_threshold_fixed_and_keeps_the_operators_tunable
         );
         assert!(server.terminate().success());
     }
+    // Once restarted (its mark set), it never starts itself again, even when GLIBC_TUNABLES
+    // lacks the threshold, as when glibc removes the variable from a secure-execution start.
+    let mut server = work
+        .cmd(&["serve"])
+        .env("_REZERVE_MALLOC_SETTLED", "1")
+        .env("GLIBC_TUNABLES", "")
+        .serve()
+        .await;
+    assert!(
+        started_with_tunables(&server, ""),
+        "a marked start restarted itself"
+    );
+    assert!(server.terminate().success());
 }
 
 #[test]
