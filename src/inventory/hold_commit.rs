@@ -3,7 +3,7 @@
 //! gathered for at most a few milliseconds), answers each sender after the commit, and
 //! poisons the store if a commit fails (see `hold_store`).
 
-use super::hold_codec::{decode, encode};
+use super::hold_codec::{decode_hold, encode_change, encode_hold};
 use super::hold_store::*;
 use crate::error::Error;
 use crate::store::HoldDb;
@@ -131,14 +131,13 @@ fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
             match op {
                 Op::Put { record } => {
                     holds
-                        .insert(record.id.as_str(), encode(record)?.as_slice())
+                        .insert(record.id.as_str(), encode_hold(record)?.as_slice())
                         .map_err(storage)?;
                 }
                 Op::End { id, state, at_ms } => {
                     let stored = holds.get(id.as_str()).map_err(storage)?;
-                    let Some(mut record) = stored
-                        .map(|v| decode::<HoldRecord>(v.value()))
-                        .transpose()?
+                    let Some(mut record) =
+                        stored.map(|v| decode_hold(id, v.value())).transpose()?
                     else {
                         continue;
                     };
@@ -148,12 +147,12 @@ fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
                     record.state = *state;
                     record.ended_at_ms = Some(*at_ms);
                     holds
-                        .insert(id.as_str(), encode(&record)?.as_slice())
+                        .insert(id.as_str(), encode_hold(&record)?.as_slice())
                         .map_err(storage)?;
                 }
                 Op::Outbox { seq, change } => {
                     outbox
-                        .insert(*seq, encode(change)?.as_slice())
+                        .insert(*seq, encode_change(change)?.as_slice())
                         .map_err(storage)?;
                 }
                 Op::Relayed { seqs } => mark_relayed(&mut outbox, &mut outbox_state, seqs)?,
@@ -174,7 +173,7 @@ fn prune(holds: &mut redb::Table<&str, &[u8]>, ended_before_ms: i64) -> Result<(
         .map_err(storage)?
     {
         let (id, value) = entry.map_err(storage)?;
-        let record: HoldRecord = decode(value.value())?;
+        let record = decode_hold(id.value(), value.value())?;
         if record.state != HoldState::Live
             && record.ended_at_ms.is_some_and(|at| at < ended_before_ms)
         {

@@ -9,8 +9,8 @@
 //! in each table it writes, so each table a hold touches costs pages at every commit. The
 //! expiry order lives in memory (the sweeper walks it; a restart rebuilds it from the live
 //! records), and ended holds are pruned by their ids, which are time-ordered (uuid v7), so
-//! a hold commit writes two tables: `holds` and `outbox`. Records are postcard, not JSON
-//! (`hold_codec`).
+//! a hold commit writes two tables: `holds` and `outbox`. Records are postcard, not JSON,
+//! and a hold's record keeps its size when the hold ends (`hold_codec`).
 //!
 //! If a commit fails the store is poisoned: memory may now be ahead of the disk, so no
 //! further change is accepted (readiness fails) until a restart rebuilds the index from
@@ -18,7 +18,7 @@
 //! live-hold maps were locked poisons the store the same way ([`HoldStore::recover`]): what
 //! the lock guarded may be half changed.
 
-use super::hold_codec::decode;
+use super::hold_codec::{decode_change, decode_hold};
 pub use super::hold_record::{HoldRecord, HoldState, QuoteLine, SeatChange};
 use crate::error::Error;
 use crate::store::HoldDb;
@@ -231,7 +231,7 @@ impl HoldStore {
         let mut entries = Vec::new();
         for entry in outbox.iter().map_err(storage)?.take(limit) {
             let (seq, value) = entry.map_err(storage)?;
-            entries.push((seq.value(), decode(value.value())?));
+            entries.push((seq.value(), decode_change(value.value())?));
         }
         Ok(entries)
     }
@@ -274,8 +274,8 @@ pub fn read_live_holds(db: &HoldDb) -> Result<Vec<HoldRecord>, Error> {
     };
     let mut live = Vec::new();
     for entry in holds.iter().map_err(storage)? {
-        let (_, value) = entry.map_err(storage)?;
-        let record: HoldRecord = decode(value.value())?;
+        let (id, value) = entry.map_err(storage)?;
+        let record = decode_hold(id.value(), value.value())?;
         if record.state == HoldState::Live {
             live.push(record);
         }
@@ -292,7 +292,7 @@ pub fn read_hold(db: &HoldDb, id: &str) -> Result<Option<HoldRecord>, Error> {
         Err(e) => return Err(storage(e)),
     };
     match holds.get(id).map_err(storage)? {
-        Some(v) => Ok(Some(decode(v.value())?)),
+        Some(v) => Ok(Some(decode_hold(id, v.value())?)),
         None => Ok(None),
     }
 }

@@ -22,8 +22,9 @@ const CACHE_BYTES: usize = 4 * 1024 * 1024;
 /// 1: JSON records, with expiry and ended indexes. 2: postcard records, no indexes; the
 /// inventory upgrades a format 1 file in place when it starts its store (and an older
 /// build then refuses the file rather than misreading its records). 3: records with their
-/// ids packed; those of formats 1 and 2 are still read.
-pub const FORMAT_VERSION: u64 = 3;
+/// ids packed. 4: hold records without their id (their key) and with a fixed-width end,
+/// seat changes with a one-byte kind. Records of formats 1 to 3 are still read.
+pub const FORMAT_VERSION: u64 = 4;
 
 /// A handle on the open hold store.
 #[derive(Clone)]
