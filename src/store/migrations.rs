@@ -72,6 +72,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_seat_change_runs",
         include_str!("migrations/0018_seat_change_runs.sql"),
     ),
+    (
+        "0020_bookings_status_out_of_indexes",
+        include_str!("migrations/0020_bookings_status_out_of_indexes.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

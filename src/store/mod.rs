@@ -10,6 +10,8 @@
 
 pub mod backup;
 pub mod check;
+#[cfg(test)]
+mod index_shape;
 pub mod migrations;
 pub mod redb;
 pub mod secrets;
