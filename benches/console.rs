@@ -33,6 +33,9 @@ mod proc_stats;
 mod server;
 #[path = "console/setup.rs"]
 mod setup;
+#[path = "load/smtp_sink.rs"]
+#[allow(dead_code)]
+mod smtp_sink;
 
 use anyhow::{Context, ensure};
 use hdrhistogram::Histogram;
@@ -40,7 +43,7 @@ use proc_stats::{clock_ticks_per_second, cpu_ticks, machine_ticks, nproc};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HeaderValue};
 use serde_json::json;
-use server::Server;
+use server::{Mail, Server};
 use setup::{BIG_SEATS, Loaded};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -103,7 +106,7 @@ async fn run() -> anyhow::Result<()> {
     let load_before = loadavg();
     let target_dir = target_dir();
     std::fs::create_dir_all(&target_dir)?;
-    let server = Server::start(&target_dir, None).await?;
+    let server = Server::start(&target_dir, None, Mail::File).await?;
     eprintln!(
         "console: server pid {} on {}; loading {EVENTS} events × {} seats and one of {BIG_SEATS}",
         server.pid(),

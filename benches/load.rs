@@ -19,7 +19,9 @@
 //!
 //! Environment: `LOAD_SECONDS` (per phase and client count, default 5), `LOAD_CLIENTS`
 //! (default `1,16,64,256`), `LOAD_PHASES` (default `holds,hot,flows`; `ceiling` adds
-//! `healthz` and `me`, which run first) and `LOAD_CPUS`: with
+//! `healthz` and `me`, which run first), `LOAD_MAIL` (where the server's emails go: `file`,
+//! the embedded default, one `.eml` each under the data dir; `smtp`, a relay: the
+//! generator's own sink, `load/smtp_sink.rs`; or `log`) and `LOAD_CPUS`: with
 //! `LOAD_CPUS=N` the server is pinned to the first N cores and the generator to the others
 //! (the closest a 2-core machine gets to a small board). `LOAD_BINARY` runs another
 //! `rezerve` build than the one cargo built (an earlier commit's, for a back-to-back
@@ -34,7 +36,8 @@
 //!
 //! This file holds the phases and the level driver; `load/` holds the server process
 //! (`server.rs`), the events and accounts (`setup.rs`), the /proc readings (`proc_stats.rs`),
-//! the table and JSON report (`report.rs`) and the HTTP client (`wire.rs`). `#[path]` keeps them out of Cargo's bench
+//! the table and JSON report (`report.rs`), the HTTP client (`wire.rs`) and the SMTP sink
+//! (`smtp_sink.rs`). `#[path]` keeps them out of Cargo's bench
 //! auto-discovery.
 
 #![allow(
@@ -51,6 +54,8 @@ mod report;
 mod server;
 #[path = "load/setup.rs"]
 mod setup;
+#[path = "load/smtp_sink.rs"]
+mod smtp_sink;
 #[path = "load/wire.rs"]
 mod wire;
 
@@ -66,7 +71,7 @@ use reqwest::Url;
 use reqwest::header::HeaderValue;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use server::Server;
+use server::{Mail, Server};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::Write;
@@ -160,14 +165,16 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
     let target_dir = target_dir();
     std::fs::create_dir_all(&target_dir)?;
 
-    let server = Server::start(&target_dir, cpus.as_ref().map(|(s, _)| s.as_str())).await?;
+    let mail = Mail::from_env().await?;
+    let server = Server::start(&target_dir, cpus.as_ref().map(|(s, _)| s.as_str()), mail).await?;
     eprintln!(
-        "load: server pid {} on {}{}; setting up {EVENTS} events × {} seats, one of {} and {customers} customers",
+        "load: server pid {} on {}{}, emails by {}; setting up {EVENTS} events × {} seats, one of {} and {customers} customers",
         server.pid(),
         server.base,
         cpus.as_ref()
             .map(|(s, _)| format!(" pinned to cpu {s}"))
             .unwrap_or_default(),
+        server.mail_name(),
         ROWS * SEATS_PER_ROW,
         HOT_ROWS * HOT_SEATS_PER_ROW
     );
@@ -198,6 +205,8 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
     }
     let rss_after_run = server.rss_kib()?;
     let rss_peak = server.status_kib("VmHWM")?;
+    let mail_name = server.mail_name();
+    let mail_messages = server.mail_messages();
     drop(server);
 
     let machine = Machine::detect();
@@ -213,6 +222,13 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
         mib(rss_after_setup),
         mib(rss_after_run),
         mib(rss_peak)
+    );
+    println!(
+        "emails: {mail_name} transport{}",
+        match mail_messages {
+            Some(n) => format!(", {n} received by the SMTP sink"),
+            None => String::new(),
+        }
     );
     println!(
         "setup: {:.1} s; accounts hashed with argon2 {ARGON2_MEMORY_KIB} KiB × {ARGON2_ITERATIONS} pass (cheap on purpose: hashing is not measured); durability: defaults",
@@ -240,6 +256,8 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
         "seats_per_event": ROWS * SEATS_PER_ROW,
         "hot_event_seats": HOT_ROWS * HOT_SEATS_PER_ROW,
         "server_cpus": pinned,
+        "mail": mail_name,
+        "mail_messages": mail_messages,
         "load_average": load_average(),
         "customers": customers,
         "argon2": {"memory_kib": ARGON2_MEMORY_KIB.parse::<u32>()?, "iterations": ARGON2_ITERATIONS.parse::<u32>()?},
@@ -594,9 +612,15 @@ async fn run_level(
     let written_after = written_bytes(server.pid())?;
     let mail = server.mail_bytes().saturating_sub(mail_before);
     let discarded = written_after.1.saturating_sub(written_before.1);
+    // Email files are counted apart; what went to the SMTP sink was never written here.
+    let mail_files = if server.mail_name() == "file" {
+        mail
+    } else {
+        0
+    };
     let written = (written_after.0.saturating_sub(written_before.0))
         .saturating_sub(discarded)
-        .saturating_sub(mail);
+        .saturating_sub(mail_files);
     let machine_cores = (machine_after.0 - machine_before.0) as f64
         / (machine_after.1 - machine_before.1).max(1) as f64
         * nproc() as f64;

@@ -33,7 +33,8 @@ pub struct Level {
     pub written: u64,
     /// Bytes written to temporary files that were deleted before reaching the disk.
     pub discarded: u64,
-    /// Bytes of email files written (the file mail transport), counted apart.
+    /// Bytes of the emails delivered (files of the file transport, or what the SMTP sink
+    /// received), counted apart.
     pub mail: u64,
     /// The server's RSS once drained.
     pub rss_kib: u64,
@@ -167,7 +168,7 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64, pinned: Option
             .collect();
         let [(sqlite, sqlite_batch), (holds, holds_batch)] = level.group_commits;
         println!(
-            "  {phase} @ {:>3} clients: server CPU {:.0} µs per {} (level and drain), {:.1} MiB written (+{:.1}; + {:.1} MiB email files), {:.1} KiB per {}, RSS {:.1} MiB; commits/s × writes each: sqlite {sqlite:.0} × {sqlite_batch:.1}, holds {holds:.0} × {holds_batch:.1}; {}",
+            "  {phase} @ {:>3} clients: server CPU {:.0} µs per {} (level and drain), {:.1} MiB written (+{:.1}; + {:.1} MiB emails), {:.1} KiB per {}, RSS {:.1} MiB; commits/s × writes each: sqlite {sqlite:.0} × {sqlite_batch:.1}, holds {holds:.0} × {holds_batch:.1}; {}",
             level.clients,
             level.server_cpu_per_op_us,
             unit.trim_end_matches('s'),

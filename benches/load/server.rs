@@ -3,6 +3,7 @@
 //! cores (`taskset`), and stopped when dropped.
 
 use super::proc_stats::{clock_ticks_per_second, cpu_ticks};
+use super::smtp_sink::SmtpSink;
 use super::{ADMIN_EMAIL, ARGON2_ITERATIONS, ARGON2_MEMORY_KIB, PASSWORD};
 use anyhow::{Context, bail, ensure};
 use reqwest::StatusCode;
@@ -20,11 +21,46 @@ pub struct Server {
     /// The server's stderr (warnings and errors), kept after the run.
     pub log: PathBuf,
     data: tempfile::TempDir,
+    mail: Mail,
+}
+
+/// Where the server's emails go (`LOAD_MAIL`).
+pub enum Mail {
+    /// `.eml` files under the data dir: the embedded default (`file`, the default here too).
+    File,
+    /// A relay: the generator's own SMTP sink (`smtp`).
+    Smtp(SmtpSink),
+    /// Logged, not sent (`log`): what composing costs without any delivery.
+    Log,
+}
+
+impl Mail {
+    /// The choice `LOAD_MAIL` names; `smtp` starts the sink.
+    pub async fn from_env() -> anyhow::Result<Mail> {
+        match std::env::var("LOAD_MAIL").as_deref() {
+            Err(_) | Ok("file") => Ok(Mail::File),
+            Ok("smtp") => Ok(Mail::Smtp(SmtpSink::start().await?)),
+            Ok("log") => Ok(Mail::Log),
+            Ok(other) => bail!("LOAD_MAIL: no transport `{other}` (there are file, smtp and log)"),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mail::File => "file",
+            Mail::Smtp(_) => "smtp",
+            Mail::Log => "log",
+        }
+    }
 }
 
 impl Server {
     /// Starts the server; with `cpus` (a `taskset` list such as `0`) it runs on those cores.
-    pub async fn start(target_dir: &Path, cpus: Option<&str>) -> anyhow::Result<Server> {
+    pub async fn start(
+        target_dir: &Path,
+        cpus: Option<&str>,
+        mail: Mail,
+    ) -> anyhow::Result<Server> {
         // Under target/ rather than /tmp: /tmp may be a tmpfs, where an fsync costs nothing.
         let data = tempfile::Builder::new()
             .prefix("load-data-")
@@ -54,6 +90,18 @@ impl Server {
                 .env("REZERVE_HOLDS__TTL_SECONDS", "600")
                 .env("REZERVE_AUTH__ARGON2_MEMORY_KIB", ARGON2_MEMORY_KIB)
                 .env("REZERVE_AUTH__ARGON2_ITERATIONS", ARGON2_ITERATIONS);
+            match &mail {
+                Mail::File => {}
+                Mail::Smtp(sink) => {
+                    command.env("REZERVE_MAIL__TRANSPORT", "smtp").env(
+                        "REZERVE_MAIL__SMTP_URL",
+                        format!("smtp://127.0.0.1:{}", sink.port),
+                    );
+                }
+                Mail::Log => {
+                    command.env("REZERVE_MAIL__TRANSPORT", "log");
+                }
+            }
         };
         // LOAD_BINARY runs another build (an earlier commit's, to compare back to back).
         let binary = std::env::var("LOAD_BINARY")
@@ -95,6 +143,7 @@ impl Server {
             metrics: format!("http://{metrics_listen}/metrics"),
             log,
             data,
+            mail,
         };
         server.wait_until_healthy().await?;
         Ok(server)
@@ -209,8 +258,14 @@ impl Server {
         Ok(started.elapsed())
     }
 
-    /// Bytes of the `.eml` files the file mail transport has written so far.
+    /// Bytes of the emails delivered so far: the `.eml` files written, or what the SMTP sink
+    /// received.
     pub fn mail_bytes(&self) -> u64 {
+        match &self.mail {
+            Mail::File => {}
+            Mail::Smtp(sink) => return sink.bytes(),
+            Mail::Log => return 0,
+        }
         let Ok(files) = std::fs::read_dir(self.data.path().join("data").join("mail")) else {
             return 0;
         };
@@ -220,6 +275,19 @@ impl Server {
             .filter(|m| m.is_file())
             .map(|m| m.len())
             .sum()
+    }
+
+    /// Where the emails go: `file`, `smtp` or `log`.
+    pub fn mail_name(&self) -> &'static str {
+        self.mail.name()
+    }
+
+    /// Emails the SMTP sink accepted so far (`None` for the other transports).
+    pub fn mail_messages(&self) -> Option<u64> {
+        match &self.mail {
+            Mail::Smtp(sink) => Some(sink.messages()),
+            Mail::File | Mail::Log => None,
+        }
     }
 
     pub fn pid(&self) -> u32 {
