@@ -209,6 +209,12 @@ async fn an_email_a_crash_caught_before_its_first_attempt_arrives_once_after_the
     );
     let m = mail(&sink, "alice@example.test", "Your tickets").await;
     assert_eq!(m.message_id, format!("{ntf}@rezerve"));
+    // The email is marked sent in one commit and its job done in the next: wait for both.
+    eventually("the delivery job to be done", || async {
+        let reply = app.get(&format!("/api/v1/jobs/{job}"), Some(&admin)).await;
+        (reply.body["status"] == "done").then_some(())
+    })
+    .await;
     let reply = app.get(&format!("/api/v1/jobs/{job}"), Some(&admin)).await;
     reply.assert_status(200);
     assert_eq!(reply.body["status"], "done", "{}", reply.body);
