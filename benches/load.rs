@@ -84,6 +84,8 @@ use tokio::task::JoinSet;
 use wire::{Request, Wire};
 
 const EVENTS: usize = 100;
+/// The flows target (flows a second): sizes the flows phase's events.
+const FLOWS_TARGET: f64 = 5_000.0;
 const ROWS: usize = 20;
 const SEATS_PER_ROW: usize = 50;
 /// The hot event: 40 rows × 500 seats.
@@ -162,13 +164,18 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
         );
     }
     let customers = levels.iter().copied().max().unwrap_or(1);
+    let flow_events = if chosen.contains(&"flows") {
+        flow_events(seconds)
+    } else {
+        0
+    };
     let target_dir = target_dir();
     std::fs::create_dir_all(&target_dir)?;
 
     let mail = Mail::from_env().await?;
     let server = Server::start(&target_dir, cpus.as_ref().map(|(s, _)| s.as_str()), mail).await?;
     eprintln!(
-        "load: server pid {} on {}{}, emails by {}; setting up {EVENTS} events × {} seats, one of {} and {customers} customers",
+        "load: server pid {} on {}{}, emails by {}; setting up {EVENTS} events × {} seats, one of {}, {flow_events} more for flows and {customers} customers",
         server.pid(),
         server.base,
         cpus.as_ref()
@@ -179,12 +186,16 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
         HOT_ROWS * HOT_SEATS_PER_ROW
     );
     let setup_started = Instant::now();
-    let target = Arc::new(setup::set_up(&server, customers).await.with_context(|| {
-        format!(
-            "setting up failed; the server's log is {}",
-            server.log.display()
-        )
-    })?);
+    let target = Arc::new(
+        setup::set_up(&server, customers, flow_events)
+            .await
+            .with_context(|| {
+                format!(
+                    "setting up failed; the server's log is {}",
+                    server.log.display()
+                )
+            })?,
+    );
     let setup_seconds = setup_started.elapsed().as_secs_f64();
     let rss_after_setup = server.rss_kib()?;
 
@@ -213,12 +224,17 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
     let pinned = cpus.as_ref().map(|(s, _)| s.as_str());
     print_table(&results, seconds, pinned);
     println!();
-    print_targets(&results, mib(rss_peak));
+    print_targets(&results, mib(rss_peak), flow_events);
     println!();
     println!(
-        "server RSS with {EVENTS} events × {} seats and one of {}: {:.1} MiB after setup, {:.1} MiB after the run, {:.1} MiB peak",
+        "server RSS with {EVENTS} events × {} seats and one of {}{}: {:.1} MiB after setup, {:.1} MiB after the run, {:.1} MiB peak",
         ROWS * SEATS_PER_ROW,
         HOT_ROWS * HOT_SEATS_PER_ROW,
+        if flow_events > 0 {
+            format!(" (and {flow_events} more for flows: not the target's setting)")
+        } else {
+            String::new()
+        },
         mib(rss_after_setup),
         mib(rss_after_run),
         mib(rss_peak)
@@ -253,6 +269,7 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
         "machine": {"nproc": machine.nproc, "cpu": machine.cpu},
         "seconds_per_level": seconds,
         "events": EVENTS,
+        "flow_events": flow_events,
         "seats_per_event": ROWS * SEATS_PER_ROW,
         "hot_event_seats": HOT_ROWS * HOT_SEATS_PER_ROW,
         "server_cpus": pinned,
@@ -281,6 +298,8 @@ struct Target {
     base: String,
     /// `…/events/{id}/holds` for each event.
     hold_urls: Vec<Url>,
+    /// What the flows phase sells from: `hold_urls` and the events set up for flows alone.
+    flow_urls: Vec<Url>,
     /// Every selection of one seat or two adjacent seats in a row, as a ready JSON body.
     selections: Vec<&'static str>,
     /// `…/events/{id}/holds` of the hot event, and its selections.
@@ -454,7 +473,7 @@ async fn flows_client(mut s: Session) -> Tally {
     let target = Arc::clone(&s.target);
     let auth = Some(s.auth.as_bytes());
     while Instant::now() < s.deadline {
-        let url = &target.hold_urls[s.rng.random_range(0..target.hold_urls.len())];
+        let url = &target.flow_urls[s.rng.random_range(0..target.flow_urls.len())];
         let body = target.selections[s.rng.random_range(0..target.selections.len())];
         let started = Instant::now();
         let hold = Request {
@@ -690,6 +709,18 @@ fn load_average() -> f64 {
         .ok()
         .and_then(|l| l.split_whitespace().next()?.parse().ok())
         .unwrap_or(f64::NAN)
+}
+
+/// Events the flows phase needs beyond the shared [`EVENTS`]: enough that a level of
+/// `seconds` at the target rate sells at most half the seats (1.5 seats a flow on average).
+/// Unlike a hold, a flow keeps its seats, and a nearly sold-out event turns the level into a
+/// stream of conflicts: the 30 s level of `2d696a8` over the 100 shared events met 301,642
+/// conflicts for 71,377 flows, refusals that took the CPU the flows and the background
+/// needed.
+fn flow_events(seconds: f64) -> usize {
+    let seats = seconds * FLOWS_TARGET * 1.5 * 2.0;
+    let events = (seats / (ROWS * SEATS_PER_ROW) as f64).ceil() as usize;
+    events.saturating_sub(EVENTS)
 }
 
 fn env_or(key: &str, default: &str) -> String {

@@ -204,7 +204,7 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64, pinned: Option
 }
 
 /// The table: each target beside what the busiest level of its phase measured.
-pub fn print_targets(results: &[(&str, &str, Level)], rss_peak_mib: f64) {
+pub fn print_targets(results: &[(&str, &str, Level)], rss_peak_mib: f64, flow_events: usize) {
     let top = |phase: &str| {
         results
             .iter()
@@ -280,7 +280,13 @@ pub fn print_targets(results: &[(&str, &str, Level)], rss_peak_mib: f64) {
     row(
         "peak RSS through the whole run",
         "≤ 100 MiB",
-        format!("{rss_peak_mib:.1} MiB"),
+        if flow_events > 0 {
+            format!(
+                "{rss_peak_mib:.1} MiB (with {flow_events} more events for flows: the target is for 100)"
+            )
+        } else {
+            format!("{rss_peak_mib:.1} MiB")
+        },
     );
 }
 

@@ -1,5 +1,6 @@
-//! Before the clock starts: the admin's token, the events (100 of 1,000 seats and one hot
-//! event of 20,000), one customer per client, and every request body a client will send.
+//! Before the clock starts: the admin's token, the events (100 of 1,000 seats, one hot event
+//! of 20,000, and as many more of 1,000 as the flows phase needs), one customer per client,
+//! and every request body a client will send.
 
 use super::server::Server;
 use super::{
@@ -15,7 +16,11 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// The admin, the events and the customers the phases use.
-pub async fn set_up(server: &Server, customers: usize) -> anyhow::Result<Target> {
+pub async fn set_up(
+    server: &Server,
+    customers: usize,
+    flow_events: usize,
+) -> anyhow::Result<Target> {
     let http = reqwest::Client::new();
     let base = server.base.clone();
     let login: Value = expect_status(
@@ -29,10 +34,11 @@ pub async fn set_up(server: &Server, customers: usize) -> anyhow::Result<Target>
 
     let limit = Arc::new(Semaphore::new(SETUP_CONCURRENCY));
     let mut events = JoinSet::new();
-    // The hot event is the last one (i == EVENTS).
-    for i in 0..=EVENTS {
+    // The hot event is i == EVENTS; the flows phase's own events come after it.
+    let hot = EVENTS;
+    for i in 0..=EVENTS + flow_events {
         let (http, base, admin, limit) = (http.clone(), base.clone(), admin.clone(), limit.clone());
-        let event = if i < EVENTS {
+        let event = if i != hot {
             concert(
                 &format!("Load test concert {i}"),
                 &row_names(ROWS),
@@ -79,15 +85,16 @@ pub async fn set_up(server: &Server, customers: usize) -> anyhow::Result<Target>
         });
     }
     // join_all answers in the order the creations finished, not the order they started:
-    // sorted by index, the hot event is last whichever finished first.
+    // sorted by index, the hot event sits at `hot` whichever finished first.
     let mut created: Vec<(usize, Url)> = events
         .join_all()
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
     created.sort_by_key(|(i, _)| *i);
-    let mut hold_urls: Vec<Url> = created.into_iter().map(|(_, url)| url).collect();
-    let hot_url = hold_urls.pop().context("no hot event")?;
+    let mut flow_urls: Vec<Url> = created.into_iter().map(|(_, url)| url).collect();
+    let hot_url = flow_urls.remove(hot);
+    let hold_urls = flow_urls[..EVENTS].to_vec();
     let tokens = accounts
         .join_all()
         .await
@@ -97,6 +104,7 @@ pub async fn set_up(server: &Server, customers: usize) -> anyhow::Result<Target>
     Ok(Target {
         base,
         hold_urls,
+        flow_urls,
         selections: selections(&row_names(ROWS), SEATS_PER_ROW),
         hot_url,
         hot_selections: selections(&row_names(HOT_ROWS), HOT_SEATS_PER_ROW),
