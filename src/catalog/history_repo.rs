@@ -131,6 +131,26 @@ fn record_run(conn: &Connection, event_id: &str, run: &[&NewSeatChange<'_>]) -> 
     Ok(())
 }
 
+/// The last outbox sequence the relay recorded, if it has recorded by sequence yet (see
+/// migration 0021).
+pub fn relayed_up_to(conn: &Connection) -> Result<Option<u64>, Error> {
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT last_seq FROM seat_change_relay WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
+    Ok(last.map(|s| s.max(0) as u64))
+}
+
+/// Records that every outbox entry up to `seq` is in the history, in the write that
+/// recorded them.
+pub fn set_relayed_up_to(conn: &Connection, seq: u64) -> Result<(), Error> {
+    let seq = i64::try_from(seq).map_err(Error::internal)?;
+    conn.prepare_cached(
+        "UPDATE seat_change_relay SET last_seq = max(coalesce(last_seq, 0), ?1) WHERE id = 1",
+    )?
+    .execute([seq])?;
+    Ok(())
+}
+
 /// A page of one seat's history, oldest first.
 pub fn page(
     conn: &Connection,
@@ -220,6 +240,24 @@ mod tests {
             .into_iter()
             .map(|e| (e.from, e.to, e.cause))
             .collect()
+    }
+
+    /// The relay's mark starts unknown (the first pass dedupes by source key) and only
+    /// grows: a pass repeated after a crash, with a lower highest entry, cannot move it back
+    /// and let entries it covers be recorded again.
+    #[test]
+    fn the_relay_mark_starts_unknown_and_only_grows() {
+        let conn = Connection::open_in_memory().expect("opens");
+        for (_, sql) in MIGRATIONS {
+            conn.execute_batch(sql).expect("a migration applies");
+        }
+        assert_eq!(relayed_up_to(&conn).expect("reads"), None);
+        set_relayed_up_to(&conn, 12).expect("marks");
+        assert_eq!(relayed_up_to(&conn).expect("reads"), Some(12));
+        set_relayed_up_to(&conn, 7).expect("marks");
+        assert_eq!(relayed_up_to(&conn).expect("reads"), Some(12));
+        set_relayed_up_to(&conn, 20).expect("marks");
+        assert_eq!(relayed_up_to(&conn).expect("reads"), Some(20));
     }
 
     /// A database with the per-seat history of before migration 0011 keeps every seat's

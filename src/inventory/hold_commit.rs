@@ -1,7 +1,8 @@
 //! The hold store's committer thread: drains the queue of change batches into one redb
 //! write transaction (one fsync for a burst; under a rush, as big a burst as the last one,
 //! gathered for at most a few milliseconds), answers each sender after the commit, and
-//! poisons the store if a commit fails (see `hold_store`).
+//! poisons the store if a commit fails (see `hold_store`). It numbers the outbox entries as
+//! it writes them, so their sequences follow the commits.
 
 use super::hold_codec::{decode_hold, encode_change, encode_hold};
 use super::hold_store::*;
@@ -51,6 +52,7 @@ pub(super) fn run_committer(
     batches: mpsc::Receiver<Batch>,
     poisoned: Arc<AtomicBool>,
     queued: Arc<AtomicUsize>,
+    mut last_seq: u64,
 ) {
     let mut previous: Option<Previous> = None;
     while let Ok(first) = batches.recv() {
@@ -86,7 +88,7 @@ pub(super) fn run_committer(
         let result = if poisoned.load(Ordering::SeqCst) {
             Err("the hold store failed an earlier commit".to_string())
         } else {
-            apply(&db, &group).map_err(|e| e.to_string())
+            apply(&db, &group, &mut last_seq).map_err(|e| e.to_string())
         };
         if let Err(e) = &result {
             poisoned.store(true, Ordering::SeqCst);
@@ -121,7 +123,10 @@ fn mark_relayed(
     Ok(())
 }
 
-fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
+/// Writes a group in one transaction. `last_seq` is the last outbox sequence used; it moves
+/// only when the commit succeeds (after a failure the store takes no more changes anyway).
+fn apply(db: &HoldDb, group: &[Batch], last_seq: &mut u64) -> Result<(), Error> {
+    let mut seq = *last_seq;
     let tx = db.database().begin_write().map_err(storage)?;
     {
         let mut holds = tx.open_table(HOLDS).map_err(storage)?;
@@ -150,9 +155,10 @@ fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
                         .insert(id.as_str(), encode_hold(&record)?.as_slice())
                         .map_err(storage)?;
                 }
-                Op::Outbox { seq, change } => {
+                Op::Outbox { change } => {
+                    seq += 1;
                     outbox
-                        .insert(*seq, encode_change(change)?.as_slice())
+                        .insert(seq, encode_change(change)?.as_slice())
                         .map_err(storage)?;
                 }
                 Op::Relayed { seqs } => mark_relayed(&mut outbox, &mut outbox_state, seqs)?,
@@ -161,6 +167,7 @@ fn apply(db: &HoldDb, group: &[Batch]) -> Result<(), Error> {
         }
     }
     tx.commit().map_err(storage)?;
+    *last_seq = seq;
     Ok(())
 }
 
@@ -221,6 +228,63 @@ mod tests {
             carried: CROWD - 1,
         };
         assert!(few.gathered(began, 1), "below a crowd nobody waits");
+    }
+
+    fn change(kind: &str) -> SeatChange {
+        SeatChange {
+            event_id: crate::ids::new_id("evt"),
+            event_seq: 1,
+            kind: kind.into(),
+            hold_id: crate::ids::new_id("hld"),
+            seats: vec!["A-1".into()],
+            places: Vec::new(),
+            at_ms: 5,
+            actor: None,
+        }
+    }
+
+    async fn append(store: &HoldStore, kinds: &[&str]) -> Vec<SeatChange> {
+        let changes: Vec<SeatChange> = kinds.iter().map(|k| change(k)).collect();
+        let ops = changes
+            .iter()
+            .map(|c| Op::Outbox { change: c.clone() })
+            .collect();
+        HoldStore::committed(store.submit(ops).unwrap())
+            .await
+            .unwrap();
+        changes
+    }
+
+    /// The relay skips entries numbered at or below the last it recorded, so numbers must
+    /// follow the commits, and go on after a restart and after the outbox was emptied
+    /// (numbering again from 1 would overwrite entries, or be skipped as recorded).
+    #[tokio::test]
+    async fn outbox_entries_are_numbered_in_commit_order_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("holds.redb");
+        let db = HoldDb::open(&path).unwrap();
+        let store = HoldStore::start(db.clone()).unwrap();
+        let mut written = append(&store, &["held", "released"]).await;
+        written.extend(append(&store, &["held"]).await);
+        store.close();
+
+        let store = HoldStore::start(db.clone()).unwrap();
+        written.extend(append(&store, &["expired"]).await);
+        let outbox = store.outbox(10).unwrap();
+        let seqs: Vec<u64> = outbox.iter().map(|(seq, _)| *seq).collect();
+        assert_eq!(seqs, [1, 2, 3, 4]);
+        let changes: Vec<SeatChange> = outbox.into_iter().map(|(_, c)| c).collect();
+        assert_eq!(changes, written);
+
+        let relayed = vec![Op::Relayed { seqs }];
+        HoldStore::committed(store.submit(relayed).unwrap())
+            .await
+            .unwrap();
+        store.close();
+        let store = HoldStore::start(db).unwrap();
+        append(&store, &["held"]).await;
+        let seqs: Vec<u64> = store.outbox(10).unwrap().iter().map(|(s, _)| *s).collect();
+        assert_eq!(seqs, [5]);
     }
 
     #[tokio::test]

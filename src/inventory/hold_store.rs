@@ -68,8 +68,9 @@ pub enum Op {
         state: HoldState,
         at_ms: i64,
     },
-    /// Append a seat change to the outbox.
-    Outbox { seq: u64, change: SeatChange },
+    /// Append a seat change to the outbox. The committer numbers it, so outbox sequences
+    /// follow the commits: the relay relies on that (see `relay`).
+    Outbox { change: SeatChange },
     /// Drop relayed outbox entries.
     Relayed { seqs: Vec<u64> },
     /// Forget holds that ended before this time (those created before it are looked at).
@@ -127,6 +128,7 @@ impl HoldStore {
             crate::store::redb::record_format_version(&tx)?;
             tx.commit().map_err(storage)?;
         }
+        let last_seq = last_outbox_seq(&db)?;
         let (sender, receiver) = mpsc::channel::<Batch>();
         let poisoned = Arc::new(AtomicBool::new(false));
         let thread_db = db.clone();
@@ -141,6 +143,7 @@ impl HoldStore {
                     receiver,
                     thread_poisoned,
                     thread_queued,
+                    last_seq,
                 )
             })
             .map_err(|e| Error::internal(format!("cannot start the hold committer: {e}")))?;
@@ -236,22 +239,6 @@ impl HoldStore {
         Ok(entries)
     }
 
-    /// The highest outbox sequence used so far, relayed or not. Blocking.
-    pub fn last_outbox_seq(&self) -> Result<u64, Error> {
-        let tx = self.db.database().begin_read().map_err(storage)?;
-        let outbox = tx.open_table(OUTBOX).map_err(storage)?;
-        let pending = outbox
-            .last()
-            .map_err(storage)?
-            .map_or(0, |(k, _)| k.value());
-        let state = tx.open_table(OUTBOX_STATE).map_err(storage)?;
-        let relayed = state
-            .get(LAST_RELAYED)
-            .map_err(storage)?
-            .map_or(0, |v| v.value());
-        Ok(pending.max(relayed))
-    }
-
     /// Stops the committer after it has committed what it was given.
     pub fn close(&self) {
         self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -262,6 +249,22 @@ impl HoldStore {
             tracing::error!("the hold committer panicked");
         }
     }
+}
+
+/// The highest outbox sequence a hold database used so far, relayed or not. Blocking.
+fn last_outbox_seq(db: &HoldDb) -> Result<u64, Error> {
+    let tx = db.database().begin_read().map_err(storage)?;
+    let outbox = tx.open_table(OUTBOX).map_err(storage)?;
+    let pending = outbox
+        .last()
+        .map_err(storage)?
+        .map_or(0, |(k, _)| k.value());
+    let state = tx.open_table(OUTBOX_STATE).map_err(storage)?;
+    let relayed = state
+        .get(LAST_RELAYED)
+        .map_err(storage)?
+        .map_or(0, |v| v.value());
+    Ok(pending.max(relayed))
 }
 
 /// Every live hold record of a hold database (none if it was never written). Blocking.

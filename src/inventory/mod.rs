@@ -78,7 +78,6 @@ struct Inner {
     /// (expires_at ms, hold id) of every live hold: the sweeper's index.
     expiry: Mutex<BTreeSet<(i64, String)>>,
     next_key: AtomicU64,
-    next_outbox: AtomicU64,
     expiry_wake: Notify,
     relay_wake: Notify,
     /// When ended holds were last pruned.
@@ -254,7 +253,7 @@ impl Inventory {
         self.seat_change_op(ix, kind, &record.id, seats, places, at_ms, actor)
     }
 
-    /// The outbox entry of one seat change, numbered in commit order.
+    /// The outbox entry of one seat change; the committer numbers it in commit order.
     #[allow(clippy::too_many_arguments)] // the change's fields, one each
     fn seat_change_op(
         &self,
@@ -267,7 +266,6 @@ impl Inventory {
         actor: Option<&str>,
     ) -> Op {
         Op::Outbox {
-            seq: self.inner.next_outbox.fetch_add(1, Ordering::Relaxed),
             change: SeatChange {
                 event_id: ix.event_id.clone(),
                 event_seq: ix.seq,

@@ -1,7 +1,12 @@
 //! The outbox relay: moves seat changes recorded in the hold store (in the same redb commit
 //! as the hold itself) into SQLite as seat history rows (one per change, listing its seats;
-//! a pass's rows of one event are one run) and `seats-changed` jobs, then drops them from the outbox. A crash between the two stores
-//! repeats a batch; source keys and dedupe keys make the repeat record nothing twice. An
+//! a pass's rows of one event are one run) and `seats-changed` jobs, then drops them from
+//! the outbox. A crash between the two stores repeats a batch. The history records, in the
+//! same write as the rows, the last outbox sequence it holds, and the hold store numbers its
+//! entries in commit order, so a repeat skips what that covers: an entry numbered at or below
+//! it was committed before any pass that saw a later one. (A row of its own per change, its
+//! unique source key, cost about a sixth of SQLite's writes in the holds level; only the
+//! first pass after migration 0021 still uses them, for entries numbered before it.) An
 //! event has at most one relay job waiting: a later batch refreshes its counts instead of
 //! queueing another, so a rush costs pricing one recompute per event per pass of the worker,
 //! not one per change.
@@ -112,17 +117,22 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
     inventory
         .sqlite()
         .write(move |conn| {
-            let keys: Vec<(String, String)> = rows
+            let recorded = history_repo::relayed_up_to(conn)?;
+            // Entries a repeated pass recorded already; by source key on the first pass
+            // after migration 0021 (see the module doc).
+            let fresh = rows
                 .iter()
+                .filter(|(seq, _)| recorded.is_none_or(|last| *seq > last));
+            let keys: Vec<(&SeatChange, String, Option<String>)> = fresh
                 .map(|(seq, change)| {
                     let cause = crate::jobs::Cause::Hold(change.hold_id.clone()).to_string();
-                    (cause, format!("outbox:{seq}"))
+                    let source_key = recorded.is_none().then(|| format!("outbox:{seq}"));
+                    (change, cause, source_key)
                 })
                 .collect();
-            let changes: Vec<NewSeatChange<'_>> = rows
+            let changes: Vec<NewSeatChange<'_>> = keys
                 .iter()
-                .zip(&keys)
-                .map(|((_, change), (cause, source_key))| {
+                .map(|(change, cause, source_key)| {
                     let (from, to) = statuses(&change.kind);
                     NewSeatChange {
                         event_id: &change.event_id,
@@ -133,12 +143,15 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
                         cause,
                         actor: change.actor.as_deref(),
                         note: None,
-                        source_key: Some(source_key),
+                        source_key: source_key.as_deref(),
                     }
                 })
                 .collect();
             // One run of rows per event: one entry of the history's per-event index each.
             history_repo::record_all(conn, &changes)?;
+            if let Some(highest) = rows.iter().map(|(seq, _)| *seq).max() {
+                history_repo::set_relayed_up_to(conn, highest)?;
+            }
             for (event_id, (seq, payload)) in &changed {
                 // Pricing recounts from the live index whatever the payload says: while an
                 // earlier relay's job for the event still waits, it takes these newer counts

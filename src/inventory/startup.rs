@@ -37,11 +37,9 @@ impl Inventory {
             .await
             .map_err(Error::internal)??;
         let reader = store.clone();
-        let (last_seq, records) = tokio::task::spawn_blocking(move || {
-            Ok::<_, Error>((reader.last_outbox_seq()?, reader.live_holds()?))
-        })
-        .await
-        .map_err(Error::internal)??;
+        let records = tokio::task::spawn_blocking(move || reader.live_holds())
+            .await
+            .map_err(Error::internal)??;
         let inventory = Inventory {
             inner: Arc::new(Inner {
                 db,
@@ -55,7 +53,6 @@ impl Inventory {
                 live: Mutex::new(HashMap::new()),
                 expiry: Mutex::new(BTreeSet::new()),
                 next_key: AtomicU64::new(1),
-                next_outbox: AtomicU64::new(last_seq + 1),
                 expiry_wake: Notify::new(),
                 relay_wake: Notify::new(),
                 last_prune_ms: AtomicI64::new(0),

@@ -76,6 +76,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_bookings_status_out_of_indexes",
         include_str!("migrations/0020_bookings_status_out_of_indexes.sql"),
     ),
+    (
+        "0021_seat_change_relay",
+        include_str!("migrations/0021_seat_change_relay.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
