@@ -1,6 +1,7 @@
 //! What the booking-confirmed email is made from: the payload of the `payment-succeeded`
-//! job the saga enqueues when a booking is paid, and the same payload rebuilt from the
-//! stored booking when staff resend the confirmation on purpose.
+//! job the saga enqueues when a booking is paid (without its tickets: the notifier reads
+//! them from the store), and the same payload rebuilt from the stored booking, tickets
+//! included, when staff resend the confirmation on purpose.
 
 use super::messages::PaymentSucceeded;
 use super::repo;

@@ -312,6 +312,17 @@ pub fn tickets(conn: &Connection, booking_id: &str) -> Result<Vec<TicketRow>, Er
         .collect::<Result<Vec<_>, _>>()?)
 }
 
+/// A booking's tickets in the order they were issued (its confirmation's order), void or
+/// not.
+pub fn tickets_as_issued(conn: &Connection, booking_id: &str) -> Result<Vec<TicketRow>, Error> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE booking_id = ?1 ORDER BY rowid"
+        ))?
+        .query_map([booking_id], ticket_from_row)?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
 /// One ticket.
 pub fn ticket(conn: &Connection, id: &str) -> Result<Option<TicketRow>, Error> {
     Ok(conn

@@ -8,7 +8,7 @@ use super::email::{EmailData, EmailKind, EventInfo, TicketInfo, format_money};
 use crate::auth::messages::UserCreated;
 use crate::booking::messages::{
     BookingCancelled, BookingExpired, BookingRef, EventCancelled, PaymentFailed, PaymentSucceeded,
-    SEATS_UNAVAILABLE,
+    SEATS_UNAVAILABLE, TicketLine,
 };
 use crate::error::Error;
 use crate::jobs::{Cause, JobKind, JobRow, message};
@@ -142,7 +142,18 @@ impl Notifier {
             .collect();
         unnamed.sort_unstable();
         unnamed.dedup();
-        let (events, names) = self
+        let unlisted: Vec<String> = triggers
+            .iter()
+            .zip(&outgoing)
+            .filter(|(_, o)| !o.is_empty())
+            .filter_map(|(t, _)| match t {
+                Trigger::PaymentSucceeded(p) if p.tickets.is_none() => {
+                    Some(p.booking.booking_id.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        let (events, names, issued) = self
             .db
             .read(move |conn| {
                 let mut events = HashMap::new();
@@ -155,15 +166,33 @@ impl Notifier {
                     let user = crate::auth::repo::by_email(conn, &email)?;
                     names.insert(email, user.map(|u| u.name));
                 }
-                Ok((events, names))
+                // The tickets as the confirmation issued them, void or not since, as the
+                // message carried them: it says what the payment confirmed (a later
+                // cancellation sends its own email).
+                let mut issued = HashMap::new();
+                for booking_id in unlisted {
+                    let tickets = crate::booking::repo::tickets_as_issued(conn, &booking_id)?;
+                    let lines: Vec<TicketLine> = tickets.iter().map(TicketLine::of).collect();
+                    issued.insert(booking_id, ticket_infos(&lines));
+                }
+                Ok((events, names, issued))
             })
             .await?;
         for (trigger, outs) in triggers.iter().zip(&mut outgoing) {
             let event = trigger
                 .event_id()
                 .and_then(|id| events.get(id).cloned().flatten());
+            let tickets = match trigger {
+                Trigger::PaymentSucceeded(p) if p.tickets.is_none() => {
+                    issued.get(&p.booking.booking_id)
+                }
+                _ => None,
+            };
             for out in outs {
                 out.data.event.clone_from(&event);
+                if let Some(tickets) = tickets {
+                    out.data.tickets.clone_from(tickets);
+                }
                 if out.data.name.is_empty() {
                     // The account name behind the address, or a neutral greeting.
                     out.data.name = names
@@ -213,17 +242,8 @@ impl Notifier {
             }
             Trigger::PaymentSucceeded(p) => {
                 base.amount = format_money(p.total_minor, &p.currency);
-                base.tickets = p
-                    .tickets
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| TicketInfo {
-                        seat: t.seat.clone(),
-                        category: t.category.clone(),
-                        code: t.code.clone(),
-                        cid: format!("ticket-{}@rezerve", i + 1),
-                    })
-                    .collect();
+                // Without them in the message they are read with the event.
+                base.tickets = ticket_infos(p.tickets.as_deref().unwrap_or_default());
                 let cause = booking_cause(&p.booking);
                 to_booker(EmailKind::BookingConfirmed, &p.booking, cause, base)
             }
@@ -277,6 +297,21 @@ impl Notifier {
                 .collect(),
         }
     }
+}
+
+/// A confirmation's tickets as its email shows them, each with its inline image's
+/// Content-ID.
+fn ticket_infos(tickets: &[TicketLine]) -> Vec<TicketInfo> {
+    tickets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| TicketInfo {
+            seat: t.seat.clone(),
+            category: t.category.clone(),
+            code: t.code.clone(),
+            cid: format!("ticket-{}@rezerve", i + 1),
+        })
+        .collect()
 }
 
 /// The event's name, place and local start time, if it still exists.

@@ -131,7 +131,7 @@ impl Bookings {
                 for ticket in &tickets {
                     repo::insert_ticket(conn, ticket, now_ms)?;
                 }
-                let confirmed = PaymentSucceeded::of(&b, &items, &payment.id, &tickets);
+                let confirmed = PaymentSucceeded::announcing(&b, &items, &payment.id);
                 follow_up(conn, &b, "confirmed", &confirmed, now_ms)?;
                 // The rows as the statements above left them (the same columns, the same
                 // values), so the answer needs no read after the commit.
