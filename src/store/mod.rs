@@ -10,6 +10,7 @@
 
 pub mod backup;
 pub mod check;
+pub mod checkpointer;
 #[cfg(test)]
 mod index_shape;
 pub mod migrations;
