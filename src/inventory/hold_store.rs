@@ -115,6 +115,14 @@ pub(super) fn storage(e: impl Into<redb::Error>) -> Error {
 impl HoldStore {
     /// Starts the committer over an open hold database.
     pub fn start(db: HoldDb) -> Result<HoldStore, Error> {
+        HoldStore::start_after(db, 0)
+    }
+
+    /// [`HoldStore::start`], numbering new outbox entries after `floor` too: the last
+    /// sequence the relay recorded in SQLite. A hold database newer than the SQLite one (a
+    /// restore deletes `holds.redb`) would otherwise number from 1 again, and the relay skips
+    /// every entry at or below its mark as already recorded.
+    pub fn start_after(db: HoldDb, floor: u64) -> Result<HoldStore, Error> {
         {
             // Create the tables so readers never meet a missing one.
             let tx = db.database().begin_write().map_err(storage)?;
@@ -128,7 +136,7 @@ impl HoldStore {
             crate::store::redb::record_format_version(&tx)?;
             tx.commit().map_err(storage)?;
         }
-        let last_seq = last_outbox_seq(&db)?;
+        let last_seq = last_outbox_seq(&db)?.max(floor);
         let (sender, receiver) = mpsc::channel::<Batch>();
         let poisoned = Arc::new(AtomicBool::new(false));
         let thread_db = db.clone();

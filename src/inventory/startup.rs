@@ -33,7 +33,11 @@ impl Inventory {
         clock: SharedClock,
         config: &HoldsConfig,
     ) -> Result<Inventory, Error> {
-        let store = tokio::task::spawn_blocking(move || HoldStore::start(holds))
+        let relayed = db
+            .read(crate::catalog::history_repo::relayed_up_to)
+            .await?
+            .unwrap_or(0);
+        let store = tokio::task::spawn_blocking(move || HoldStore::start_after(holds, relayed))
             .await
             .map_err(Error::internal)??;
         let reader = store.clone();

@@ -12,6 +12,7 @@ mod crash;
 mod lifecycle;
 mod limits;
 mod race;
+mod restore;
 mod segments;
 mod time_limits;
 
