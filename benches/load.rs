@@ -34,11 +34,11 @@
 //! before the clock starts, and no per-request JSON work beyond reading a new hold's id. Before each level it waits for
 //! the server to go idle, so background work left by the previous one is not billed to it.
 //!
-//! This file holds the phases and the level driver; `load/` holds the server process
-//! (`server.rs`), the events and accounts (`setup.rs`), the /proc readings (`proc_stats.rs`),
-//! the table and JSON report (`report.rs`), the HTTP client (`wire.rs`) and the SMTP sink
-//! (`smtp_sink.rs`). `#[path]` keeps them out of Cargo's bench
-//! auto-discovery.
+//! This file holds the list of phases and the level driver; `load/` holds the simulated
+//! clients and each phase's loop (`clients.rs`), the server process (`server.rs`), the events
+//! and accounts (`setup.rs`), the /proc readings (`proc_stats.rs`), the table and JSON report
+//! (`report.rs`), the HTTP client (`wire.rs`) and the SMTP sink (`smtp_sink.rs`). `#[path]`
+//! keeps them out of Cargo's bench auto-discovery.
 
 #![allow(
     clippy::unwrap_used,
@@ -46,6 +46,8 @@
     reason = "a bench is a test harness: a failed unwrap stops the run where it broke"
 )]
 
+#[path = "load/clients.rs"]
+mod clients;
 #[path = "load/proc_stats.rs"]
 mod proc_stats;
 #[path = "load/report.rs"]
@@ -60,19 +62,15 @@ mod smtp_sink;
 mod wire;
 
 use anyhow::{Context, ensure};
-use hdrhistogram::Histogram;
+use clients::{Session, Tally, Target, ceiling_client, flows_client, holds_client};
 use proc_stats::{
     clock_ticks_per_second, cpu_ticks, machine_ticks, nproc, thread_times, written_bytes,
 };
+use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
 use report::{Level, Machine, print_table, print_targets};
-use reqwest::Url;
-use reqwest::header::HeaderValue;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use server::{Mail, Server};
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -81,7 +79,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 use tokio::task::JoinSet;
-use wire::{Request, Wire};
+use wire::Wire;
 
 const EVENTS: usize = 100;
 /// The flows target (flows a second): sizes the flows phase's events.
@@ -291,282 +289,6 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
     writeln!(file, "{report}")?;
     println!("appended to {}", path.display());
     Ok(())
-}
-
-/// What the client loops need, built once before any clock starts.
-struct Target {
-    base: String,
-    /// `…/events/{id}/holds` for each event.
-    hold_urls: Vec<Url>,
-    /// What the flows phase sells from: `hold_urls` and the events set up for flows alone.
-    flow_urls: Vec<Url>,
-    /// Every selection of one seat or two adjacent seats in a row, as a ready JSON body.
-    selections: Vec<&'static str>,
-    /// `…/events/{id}/holds` of the hot event, and its selections.
-    hot_url: Url,
-    hot_selections: Vec<&'static str>,
-    /// `Bearer …` for each customer, one per client.
-    tokens: Vec<HeaderValue>,
-}
-
-/// One simulated client: its own connection, token, random stream and deadline.
-struct Session {
-    wire: Wire,
-    target: Arc<Target>,
-    auth: HeaderValue,
-    rng: SmallRng,
-    deadline: Instant,
-}
-
-/// What one client (or, merged, one level) counted.
-struct Tally {
-    /// Successful units of the phase (holds for "holds").
-    ok: u64,
-    /// Latency of each successful unit, in microseconds.
-    latency: Histogram<u64>,
-    /// Latency of each timed request that succeeded (a flow has three), in microseconds.
-    requests: Histogram<u64>,
-    conflicts: u64,
-    releases: u64,
-    /// Every answer that was neither success nor an expected conflict, by what it was.
-    errors: BTreeMap<String, u64>,
-}
-
-impl Tally {
-    fn new() -> Tally {
-        Tally {
-            ok: 0,
-            latency: Histogram::new_with_bounds(1, 120_000_000, 3).expect("valid histogram bounds"),
-            requests: Histogram::new_with_bounds(1, 120_000_000, 3)
-                .expect("valid histogram bounds"),
-            conflicts: 0,
-            releases: 0,
-            errors: BTreeMap::new(),
-        }
-    }
-
-    fn record_ok(&mut self, took: Duration) {
-        self.ok += 1;
-        self.latency
-            .saturating_record(took.as_micros().max(1) as u64);
-    }
-
-    fn record_request(&mut self, took: Duration) {
-        self.requests
-            .saturating_record(took.as_micros().max(1) as u64);
-    }
-
-    fn error(&mut self, what: String) {
-        *self.errors.entry(what).or_default() += 1;
-    }
-
-    fn merge(&mut self, other: Tally) {
-        self.ok += other.ok;
-        self.latency
-            .add(&other.latency)
-            .expect("histograms share their bounds");
-        self.requests
-            .add(&other.requests)
-            .expect("histograms share their bounds");
-        self.conflicts += other.conflicts;
-        self.releases += other.releases;
-        for (what, n) in other.errors {
-            *self.errors.entry(what).or_default() += n;
-        }
-    }
-}
-
-/// The `ceiling` phases: `GET path` in a loop (with the client's token if `auth`); every
-/// 200 is one unit.
-async fn ceiling_client(mut s: Session, path: &str, auth: bool) -> Tally {
-    let mut tally = Tally::new();
-    let request = Request {
-        method: "GET",
-        path,
-        auth: auth.then_some(s.auth.as_bytes()),
-        json: None,
-    };
-    while Instant::now() < s.deadline {
-        let started = Instant::now();
-        match s.wire.send(&request).await {
-            Ok((200, _)) => {
-                let took = started.elapsed();
-                tally.record_ok(took);
-                tally.record_request(took);
-            }
-            Ok((status, reply)) => tally.error(problem(&format!("GET {path}"), status, reply)),
-            Err(e) => tally.error(format!("GET {path}: {}", e.as_str())),
-        }
-    }
-    tally
-}
-
-/// The "holds" phase: hold 1–2 adjacent random seats of a random event; on 201 time it and
-/// release it at once (untimed) so the seats come back; on 409 count a conflict and go on.
-/// The "hot" phase (`hot`) does the same on the one 20,000-seat event.
-async fn holds_client(mut s: Session, hot: bool) -> Tally {
-    #[derive(Deserialize)]
-    struct Created {
-        id: String,
-    }
-    let mut tally = Tally::new();
-    let target = Arc::clone(&s.target);
-    while Instant::now() < s.deadline {
-        let (url, body) = if hot {
-            let i = s.rng.random_range(0..target.hot_selections.len());
-            (&target.hot_url, target.hot_selections[i])
-        } else {
-            let url = &target.hold_urls[s.rng.random_range(0..target.hold_urls.len())];
-            (
-                url,
-                target.selections[s.rng.random_range(0..target.selections.len())],
-            )
-        };
-        let started = Instant::now();
-        let request = Request {
-            method: "POST",
-            path: url.path(),
-            auth: Some(s.auth.as_bytes()),
-            json: Some(body.as_bytes()),
-        };
-        let (status, reply) = match s.wire.send(&request).await {
-            Ok(answer) => answer,
-            Err(e) => {
-                tally.error(format!("POST hold: {}", e.as_str()));
-                continue;
-            }
-        };
-        let took = started.elapsed();
-        match status {
-            201 => {
-                tally.record_ok(took);
-                tally.record_request(took);
-                let Ok(Created { id }) = serde_json::from_slice(reply) else {
-                    tally.error("POST hold: 201 without an id".into());
-                    continue;
-                };
-                let path = format!("/api/v1/holds/{id}");
-                let release = Request {
-                    method: "DELETE",
-                    path: &path,
-                    auth: Some(s.auth.as_bytes()),
-                    json: None,
-                };
-                match s.wire.send(&release).await {
-                    Ok((204, _)) => tally.releases += 1,
-                    Ok((status, reply)) => tally.error(problem("DELETE hold", status, reply)),
-                    Err(e) => tally.error(format!("DELETE hold: {}", e.as_str())),
-                }
-            }
-            409 => tally.conflicts += 1,
-            status => tally.error(problem("POST hold", status, reply)),
-        }
-    }
-    tally
-}
-
-/// The "flows" phase: a complete purchase — hold 1–2 random seats, book the hold, pay it with
-/// the test card — timed from the hold request to the payment's answer. Seats stay sold; a
-/// hold on a sold seat is a conflict and the client picks again.
-async fn flows_client(mut s: Session) -> Tally {
-    let mut tally = Tally::new();
-    let target = Arc::clone(&s.target);
-    let auth = Some(s.auth.as_bytes());
-    while Instant::now() < s.deadline {
-        let url = &target.flow_urls[s.rng.random_range(0..target.flow_urls.len())];
-        let body = target.selections[s.rng.random_range(0..target.selections.len())];
-        let started = Instant::now();
-        let hold = Request {
-            method: "POST",
-            path: url.path(),
-            auth,
-            json: Some(body.as_bytes()),
-        };
-        let hold_id = match s.wire.send(&hold).await {
-            Ok((201, reply)) => match serde_json::from_slice::<Value>(reply) {
-                Ok(v) if v["id"].is_string() => {
-                    tally.record_request(started.elapsed());
-                    v["id"].as_str().unwrap_or_default().to_string()
-                }
-                _ => {
-                    tally.error("POST hold: 201 without a body".into());
-                    continue;
-                }
-            },
-            Ok((409, _)) => {
-                tally.conflicts += 1;
-                continue;
-            }
-            Ok((status, reply)) => {
-                tally.error(problem("POST hold", status, reply));
-                continue;
-            }
-            Err(e) => {
-                tally.error(format!("POST hold: {}", e.as_str()));
-                continue;
-            }
-        };
-        let book_body = format!(r#"{{"hold_id":"{hold_id}"}}"#);
-        let book = Request {
-            method: "POST",
-            path: "/api/v1/bookings",
-            auth,
-            json: Some(book_body.as_bytes()),
-        };
-        let booking_started = Instant::now();
-        let (booking_id, total) = match s.wire.send(&book).await {
-            Ok((201, reply)) => match serde_json::from_slice::<Value>(reply) {
-                Ok(v) => {
-                    tally.record_request(booking_started.elapsed());
-                    (
-                        v["id"].as_str().unwrap_or_default().to_string(),
-                        v["total"]["amount_minor"].as_i64().unwrap_or(0),
-                    )
-                }
-                Err(_) => {
-                    tally.error("POST booking: 201 without a body".into());
-                    continue;
-                }
-            },
-            Ok((status, reply)) => {
-                tally.error(problem("POST booking", status, reply));
-                continue;
-            }
-            Err(e) => {
-                tally.error(format!("POST booking: {}", e.as_str()));
-                continue;
-            }
-        };
-        let pay_path = format!("/api/v1/bookings/{booking_id}/payments");
-        let pay_body = format!(
-            r#"{{"method":"test","amount_minor":{total},"card_number":"4242424242424242"}}"#
-        );
-        let pay = Request {
-            method: "POST",
-            path: &pay_path,
-            auth,
-            json: Some(pay_body.as_bytes()),
-        };
-        let pay_started = Instant::now();
-        match s.wire.send(&pay).await {
-            Ok((201, _)) => {
-                tally.record_request(pay_started.elapsed());
-                tally.record_ok(started.elapsed());
-            }
-            Ok((status, reply)) => tally.error(problem("POST payment", status, reply)),
-            Err(e) => tally.error(format!("POST payment: {}", e.as_str())),
-        }
-    }
-    tally
-}
-
-/// `POST hold → 500 internal`: the status and the problem's stable code, if it has one.
-fn problem(what: &str, status: u16, body: &[u8]) -> String {
-    let code = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v["code"].as_str().map(str::to_string))
-        .unwrap_or_default();
-    format!("{what} → {status} {code}")
 }
 
 /// Runs `clients` sessions of `worker` at once for `seconds`, after each has opened its
