@@ -3,19 +3,13 @@
 //! changes made after the restore must still reach the seat history: the new store numbers
 //! its outbox after that mark, or the relay would skip its entries as already recorded.
 
+use crate::bookings::binary::{PASSWORD, add_admin, serve_with};
 use crate::cli::{Server, Workdir};
 use reqwest::Method;
 use serde_json::json;
 
-const PASSWORD: &str = "correct horse battery";
-
 async fn serve(work: &Workdir) -> Server {
-    work.cmd(&["serve"])
-        .env("REZERVE_AUTH__ARGON2_MEMORY_KIB", "64")
-        .env("REZERVE_AUTH__ARGON2_ITERATIONS", "1")
-        .env("REZERVE_MAIL__TRANSPORT", "log")
-        .serve()
-        .await
+    serve_with(work, 600, 30).await
 }
 
 /// Whether the seat's history shows the hold `id` taking it, polling for the relay.
@@ -41,19 +35,7 @@ async fn reaches_history(server: &Server, admin: &str, event: &str, seat: &str, 
 #[tokio::test]
 async fn seat_changes_after_a_restore_reach_the_seat_history() {
     let work = Workdir::new();
-    work.cmd(&[
-        "user",
-        "add",
-        "--email",
-        "admin@example.test",
-        "--role",
-        "admin",
-    ])
-    .env("REZERVE_AUTH__ARGON2_MEMORY_KIB", "64")
-    .env("REZERVE_AUTH__ARGON2_ITERATIONS", "1")
-    .stdin(&format!("{PASSWORD}\n"))
-    .run()
-    .assert_success();
+    add_admin(&work);
 
     let mut server = serve(&work).await;
     let login = server.login("admin@example.test", PASSWORD).await;
