@@ -22,6 +22,7 @@ mod outbox;
 pub mod qr;
 pub mod repo;
 pub mod resend;
+mod smtp;
 pub mod status;
 pub mod summary_repo;
 pub mod transport;

@@ -1,14 +1,11 @@
-//! How email leaves the process: SMTP (lettre), `.eml` files under the data dir (the
-//! embedded default: the demo needs no mail server), or the log.
+//! How email leaves the process: SMTP (a relay, see `smtp`), `.eml` files under the data
+//! dir (the embedded default: the demo needs no mail server), or the log.
 
-use crate::config::{MailConfig, MailTransport, SmtpTls};
+use super::smtp::Relay;
+use crate::config::{MailConfig, MailTransport};
 use crate::error::Error;
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// Makes a message (templates, QR images): too slow for the async executor.
 pub type Compose = Box<dyn FnOnce() -> Result<Vec<u8>, Error> + Send>;
@@ -50,7 +47,7 @@ impl std::fmt::Display for SendFailure {
 
 /// A configured transport.
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Relay),
     File(PathBuf),
     Log,
 }
@@ -71,41 +68,7 @@ impl Transport {
         match mail.transport {
             MailTransport::Log => Ok(Transport::Log),
             MailTransport::File => Ok(Transport::File(data_dir.join("mail"))),
-            MailTransport::Smtp => {
-                let url = mail
-                    .smtp_url
-                    .as_deref()
-                    .ok_or_else(|| Error::invalid("mail.smtp_url", "is required for SMTP"))?;
-                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| Error::invalid("mail.smtp_url", e.to_string()))?;
-                if let Some(mode) = mail.smtp_tls {
-                    let host = url
-                        .split("://")
-                        .nth(1)
-                        .and_then(|rest| rest.rsplit('@').next())
-                        .and_then(|rest| rest.split([':', '/', '?']).next())
-                        .unwrap_or("localhost")
-                        .to_string();
-                    let parameters = || {
-                        TlsParameters::new(host.clone())
-                            .map_err(|e| Error::invalid("mail.smtp_tls", e.to_string()))
-                    };
-                    builder = builder.tls(match mode {
-                        SmtpTls::None => Tls::None,
-                        SmtpTls::Starttls => Tls::Required(parameters()?),
-                        SmtpTls::Tls => Tls::Wrapper(parameters()?),
-                    });
-                }
-                if let (Some(user), Some(password)) = (&mail.smtp_username, &mail.smtp_password) {
-                    builder =
-                        builder.credentials(Credentials::new(user.clone(), password.0.clone()));
-                }
-                Ok(Transport::Smtp(
-                    builder
-                        .timeout(Some(Duration::from_secs(mail.smtp_timeout_seconds)))
-                        .build(),
-                ))
-            }
+            MailTransport::Smtp => Ok(Transport::Smtp(Relay::from_config(mail)?)),
         }
     }
 
@@ -176,15 +139,7 @@ impl Transport {
         message: &[u8],
     ) -> Result<(), SendFailure> {
         match self {
-            Transport::Smtp(smtp) => {
-                smtp.send_raw(envelope, message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| SendFailure {
-                        reason: format!("smtp: {e}"),
-                        permanent: e.is_permanent(),
-                    })
-            }
+            Transport::Smtp(relay) => relay.send(envelope, message).await,
             Transport::File(dir) => {
                 let (dir, id, message) = (dir.clone(), id.to_string(), message.to_vec());
                 tokio::task::spawn_blocking(move || write_file(&dir, &id, &message))
