@@ -82,14 +82,28 @@ fn byte_state(byte: u8) -> Result<HoldState, Error> {
 
 /// The stored bytes of a hold record, which is stored under its id.
 pub(super) fn encode_hold(record: &HoldRecord) -> Result<Vec<u8>, Error> {
+    encode_hold_as(record, record.state, record.ended_at_ms)
+}
+
+/// The stored bytes of `record` with this state and end instead of its own: a live hold's
+/// record in memory, ended, without a copy of it.
+pub(super) fn encode_hold_as(
+    record: &HoldRecord,
+    state: HoldState,
+    ended_at_ms: Option<i64>,
+) -> Result<Vec<u8>, Error> {
     let created = record.created_at_ms;
-    let ended = match record.ended_at_ms {
+    let ended = match ended_at_ms {
         None => NOT_ENDED,
         // An end that does not fit (before the creation, or 49 days after it: a clock set
         // back, a store restored late) is written in format 3.
         Some(at) => match u32::try_from(at.wrapping_sub(created)) {
             Ok(after) if after != NOT_ENDED => after,
-            _ => return encode(record),
+            _ => {
+                let mut ended = record.clone();
+                (ended.state, ended.ended_at_ms) = (state, ended_at_ms);
+                return encode(&ended);
+            }
         },
     };
     let keyed = KeyedHoldOut {
@@ -105,7 +119,7 @@ pub(super) fn encode_hold(record: &HoldRecord) -> Result<Vec<u8>, Error> {
         max_expires_after_ms: record.max_expires_at_ms.wrapping_sub(created),
     };
     let mut out = postcard::to_extend(&keyed, vec![KEYED]).map_err(Error::internal)?;
-    out.push(state_byte(record.state));
+    out.push(state_byte(state));
     out.extend_from_slice(&ended.to_le_bytes());
     Ok(out)
 }

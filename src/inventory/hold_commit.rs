@@ -4,7 +4,7 @@
 //! poisons the store if a commit fails (see `hold_store`). It numbers the outbox entries as
 //! it writes them, so their sequences follow the commits.
 
-use super::hold_codec::{decode_hold, encode_change, encode_hold};
+use super::hold_codec::{decode_hold, encode_hold};
 use super::hold_store::*;
 use crate::error::Error;
 use crate::store::HoldDb;
@@ -134,12 +134,12 @@ fn apply(db: &HoldDb, group: &[Batch], last_seq: &mut u64) -> Result<(), Error> 
         let mut outbox_state = tx.open_table(OUTBOX_STATE).map_err(storage)?;
         for op in group.iter().flat_map(|b| b.ops.iter()) {
             match op {
-                Op::Put { record } => {
+                Write::Put { id, bytes } => {
                     holds
-                        .insert(record.id.as_str(), encode_hold(record)?.as_slice())
+                        .insert(id.as_str(), bytes.as_slice())
                         .map_err(storage)?;
                 }
-                Op::End { id, state, at_ms } => {
+                Write::End { id, state, at_ms } => {
                     let stored = holds.get(id.as_str()).map_err(storage)?;
                     let Some(mut record) =
                         stored.map(|v| decode_hold(id, v.value())).transpose()?
@@ -155,14 +155,12 @@ fn apply(db: &HoldDb, group: &[Batch], last_seq: &mut u64) -> Result<(), Error> 
                         .insert(id.as_str(), encode_hold(&record)?.as_slice())
                         .map_err(storage)?;
                 }
-                Op::Outbox { change } => {
+                Write::Outbox { bytes } => {
                     seq += 1;
-                    outbox
-                        .insert(seq, encode_change(change)?.as_slice())
-                        .map_err(storage)?;
+                    outbox.insert(seq, bytes.as_slice()).map_err(storage)?;
                 }
-                Op::Relayed { seqs } => mark_relayed(&mut outbox, &mut outbox_state, seqs)?,
-                Op::Prune { ended_before_ms } => prune(&mut holds, *ended_before_ms)?,
+                Write::Relayed { seqs } => mark_relayed(&mut outbox, &mut outbox_state, seqs)?,
+                Write::Prune { ended_before_ms } => prune(&mut holds, *ended_before_ms)?,
             }
         }
     }
@@ -202,7 +200,7 @@ mod tests {
         let ops = records
             .iter()
             .map(|r| Op::Put {
-                record: (*r).clone(),
+                record: Arc::new((*r).clone()),
             })
             .collect();
         HoldStore::committed(store.submit(ops).unwrap())
@@ -310,5 +308,45 @@ mod tests {
         assert_eq!(store.get(&just_ended.id).unwrap(), Some(just_ended));
         assert_eq!(store.get(&live.id).unwrap(), Some(live.clone()));
         assert_eq!(store.live_holds().unwrap(), vec![live]);
+    }
+
+    /// Ending a hold from its record in memory must store what ending it by id (reading the
+    /// stored copy) stores, also when its end does not fit format 4's tail (format 3 then).
+    #[tokio::test]
+    async fn a_hold_ended_from_memory_is_stored_as_one_ended_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            HoldStore::start(HoldDb::open(&dir.path().join("holds.redb")).unwrap()).unwrap();
+        // The second ends 60 days after it was made: past a u32 of ms.
+        for at_ms in [7_000, 60 * 86_400_000] {
+            let by_id = hold(HoldState::Live, None);
+            let mut from_memory = by_id.clone();
+            from_memory.id = crate::ids::new_id("hld");
+            put(&store, &[&by_id, &from_memory]).await;
+            let end = vec![
+                Op::End {
+                    id: by_id.id.clone(),
+                    state: HoldState::Expired,
+                    at_ms,
+                },
+                Op::Ended {
+                    record: Arc::new(from_memory.clone()),
+                    state: HoldState::Expired,
+                    at_ms,
+                },
+            ];
+            HoldStore::committed(store.submit(end).unwrap())
+                .await
+                .unwrap();
+            let ended = store.get(&by_id.id).unwrap().unwrap();
+            assert_eq!(
+                (ended.state, ended.ended_at_ms),
+                (HoldState::Expired, Some(at_ms))
+            );
+            let mut expected = ended;
+            expected.id = from_memory.id.clone();
+            assert_eq!(store.get(&from_memory.id).unwrap(), Some(expected));
+        }
+        assert!(store.live_holds().unwrap().is_empty());
     }
 }

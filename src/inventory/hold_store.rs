@@ -18,7 +18,7 @@
 //! live-hold maps were locked poisons the store the same way ([`HoldStore::recover`]): what
 //! the lock guarded may be half changed.
 
-use super::hold_codec::{decode_change, decode_hold};
+use super::hold_codec::{decode_change, decode_hold, encode_change, encode_hold, encode_hold_as};
 pub use super::hold_record::{HoldRecord, HoldState, QuoteLine, SeatChange};
 use crate::error::Error;
 use crate::store::HoldDb;
@@ -61,8 +61,17 @@ pub(super) const MAX_BATCH: usize = 1024;
 #[derive(Debug, Clone)]
 pub enum Op {
     /// Write a live hold (new or extended).
-    Put { record: HoldRecord },
-    /// End a live hold.
+    Put { record: Arc<HoldRecord> },
+    /// End a live hold from its record in memory, which is the one the store holds (every
+    /// change to it goes through memory first): written with its end, without reading and
+    /// decoding the stored copy on the committer's thread.
+    Ended {
+        record: Arc<HoldRecord>,
+        state: HoldState,
+        at_ms: i64,
+    },
+    /// End a live hold memory does not know (start-up's orphans): its stored record is read,
+    /// and left as it is unless it is live.
     End {
         id: String,
         state: HoldState,
@@ -77,8 +86,59 @@ pub enum Op {
     Prune { ended_before_ms: i64 },
 }
 
+/// An [`Op`] as the committer writes it, its records and changes encoded by the thread that
+/// submitted it. Every hold waits for the one committer, whose commits and the clients move
+/// in lock-step, so what it does between commits delays them all; encoding on the request
+/// threads also leaves the committer fewer allocations to free.
+#[derive(Debug)]
+pub(super) enum Write {
+    Put {
+        id: String,
+        bytes: Vec<u8>,
+    },
+    End {
+        id: String,
+        state: HoldState,
+        at_ms: i64,
+    },
+    Outbox {
+        bytes: Vec<u8>,
+    },
+    Relayed {
+        seqs: Vec<u64>,
+    },
+    Prune {
+        ended_before_ms: i64,
+    },
+}
+
+impl Write {
+    fn of(op: Op) -> Result<Write, Error> {
+        Ok(match op {
+            Op::Put { record } => Write::Put {
+                bytes: encode_hold(&record)?,
+                id: record.id.clone(),
+            },
+            Op::Ended {
+                record,
+                state,
+                at_ms,
+            } => Write::Put {
+                bytes: encode_hold_as(&record, state, Some(at_ms))?,
+                id: record.id.clone(),
+            },
+            Op::End { id, state, at_ms } => Write::End { id, state, at_ms },
+            Op::Outbox { change } => Write::Outbox {
+                bytes: encode_change(&change)?,
+            },
+            Op::Relayed { seqs } => Write::Relayed { seqs },
+            Op::Prune { ended_before_ms } => Write::Prune { ended_before_ms },
+        })
+    }
+}
+
 pub(super) struct Batch {
-    pub(super) ops: Vec<Op>,
+    pub(super) ops: Vec<Write>,
     pub(super) reply: oneshot::Sender<Result<(), Error>>,
     /// Counted in [`HoldStore::queued`] until the committer takes the batch.
     pub(super) in_queue: Option<InQueue>,
@@ -197,6 +257,20 @@ impl HoldStore {
                 "the hold store stopped taking changes after a failure; restart rezerve".into(),
             ));
         }
+        // The caller changed memory already: a change that cannot be written stops the store
+        // as a failed commit would (it never fails for records the inventory makes).
+        let ops = match ops
+            .into_iter()
+            .map(Write::of)
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(ops) => ops,
+            Err(e) => {
+                self.poisoned.store(true, Ordering::SeqCst);
+                tracing::error!(error = %e, "cannot encode a hold store change; refusing further changes until restart");
+                return Err(Error::Unavailable(format!("hold store: {e}")));
+            }
+        };
         let (reply, answer) = oneshot::channel();
         self.queued.fetch_add(1, Ordering::AcqRel);
         let in_queue = InQueue(Arc::clone(&self.queued));

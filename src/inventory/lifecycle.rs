@@ -14,6 +14,7 @@ use super::seat_index::EventSeats;
 use super::seat_index::HoldKey;
 use crate::auth::Caller;
 use crate::error::{Conflict, Error};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// How long an ended hold's record is kept (to answer `hold_expired` rather than 404).
@@ -37,13 +38,14 @@ impl Inventory {
         };
         metrics::counter!(crate::metric::HOLDS_ENDED_TOTAL, "how" => how.name()).increment(1);
         let places = ga_places(ix, &hold.places);
+        let change = self.outbox_op(ix, how.name(), &entry.record, places, at_ms, actor);
         vec![
-            Op::End {
-                id: hold.id.clone(),
+            Op::Ended {
+                record: entry.record,
                 state: how.state(),
                 at_ms,
             },
-            self.outbox_op(ix, how.name(), &entry.record, places, at_ms, actor),
+            change,
         ]
     }
 
@@ -95,9 +97,10 @@ impl Inventory {
             }
             // `entry` was read before the lock: another extension may have moved the expiry
             // since. Starting from a stale copy would lose that extension or shorten the hold.
-            let Some(mut record) = self.live_record(hold_id) else {
+            let Some(record) = self.live_record(hold_id) else {
                 return Err(Error::HoldExpired);
             };
+            let mut record = HoldRecord::clone(&record);
             let wanted = record.expires_at_ms.saturating_add(seconds as i64 * 1000);
             let new_expiry = wanted.min(record.max_expires_at_ms);
             if new_expiry <= record.expires_at_ms {
@@ -106,17 +109,18 @@ impl Inventory {
             live.expires_at_ms = new_expiry;
             let previous = record.expires_at_ms;
             record.expires_at_ms = new_expiry;
+            let record = Arc::new(record);
             {
                 let mut live_map = self.inner.live.lock().unwrap_or_else(|p| self.recover(p));
                 if let Some(e) = live_map.get_mut(hold_id) {
-                    e.record = record.clone();
+                    e.record = Arc::clone(&record);
                 }
                 let mut expiry = self.inner.expiry.lock().unwrap_or_else(|p| self.recover(p));
                 expiry.remove(&(previous, hold_id.to_string()));
                 expiry.insert((new_expiry, hold_id.to_string()));
             }
             let answer = self.inner.store.submit(vec![Op::Put {
-                record: record.clone(),
+                record: Arc::clone(&record),
             }])?;
             (record, ix.stops.clone(), answer)
         };
@@ -136,13 +140,13 @@ impl Inventory {
 
     /// The current record of a live hold. Read it under the hold's event lock, where every
     /// change to it is made, to get the latest.
-    fn live_record(&self, hold_id: &str) -> Option<HoldRecord> {
+    fn live_record(&self, hold_id: &str) -> Option<Arc<HoldRecord>> {
         self.inner
             .live
             .lock()
             .unwrap_or_else(|p| self.recover(p))
             .get(hold_id)
-            .map(|e| e.record.clone())
+            .map(|e| Arc::clone(&e.record))
     }
 
     /// The error for a hold that is not live: expired holds say so, others are not found.

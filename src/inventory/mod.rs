@@ -54,7 +54,9 @@ type Taken = (Vec<SeatNo>, Vec<(u16, u32)>);
 struct LiveEntry {
     event_id: String,
     key: HoldKey,
-    record: HoldRecord,
+    /// Shared with the hold store's changes and copied out with the entry: a hold is read,
+    /// written and ended from this record without copying its strings each time.
+    record: Arc<HoldRecord>,
 }
 
 /// The inventory handle.
@@ -205,7 +207,7 @@ impl Inventory {
         key
     }
 
-    fn track(&self, record: &HoldRecord, key: HoldKey) {
+    fn track(&self, record: &Arc<HoldRecord>, key: HoldKey) {
         self.inner
             .live
             .lock()
@@ -215,7 +217,7 @@ impl Inventory {
                 LiveEntry {
                     event_id: record.event_id.clone(),
                     key,
-                    record: record.clone(),
+                    record: Arc::clone(record),
                 },
             );
         self.inner

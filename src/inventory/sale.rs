@@ -20,7 +20,7 @@ impl Inventory {
     /// The live record of a hold, if it is live and unexpired.
     pub fn live_hold(&self, hold_id: &str) -> Option<HoldRecord> {
         let entry = self.live_entry(hold_id)?;
-        (entry.record.expires_at_ms > self.now_ms()).then_some(entry.record)
+        (entry.record.expires_at_ms > self.now_ms()).then(|| HoldRecord::clone(&entry.record))
     }
 
     /// Turns a live hold into sold seats: the hold ends as booked and its seats stay taken.
@@ -43,15 +43,22 @@ impl Inventory {
             for &(c, n) in &hold.places {
                 ix.categories[c as usize].ga_sold += n;
             }
-            self.untrack(hold_id);
-            metrics::counter!(crate::metric::HOLDS_ENDED_TOTAL, "how" => "booked").increment(1);
-            let places = super::ga_places(&ix, &hold.places);
-            let ops = vec![
-                Op::End {
+            let end = match self.untrack(hold_id) {
+                Some(tracked) => Op::Ended {
+                    record: tracked.record,
+                    state: HoldState::Booked,
+                    at_ms: now_ms,
+                },
+                None => Op::End {
                     id: hold_id.to_string(),
                     state: HoldState::Booked,
                     at_ms: now_ms,
                 },
+            };
+            metrics::counter!(crate::metric::HOLDS_ENDED_TOTAL, "how" => "booked").increment(1);
+            let places = super::ga_places(&ix, &hold.places);
+            let ops = vec![
+                end,
                 self.sold_change(&ix, &entry.record.seats, places, booking_id, now_ms),
             ];
             self.inner.store.submit(ops)?

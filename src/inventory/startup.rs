@@ -110,7 +110,7 @@ impl Inventory {
             }
             let key = self.install_hold(&mut ix, &record, seats, places);
             drop(ix);
-            self.track(&record, key);
+            self.track(&Arc::new(record), key);
         }
         if !orphans.is_empty() {
             let at_ms = self.now_ms();

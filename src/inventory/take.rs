@@ -22,6 +22,7 @@ use super::seat_index::SeatNo;
 use crate::auth::Caller;
 use crate::error::{Conflict, Error};
 use std::ops::Range;
+use std::sync::Arc;
 
 impl Inventory {
     /// Resolves `from`/`to` stop names into a leg range.
@@ -74,17 +75,24 @@ impl Inventory {
                 state: HoldState::Live,
                 ended_at_ms: None,
             };
-            let key = self.install_hold(&mut ix, &record, seats, places.clone());
+            let record = Arc::new(record);
+            let ga = ga_places(&ix, &places);
+            let key = self.install_hold(&mut ix, &record, seats, places);
             self.track(&record, key);
             // Tracked as live now: it counts there, not as a claim.
             drop(claim);
             ops.push(Op::Put {
-                record: record.clone(),
+                record: Arc::clone(&record),
             });
-            let places = ga_places(&ix, &places);
-            ops.push(self.outbox_op(&ix, "held", &record, places, now_ms, Some(&caller.user_id)));
+            ops.push(self.outbox_op(&ix, "held", &record, ga, now_ms, Some(&caller.user_id)));
             let answer = self.inner.store.submit(ops)?;
-            (record, ix.stops.clone(), answer)
+            // Only travel events with intermediate stops name a segment (`HoldView`).
+            let stops = if ix.stops.len() > 2 {
+                ix.stops.clone()
+            } else {
+                Vec::new()
+            };
+            (record, stops, answer)
         };
         HoldStore::committed(answer).await?;
         self.inner.expiry_wake.notify_one();
