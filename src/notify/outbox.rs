@@ -28,7 +28,7 @@ use crate::jobs::{JobFailure, JobKind, JobStatus, queue};
 use std::sync::Arc;
 
 /// How many first attempts share a trip to the blocking pool and a write of their verdicts.
-/// A worker's batch of triggers (`jobs::CLAIM_BATCH`, 32) makes four such groups.
+/// A worker's full batch of triggers (`jobs::CLAIM_BATCH`, 128) makes sixteen such groups.
 const ATTEMPT_GROUP: usize = 8;
 
 /// A new email a trigger logged with its job claimed: its first attempt is the trigger's
