@@ -23,6 +23,7 @@ impl Inventory {
             .live
             .lock()
             .unwrap_or_else(|p| self.recover(p))
+            .by_id
             .len();
         let mut size = IndexSize {
             events: events.len(),

@@ -112,7 +112,7 @@ impl Inventory {
             let record = Arc::new(record);
             {
                 let mut live_map = self.inner.live.lock().unwrap_or_else(|p| self.recover(p));
-                if let Some(e) = live_map.get_mut(hold_id) {
+                if let Some(e) = live_map.by_id.get_mut(hold_id) {
                     e.record = Arc::clone(&record);
                 }
                 let mut expiry = self.inner.expiry.lock().unwrap_or_else(|p| self.recover(p));
@@ -134,6 +134,7 @@ impl Inventory {
             .live
             .lock()
             .unwrap_or_else(|p| self.recover(p))
+            .by_id
             .get(hold_id)
             .cloned()
     }
@@ -145,6 +146,7 @@ impl Inventory {
             .live
             .lock()
             .unwrap_or_else(|p| self.recover(p))
+            .by_id
             .get(hold_id)
             .map(|e| Arc::clone(&e.record))
     }

@@ -77,11 +77,18 @@ impl Inventory {
         // Lock order: `live`, then `claims` (as everywhere `live` is taken first).
         let live = self.inner.live.lock().unwrap_or_else(|p| self.recover(p));
         let mut claims = self.inner.claims.lock().unwrap_or_else(|p| self.recover(p));
-        let held = live
-            .values()
-            .filter(|e| e.record.owner == caller.user_id && e.record.expires_at_ms > now_ms)
-            .count();
         let deciding = claims.get(&caller.user_id).copied().unwrap_or(0);
+        // Tracked holds count expired ones not swept yet too, so below the limit with them
+        // is below it without them; only then is looking at every hold left out.
+        let tracked = live.of_owner(&caller.user_id);
+        let held = if tracked + deciding < limits.max_live_holds {
+            tracked
+        } else {
+            live.by_id
+                .values()
+                .filter(|e| e.record.owner == caller.user_id && e.record.expires_at_ms > now_ms)
+                .count()
+        };
         if held + deciding >= limits.max_live_holds {
             return Err(Error::TooManyHolds {
                 limit: limits.max_live_holds,

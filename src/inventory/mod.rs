@@ -59,6 +59,52 @@ struct LiveEntry {
     record: Arc<HoldRecord>,
 }
 
+/// Every live hold by id, and how many each owner has tracked.
+#[derive(Debug, Default)]
+struct LiveHolds {
+    by_id: HashMap<String, LiveEntry>,
+    /// Tracked holds per owner, expired ones the sweeper has not ended yet included: a
+    /// customer's limit is checked against this, and only near the limit against the holds
+    /// themselves (`limits`). Counting through `by_id` cost every hold a scan of all live
+    /// holds.
+    per_owner: HashMap<String, usize>,
+}
+
+impl LiveHolds {
+    fn insert(&mut self, id: String, entry: LiveEntry) {
+        let owner = &entry.record.owner;
+        match self.per_owner.get_mut(owner) {
+            Some(n) => *n += 1,
+            None => {
+                self.per_owner.insert(owner.clone(), 1);
+            }
+        }
+        if let Some(replaced) = self.by_id.insert(id, entry) {
+            self.uncount(&replaced.record.owner);
+        }
+    }
+
+    fn remove(&mut self, id: &str) -> Option<LiveEntry> {
+        let entry = self.by_id.remove(id)?;
+        self.uncount(&entry.record.owner);
+        Some(entry)
+    }
+
+    fn uncount(&mut self, owner: &str) {
+        if let Some(n) = self.per_owner.get_mut(owner) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_owner.remove(owner);
+            }
+        }
+    }
+
+    /// How many holds `owner` has tracked.
+    fn of_owner(&self, owner: &str) -> usize {
+        self.per_owner.get(owner).copied().unwrap_or(0)
+    }
+}
+
 /// The inventory handle.
 #[derive(Clone)]
 pub struct Inventory {
@@ -76,7 +122,7 @@ struct Inner {
     /// Holds being decided per customer account, counted with their live holds.
     claims: Mutex<HashMap<String, usize>>,
     events: RwLock<HashMap<String, Arc<Mutex<EventSeats>>>>,
-    live: Mutex<HashMap<String, LiveEntry>>,
+    live: Mutex<LiveHolds>,
     /// (expires_at ms, hold id) of every live hold: the sweeper's index.
     expiry: Mutex<BTreeSet<(i64, String)>>,
     next_key: AtomicU64,
@@ -288,4 +334,39 @@ fn ga_places(ix: &EventSeats, places: &[(u16, u32)]) -> Vec<(String, u32)> {
         .iter()
         .map(|&(c, n)| (ix.categories[c as usize].name.clone(), n))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hold_record::hold;
+
+    fn entry(record: &HoldRecord) -> LiveEntry {
+        LiveEntry {
+            event_id: record.event_id.clone(),
+            key: 1,
+            record: Arc::new(record.clone()),
+        }
+    }
+
+    /// The per-owner counts let a customer under the limit through without looking at every
+    /// hold, so they must follow the holds: counted when tracked, once when replaced (an
+    /// extension), uncounted when ended.
+    #[test]
+    fn live_holds_count_each_owners_holds_as_they_come_and_go() {
+        let mut live = LiveHolds::default();
+        let first = hold(HoldState::Live, None);
+        let mut second = hold(HoldState::Live, None);
+        second.owner = first.owner.clone();
+        live.insert(first.id.clone(), entry(&first));
+        live.insert(second.id.clone(), entry(&second));
+        live.insert(second.id.clone(), entry(&second));
+        assert_eq!(live.of_owner(&first.owner), 2);
+        assert!(live.remove(&first.id).is_some());
+        assert!(live.remove(&first.id).is_none());
+        assert_eq!(live.of_owner(&first.owner), 1);
+        live.remove(&second.id);
+        assert_eq!(live.of_owner(&first.owner), 0);
+        assert!(live.per_owner.is_empty(), "no owner left behind");
+    }
 }

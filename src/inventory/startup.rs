@@ -54,7 +54,7 @@ impl Inventory {
                 limits: super::limits::CustomerLimits::from_config(config),
                 claims: Mutex::new(HashMap::new()),
                 events: RwLock::new(HashMap::new()),
-                live: Mutex::new(HashMap::new()),
+                live: Mutex::new(super::LiveHolds::default()),
                 expiry: Mutex::new(BTreeSet::new()),
                 next_key: AtomicU64::new(1),
                 expiry_wake: Notify::new(),

@@ -66,6 +66,7 @@ impl Inventory {
             .live
             .lock()
             .unwrap_or_else(|p| self.recover(p))
+            .by_id
             .values()
             .map(|e| (e.key, e.record.id.clone()))
             .collect();
