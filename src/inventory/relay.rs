@@ -113,7 +113,9 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
         );
     }
     let now_ms = inventory.clock_ms();
-    let rows: Vec<(u64, SeatChange)> = entries.clone();
+    let seqs: Vec<u64> = entries.iter().map(|(seq, _)| *seq).collect();
+    // Moved into the write, not copied: a pass carries up to `BATCH` changes.
+    let rows = entries;
     inventory
         .sqlite()
         .write(move |conn| {
@@ -169,7 +171,6 @@ pub async fn relay_once(inventory: &Inventory) -> Result<usize, Error> {
             Ok(())
         })
         .await?;
-    let seqs: Vec<u64> = entries.iter().map(|(seq, _)| *seq).collect();
     let moved = seqs.len();
     HoldStore::committed(inventory.store().submit(vec![Op::Relayed { seqs }])?).await?;
     Ok(moved)
