@@ -29,6 +29,17 @@ pub async fn create(
     ApiPath(event_id): ApiPath<String>,
     request: Idempotent<HoldRequest>,
 ) -> Response {
+    if request.key.is_none() {
+        // No key to settle, and nothing a dropped request could leave half done: a hold is
+        // decided and queued under its event's lock without an await, and once queued it
+        // commits and stays live until it expires whether or not anyone waits for the
+        // answer. So it runs in the request's own task, not one spawned for it (a task, and
+        // a wake-up to hand its answer back, on every hold).
+        return match inventory.hold(&caller, &event_id, request.value).await {
+            Ok(hold) => (StatusCode::CREATED, Json(hold)).into_response(),
+            Err(e) => e.into_response(),
+        };
+    }
     let (now_ms, owner) = (inventory.clock_ms(), caller.user_id.clone());
     request
         .run_once(&ops.sqlite, &owner, now_ms, |value| async move {
