@@ -5,7 +5,6 @@
 //! bind `127.0.0.1:0` and stop the app themselves, and the binary passes SIGTERM/Ctrl-C.
 
 mod domains;
-mod foreground;
 
 pub use domains::{Core, OpenedStores};
 
@@ -279,36 +278,27 @@ impl App {
         let connections = crate::http::connections::Connections::new(
             crate::http::connections::ConnectionLimits::from_config(&self.core.config.server),
         );
-        let tls = self.tls.as_ref().map(|tls| tls.acceptor.clone());
+        let listener = match &self.tls {
+            Some(tls) => crate::http::listener::ServeListener::tls(
+                listener,
+                tls.acceptor.clone(),
+                connections,
+            )
+            .map_err(|e| Error::internal(format!("cannot serve TLS: {e}")))?,
+            None => crate::http::listener::ServeListener::plain(listener, connections),
+        };
         let stop = self.stop.clone();
-        // The listener moves to the request threads' own reactor (foreground.rs).
-        let listener = listener
-            .into_std()
-            .map_err(|e| Error::internal(format!("cannot hand over the listener: {e}")))?;
-        let foreground = foreground::Foreground::start()?;
-        let served = foreground
-            .run(async move {
-                let listener = TcpListener::from_std(listener)?;
-                let listener = match tls {
-                    Some(acceptor) => {
-                        crate::http::listener::ServeListener::tls(listener, acceptor, connections)?
-                    }
-                    None => crate::http::listener::ServeListener::plain(listener, connections),
-                };
-                axum::serve(
-                    listener,
-                    router.into_make_service_with_connect_info::<crate::http::listener::PeerAddr>(),
-                )
-                .with_graceful_shutdown(async move {
-                    shutdown.await;
-                    stop.cancel();
-                })
-                .await
-            })
-            .await;
-        drop(foreground);
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<crate::http::listener::PeerAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stop.cancel();
+        })
+        .await;
         self.close().await;
         tracing::info!("stopped");
-        served?.map_err(|e| Error::internal(format!("server: {e}")))
+        served.map_err(|e| Error::internal(format!("server: {e}")))
     }
 }

@@ -39,10 +39,9 @@ pub(crate) const PRUNE_BATCH: i64 = 500;
 /// finished are marked done in the write that claims the next batch, so a busy queue costs
 /// the writer one request per batch, not two per job. Under load a batch round waits on a
 /// few group commits whatever its size, so the batch sets how fast the background keeps
-/// up: 8 left a 256-client flows level's emails draining for 24 s, 32 for 12 s. With 128 (and
-/// the requests on threads below the background, `app/foreground.rs`) the background keeps
-/// pace with a 30 s level, draining in 0.0–0.7 s: the rush's intake slows to what the machine
-/// can confirm, instead of confirmations trailing it without bound.
+/// up: 8 left a 256-client flows level's emails draining for 24 s, 32 for 10–11 s after a 30 s
+/// level. With 128 the background keeps pace, draining in 0.6–0.7 s: the rush's intake slows
+/// to what the machine can confirm, instead of confirmations trailing it without bound.
 pub(crate) const CLAIM_BATCH: usize = 128;
 
 /// What a handler returns: `Err` says why the job did not finish and whether to retry it.

@@ -108,61 +108,6 @@ async fn serve_runs_with_mallocs_threshold_fixed_and_keeps_the_operators_tunable
     assert!(server.terminate().success());
 }
 
-/// Requests run on threads of their own a few nice levels below the background and the
-/// stores' writers (`src/app/foreground.rs`), so under a rush the work they leave behind keeps
-/// pace. Read from the serving process's threads in `/proc`.
-#[cfg(target_os = "linux")]
-#[tokio::test]
-async fn requests_run_below_the_background_and_the_stores_writers() {
-    /// Each thread's name and nice value.
-    fn threads(pid: u32) -> Vec<(String, i64)> {
-        let mut found = Vec::new();
-        for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("the server's threads") {
-            let Ok(stat) = std::fs::read_to_string(task.expect("a thread").path().join("stat"))
-            else {
-                continue; // it ended meanwhile
-            };
-            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-                continue;
-            };
-            // After the name: state is field 3, nice field 19.
-            let nice = stat[close + 1..]
-                .split_whitespace()
-                .nth(16)
-                .and_then(|n| n.parse().ok())
-                .expect("a nice value");
-            found.push((stat[open + 1..close].to_string(), nice));
-        }
-        found
-    }
-    let work = Workdir::new();
-    let mut server = work.cmd(&["serve"]).serve().await;
-    for _ in 0..8 {
-        server.get("/api/v1/events", None).await.assert_status(200);
-    }
-    let threads = threads(server.child.id());
-    let nice_of = |name: &str| -> Vec<i64> {
-        threads
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, nice)| *nice)
-            .collect()
-    };
-    let requests = nice_of("rezerve-http");
-    assert!(
-        !requests.is_empty() && requests.iter().all(|n| *n == 5),
-        "request threads at nice 5: {threads:?}"
-    );
-    for background in ["tokio-rt-worker", "sqlite-writer", "hold-committer"] {
-        let nice = nice_of(background);
-        assert!(
-            !nice.is_empty() && nice.iter().all(|n| *n == 0),
-            "{background} at nice 0: {threads:?}"
-        );
-    }
-    assert!(server.terminate().success());
-}
-
 #[test]
 fn the_readme_commands_are_the_ones_ci_and_the_binary_know() {
     let readme = include_str!("../../../README.md");
