@@ -87,6 +87,20 @@ pub fn verify_with(key: &VerifyingKey, code: &str) -> Result<TicketClaims, Error
     serde_json::from_slice(&payload).map_err(|_| Error::TicketInvalid)
 }
 
+/// The ticket id a code's payload names, read without checking the signature: for finding
+/// the stored ticket whose code is then compared whole. `None` if it is not a code's shape.
+pub fn ticket_id_of(code: &str) -> Option<String> {
+    let (signed, _signature) = code.rsplit_once('.')?;
+    let (prefix, payload) = signed.split_once('.')?;
+    if prefix != PREFIX {
+        return None;
+    }
+    let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice::<TicketClaims>(&payload)
+        .ok()
+        .map(|claims| claims.t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +113,25 @@ mod tests {
             c: "standard".into(),
             f: 0,
             o: 1,
+        }
+    }
+
+    #[test]
+    fn a_code_names_its_ticket_and_junk_names_none() {
+        let code = TicketSigner::new(&[7u8; 32])
+            .sign(&claims())
+            .expect("signs");
+        assert_eq!(ticket_id_of(&code).as_deref(), Some("tkt_1"));
+        for junk in [
+            "",
+            "RZ1",
+            "RZ1..",
+            "RZ2.e30.x",
+            "RZ1.!!!.x",
+            "RZ1.e30.x",
+            "tkt_1",
+        ] {
+            assert_eq!(ticket_id_of(junk), None, "{junk}");
         }
     }
 

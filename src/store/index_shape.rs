@@ -1,7 +1,8 @@
 //! Tests of the bookings table's indexes (migration 0020), here with the store's other SQL:
 //! a payment changes a booking's status in a commit of its own, so an index keyed on the
 //! status is written twice per paid booking, in two commits; the queries by event and by
-//! expiry still find their index.
+//! expiry still find their index. And of the tickets table's (migration 0022): no index of
+//! ticket codes.
 
 use rusqlite::Connection;
 
@@ -68,5 +69,22 @@ fn the_queries_by_event_and_by_expiry_use_an_index() {
             .expect("rows")
             .join("; ");
         assert!(plan.contains(&format!("INDEX {index}")), "{sql}: {plan}");
+    }
+}
+
+#[test]
+fn no_index_of_tickets_holds_their_codes() {
+    let conn = migrated();
+    let indexes = strings(&conn, "SELECT name FROM pragma_index_list(?1)", "tickets");
+    assert!(
+        indexes.contains(&"tickets_by_event".to_string()),
+        "{indexes:?}"
+    );
+    for index in indexes {
+        let columns = strings(&conn, "SELECT name FROM pragma_index_info(?1)", &index);
+        assert!(
+            !columns.iter().any(|c| c == "code"),
+            "{index} is keyed on {columns:?}: every ticket would dirty a leaf of its own"
+        );
     }
 }

@@ -80,6 +80,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0021_seat_change_relay",
         include_str!("migrations/0021_seat_change_relay.sql"),
     ),
+    (
+        "0022_ticket_codes_without_an_index",
+        include_str!("migrations/0022_ticket_codes_without_an_index.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -376,6 +380,72 @@ mod tests {
         assert_eq!(
             session,
             (1_799_000_600_000, 1_799_000_660_000, 1_799_029_400_000)
+        );
+    }
+
+    #[test]
+    fn tickets_lose_the_index_of_their_codes_and_keep_their_rows() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        apply_these(&mut conn, &MIGRATIONS[..20]).expect("up to 0021");
+        conn.execute_batch(
+            "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at)
+               VALUES ('usr_1', 'clerk@example.test', 'Clerk', 'staff', 'x', 0, 0);
+             INSERT INTO events (id, name, category, starts_at, timezone, currency,
+                                 general_admission, created_at, updated_at)
+               VALUES ('evt_1', 'Show', 'concert', 100, 'UTC', 'INR', 0, 0, 0);
+             INSERT INTO bookings (id, event_id, hold_id, owner_id, customer_email, booked_by,
+                                   status, currency, total_minor, from_leg, to_leg, expires_at,
+                                   created_at, updated_at)
+               VALUES ('bkg_1', 'evt_1', 'hld_1', 'usr_1', 'guest@example.test', 'usr_1',
+                       'confirmed', 'INR', 500, 0, 1, 0, 0, 0);
+             INSERT INTO tickets (id, booking_id, event_id, seat_label, category, from_leg,
+                                  to_leg, code, checked_in_at, checked_in_by, created_at)
+               VALUES ('tkt_1', 'bkg_1', 'evt_1', 'A-1', 'standard', 0, 1, 'RZ1.x.y', 7,
+                       'usr_1', 5);
+             INSERT INTO ticket_legs (ticket_id, event_id, seat_label, leg)
+               VALUES ('tkt_1', 'evt_1', 'A-1', 0);",
+        )
+        .expect("rows of a 0021 database");
+
+        assert_eq!(
+            apply_these(&mut conn, &MIGRATIONS[..21]).expect("0022"),
+            ["0022_ticket_codes_without_an_index"]
+        );
+
+        let ticket: (String, String, i64, String, i64) = conn
+            .query_row(
+                "SELECT seat_label, code, checked_in_at, checked_in_by, created_at
+                   FROM tickets WHERE id = 'tkt_1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .expect("ticket kept");
+        assert_eq!(
+            ticket,
+            ("A-1".into(), "RZ1.x.y".into(), 7, "usr_1".into(), 5)
+        );
+        // The legs still point at it, and a leg of no ticket is still refused.
+        conn.execute(
+            "INSERT INTO ticket_legs (ticket_id, event_id, seat_label, leg)
+               VALUES ('tkt_gone', 'evt_1', 'A-2', 0)",
+            [],
+        )
+        .expect_err("a leg of no ticket is refused");
+        let mut indexes: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_index_list('tickets') ORDER BY name")
+            .expect("prepares")
+            .query_map([], |r| r.get(0))
+            .expect("indexes")
+            .collect::<Result<_, _>>()
+            .expect("names");
+        indexes.sort();
+        assert_eq!(
+            indexes,
+            [
+                "sqlite_autoindex_tickets_1",
+                "tickets_by_booking",
+                "tickets_by_event"
+            ]
         );
     }
 }
