@@ -37,8 +37,15 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Log bytes after which a commit wakes the checkpointer.
-pub const START_BYTES: i64 = 32 * 1024 * 1024;
+/// Log bytes after which a commit wakes the checkpointer. A checkpoint copies each page the
+/// log holds once, however often commits rewrote it, and on a disk of 4 KiB blocks each
+/// 1 KiB page costs a block: in a flows rush most pages are leaves of per-event and
+/// per-customer indexes that the next seconds rewrite, so the longer the log, the fewer
+/// copies. 128 MiB is about four seconds of a flows rush on this machine, and SQLite reads
+/// such a log back in well under a second after a crash. Measured on the device (ext4
+/// tracepoints, 30 s flows levels, busy machine): the database file took 46 KiB per flow
+/// with 32 MiB, 19.5 with 128 and 9.4 with 256 (lead, 2026-12-07).
+pub const START_BYTES: i64 = 128 * 1024 * 1024;
 /// Log bytes after which the writer checkpoints itself: the thread has fallen behind.
 pub const FORCE_BYTES: i64 = 4 * START_BYTES;
 /// How long without a commit before the thread checkpoints a log of any size.
