@@ -326,6 +326,7 @@ async fn run_level(
     let (server_ticks, own_ticks) = (cpu_ticks(server.pid())?, cpu_ticks(std::process::id())?);
     let (threads_before, machine_before) = (thread_times(server.pid()), machine_ticks()?);
     let written_before = written_bytes(server.pid())?;
+    let device_before = server.device_written()?;
     let mail_before = server.mail_bytes();
     let commits_before = server.group_commits().await?;
     let mut tally = Tally::new();
@@ -345,12 +346,15 @@ async fn run_level(
         );
         (commits / elapsed.as_secs_f64(), writes / commits.max(1.0))
     });
-    // What the load left behind is billed to it: writes are counted to the drain's end.
+    // What the load left behind is billed to it: writes are counted to the drain's end, and
+    // to the copy of SQLite's log that follows it.
     let drain = server.drain().await?;
+    server.wait_log_copied().await?;
     let server_cpu_per_op_us =
         (cpu_ticks(server.pid())? - server_ticks) as f64 / clock_ticks_per_second() * 1e6
             / tally.ok.max(1) as f64;
     let written_after = written_bytes(server.pid())?;
+    let device = server.device_written()?.saturating_sub(device_before);
     let mail = server.mail_bytes().saturating_sub(mail_before);
     let discarded = written_after.1.saturating_sub(written_before.1);
     // Email files are counted apart; what went to the SMTP sink was never written here.
@@ -388,6 +392,7 @@ async fn run_level(
         drain,
         group_commits,
         written,
+        device,
         discarded,
         mail,
         rss_kib: server.rss_kib()?,

@@ -31,6 +31,10 @@ pub struct Level {
     /// Bytes the server wrote to disk (both stores, logs included) from the level's start to
     /// the drain's end, net of `discarded` and of `mail`.
     pub written: u64,
+    /// Bytes the disk under the data dir wrote over the same span, by its own counters: every
+    /// process's writes (email files too, when written back), but each block as the disk
+    /// wrote it, where `written` counts whole page-cache folios (see `device_written_bytes`).
+    pub device: u64,
     /// Bytes written to temporary files that were deleted before reaching the disk.
     pub discarded: u64,
     /// Bytes of the emails delivered (files of the file transport, or what the SMTP sink
@@ -66,6 +70,11 @@ impl Level {
         self.written as f64 / self.tally.ok.max(1) as f64 / 1024.0
     }
 
+    /// The disk's own count per unit (KiB); see `device`.
+    pub fn device_kib_per_op(&self) -> f64 {
+        self.device as f64 / self.tally.ok.max(1) as f64 / 1024.0
+    }
+
     pub fn errors(&self) -> u64 {
         self.tally.errors.values().sum()
     }
@@ -89,6 +98,7 @@ impl Level {
             "hold_store_commits_per_second": self.group_commits[1].0,
             "hold_store_writes_per_commit": self.group_commits[1].1,
             "server_disk_write_bytes": self.written,
+            "device_write_bytes": self.device,
             "server_discarded_write_bytes": self.discarded,
             "server_mail_bytes": self.mail,
             "server_rss_kib": self.rss_kib,
@@ -168,7 +178,7 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64, pinned: Option
             .collect();
         let [(sqlite, sqlite_batch), (holds, holds_batch)] = level.group_commits;
         println!(
-            "  {phase} @ {:>3} clients: server CPU {:.0} µs per {} (level and drain), {:.1} MiB written (+{:.1}; + {:.1} MiB emails), {:.1} KiB per {}, RSS {:.1} MiB; commits/s × writes each: sqlite {sqlite:.0} × {sqlite_batch:.1}, holds {holds:.0} × {holds_batch:.1}; {}",
+            "  {phase} @ {:>3} clients: server CPU {:.0} µs per {} (level and drain), {:.1} MiB written (+{:.1}; + {:.1} MiB emails), {:.1} KiB per {} (the disk's own count: {:.1} KiB, all processes), RSS {:.1} MiB; commits/s × writes each: sqlite {sqlite:.0} × {sqlite_batch:.1}, holds {holds:.0} × {holds_batch:.1}; {}",
             level.clients,
             level.server_cpu_per_op_us,
             unit.trim_end_matches('s'),
@@ -177,6 +187,7 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64, pinned: Option
             level.mail as f64 / 1048576.0,
             level.kib_per_op(),
             unit.trim_end_matches('s'),
+            level.device_kib_per_op(),
             level.rss_kib as f64 / 1024.0,
             busiest.join(", ")
         );
@@ -199,7 +210,7 @@ pub fn print_table(results: &[(&str, &str, Level)], seconds: f64, pinned: Option
     }
     println!();
     println!(
-        "cpu = cores used on average while the level ran: srv = the server, gen = this generator, box = the whole machine (other processes too); drain = seconds the server kept working after the level (background: seat history, pricing, emails); KiB/op = written to disk from the level's start to the drain's end, per unit (email files apart); load = 1-min load average"
+        "cpu = cores used on average while the level ran: srv = the server, gen = this generator, box = the whole machine (other processes too); drain = seconds the server kept working after the level (background: seat history, pricing, emails); KiB/op = written to disk from the level's start to the drain's end and the copy of SQLite's log after it, per unit (email files apart); load = 1-min load average"
     );
 }
 
@@ -270,7 +281,15 @@ pub fn print_targets(results: &[(&str, &str, Level)], rss_peak_mib: f64, flow_ev
     );
     let disk: Vec<String> = ["holds", "hot", "flows"]
         .iter()
-        .filter_map(|p| top(p).map(|l| format!("{p} {:.1} KiB", l.kib_per_op())))
+        .filter_map(|p| {
+            top(p).map(|l| {
+                format!(
+                    "{p} {:.1} KiB (disk's count {:.1})",
+                    l.kib_per_op(),
+                    l.device_kib_per_op()
+                )
+            })
+        })
         .collect();
     row(
         "disk written per operation",

@@ -166,8 +166,8 @@ impl Server {
     }
 
     /// Waits until the server is idle (under 5% of a core for half a second, at most 60 s),
-    /// so work left behind by setup or the previous level (the outbox relay, pricing jobs)
-    /// is not billed to the next one. Returns how long that took.
+    /// so work left behind by setup or the previous level (the outbox relay, pricing jobs,
+    /// the copy of SQLite's log) is not billed to the next one. Returns how long that took.
     pub async fn settle(&self) -> anyhow::Result<Duration> {
         let started = Instant::now();
         let window = Duration::from_millis(500);
@@ -177,11 +177,42 @@ impl Server {
             tokio::time::sleep(window).await;
             if ((cpu_ticks(self.pid())? - before) as f64) < 0.05 * ticks_per_window
                 && self.job_backlog().await? == 0
+                && self.log_copied()
             {
                 break;
             }
         }
         Ok(started.elapsed())
+    }
+
+    /// Whether SQLite's log is copied back into the database file: the WAL index counts
+    /// every frame of the log (`mxFrame`) as backfilled (`nBackfill`). Read from the `-shm`
+    /// file as SQLite documents its WAL-index format: `mxFrame` is at byte 16 of the header,
+    /// `nBackfill` at byte 96, both in the machine's byte order.
+    pub fn log_copied(&self) -> bool {
+        let shm = self.data.path().join("data").join("rezerve.db-shm");
+        let Ok(head) = std::fs::read(&shm).map(|b| b.get(..100).map(<[u8]>::to_vec)) else {
+            return true;
+        };
+        let Some(head) = head else { return true };
+        let word =
+            |at: usize| u32::from_ne_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+        word(96) >= word(16)
+    }
+
+    /// Waits (at most 60 s) until the log is copied back. The server copies its log once it
+    /// reaches a size or after a second without writes; a level shorter than the log would
+    /// otherwise leave its checkpoint, and the bytes it writes, to the next level or to none.
+    pub async fn wait_log_copied(&self) -> anyhow::Result<()> {
+        let started = Instant::now();
+        while !self.log_copied() {
+            ensure!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server's SQLite log was not copied back within 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
     }
 
     /// Jobs queued or running (pricing, emails), read from `/metrics`. A backlog of jobs
@@ -278,6 +309,12 @@ impl Server {
     }
 
     /// Where the emails go: `file`, `smtp` or `log`.
+    /// Bytes the disk under the data dir has written since boot, read from the block
+    /// device's own counters: every process's writes, not only the server's.
+    pub fn device_written(&self) -> anyhow::Result<u64> {
+        super::proc_stats::device_written_bytes(self.data.path())
+    }
+
     pub fn mail_name(&self) -> &'static str {
         self.mail.name()
     }
