@@ -31,7 +31,8 @@ pub struct MailConfig {
     pub smtp_username: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_password: Option<Secret>,
-    /// How long one SMTP conversation may take.
+    /// How long one email's SMTP conversation may take, connecting included; a relay that
+    /// takes longer is given up on and the email retried later.
     pub smtp_timeout_seconds: u64,
     /// The sender, as `Name <address>`.
     pub from: String,

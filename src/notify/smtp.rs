@@ -7,9 +7,13 @@
 //! opens its sockets where we cannot reach them; its fix (lettre PR #1159) is not released.
 //! So lettre still speaks SMTP here (greeting, EHLO, STARTTLS, AUTH, the message) over a
 //! socket we hand it, and this module does what its transport did around that: read the
-//! URL, connect within the timeout, and keep connections for the next messages, each
-//! checked with a NOOP before reuse and closed after a minute unused. When a lettre
-//! release sets the option, this module can go back to `AsyncSmtpTransport`.
+//! URL, connect, and keep connections for the next messages, each checked with a NOOP
+//! before reuse and closed after a minute unused. When a lettre release sets the option,
+//! this module can go back to `AsyncSmtpTransport`.
+//!
+//! Every conversation with the relay is bounded by `mail.smtp_timeout_seconds`: lettre's
+//! async connection has no timeout of its own once connected, so a relay that accepted and
+//! then stalled (after its greeting, after DATA) held the send, and its connection, forever.
 //!
 //! Never holds its lock across an await: a send waits on the relay, not on other sends.
 
@@ -47,8 +51,9 @@ pub struct Relay {
     tls: Tls,
     hello: ClientId,
     credentials: Option<Credentials>,
-    /// How long opening the TCP connection may take, per address (as lettre applied it).
-    connect_timeout: Duration,
+    /// How long one message's conversation may take, all of it: connecting, the greeting,
+    /// STARTTLS, AUTH, a kept connection's NOOP, MAIL, RCPT and DATA; and closing one.
+    timeout: Duration,
     parked: Arc<Mutex<Vec<Parked>>>,
 }
 
@@ -126,23 +131,42 @@ impl Relay {
             credentials = Some(Credentials::new(user.clone(), password.0.clone()));
         }
         let parked = Arc::new(Mutex::new(Vec::new()));
-        close_idle_connections(Arc::downgrade(&parked));
+        let timeout = Duration::from_secs(mail.smtp_timeout_seconds);
+        close_idle_connections(Arc::downgrade(&parked), timeout);
         Ok(Relay {
             port: url.port().unwrap_or(default_port),
             host,
             tls,
             hello,
             credentials,
-            connect_timeout: Duration::from_secs(mail.smtp_timeout_seconds),
+            timeout,
             parked,
         })
     }
 
-    /// Hands one message to the relay. A 4xx answer or a connection error is temporary; a
-    /// 5xx answer is permanent.
+    /// Hands one message to the relay. A 4xx answer, a connection error or a conversation
+    /// that outlasts the timeout is temporary; a 5xx answer is permanent.
     pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendFailure> {
-        let mut connection = self.connection().await?;
-        let sent = connection.send(envelope, message).await;
+        let conversation = async {
+            let mut connection = self.connection().await?;
+            let sent = connection.send(envelope, message).await;
+            Ok((connection, sent))
+        };
+        // A connection the deadline cuts off is dropped with `conversation` (its socket
+        // closed), never parked: the relay may still answer the command it stalled on. A
+        // relay that stalled after the message's end marker may have taken the message, so
+        // its retry may deliver it twice, as with any SMTP client that gives up waiting.
+        let (connection, sent) = tokio::time::timeout(self.timeout, conversation)
+            .await
+            .map_err(|_| SendFailure {
+                reason: format!(
+                    "smtp: {}:{} did not finish within {} s",
+                    self.host,
+                    self.port,
+                    self.timeout.as_secs()
+                ),
+                permanent: false,
+            })??;
         self.park(connection).await;
         sent.map(|_| ()).map_err(refused)
     }
@@ -157,7 +181,7 @@ impl Relay {
             if connection.test_connected().await {
                 return Ok(connection);
             }
-            connection.abort().await;
+            close(connection, self.timeout).await;
         }
     }
 
@@ -177,8 +201,8 @@ impl Relay {
                 Some(connection)
             }
         };
-        if let Some(mut connection) = surplus {
-            connection.abort().await;
+        if let Some(connection) = surplus {
+            close(connection, self.timeout).await;
         }
     }
 
@@ -226,7 +250,7 @@ impl Relay {
     async fn open_socket(&self) -> io::Result<TcpStream> {
         let mut last = io::Error::new(io::ErrorKind::NotFound, "the host has no address");
         for address in tokio::net::lookup_host((self.host.as_str(), self.port)).await? {
-            match tokio::time::timeout(self.connect_timeout, TcpStream::connect(address)).await {
+            match tokio::time::timeout(self.timeout, TcpStream::connect(address)).await {
                 Ok(Ok(socket)) => {
                     socket.set_nodelay(true)?;
                     return Ok(socket);
@@ -246,7 +270,7 @@ impl Relay {
 
 /// Every minute, closes the connections parked for more than a minute, until the relay
 /// is dropped: a relay may drop them itself, and an idle venue holds none open.
-fn close_idle_connections(parked: Weak<Mutex<Vec<Parked>>>) {
+fn close_idle_connections(parked: Weak<Mutex<Vec<Parked>>>, timeout: Duration) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(IDLE_TIMEOUT).await;
@@ -262,11 +286,18 @@ fn close_idle_connections(parked: Weak<Mutex<Vec<Parked>>>) {
                 idle
             };
             drop(parked);
-            for Parked { mut connection, .. } in idle {
-                connection.abort().await;
+            for Parked { connection, .. } in idle {
+                close(connection, timeout).await;
             }
         }
     });
+}
+
+/// Says QUIT (unless the connection broke) and closes `connection`, or, when the relay
+/// does not answer within `timeout`, just drops it: lettre waits for QUIT's answer, and a
+/// stalled relay would hold the closing send (or the idle closer) forever.
+async fn close(mut connection: AsyncSmtpConnection, timeout: Duration) {
+    let _ = tokio::time::timeout(timeout, connection.abort()).await;
 }
 
 /// What lettre's error says, as a send's failure.

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::config::{MailTransport, Secret};
+use std::sync::atomic::Ordering;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -239,5 +240,139 @@ async fn serve_one(
             _ => b"250 ok\r\n",
         };
         stream.write_all(reply).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_relay_that_stalls_fails_the_send_within_the_timeout_and_its_connection_is_dropped() {
+    // "" stalls before the greeting, "EHLO" after it, "." after the message's end marker.
+    for stall_at in ["", "EHLO", "MAIL", "."] {
+        let (relay, scripted) = stalling(stall_at, 1).await;
+        let failure = within_a_while(relay.send(&envelope(), b"Subject: one\r\n\r\nfirst"))
+            .await
+            .expect_err(stall_at);
+        assert!(!failure.permanent, "{stall_at}: {failure}");
+        assert!(failure.reason.contains("did not finish"), "{failure}");
+        // Dropped, not parked: the relay sees it closed, and the next send opens another.
+        within_a_while(scripted.closed.notified()).await;
+        within_a_while(relay.send(&envelope(), b"Subject: two\r\n\r\nsecond"))
+            .await
+            .unwrap();
+        assert_eq!(scripted.accepted.load(Ordering::SeqCst), 2, "{stall_at}");
+    }
+}
+
+#[tokio::test]
+async fn a_kept_connection_whose_noop_stalls_fails_the_send_and_is_dropped() {
+    let (relay, scripted) = stalling("NOOP", 1).await;
+    relay
+        .send(&envelope(), b"Subject: one\r\n\r\nfirst")
+        .await
+        .unwrap();
+    let failure = within_a_while(relay.send(&envelope(), b"Subject: two\r\n\r\nsecond"))
+        .await
+        .unwrap_err();
+    assert!(!failure.permanent && failure.reason.contains("did not finish"));
+    within_a_while(scripted.closed.notified()).await;
+    within_a_while(relay.send(&envelope(), b"Subject: two\r\n\r\nsecond"))
+        .await
+        .unwrap();
+    assert_eq!(scripted.accepted.load(Ordering::SeqCst), 2);
+}
+
+fn envelope() -> Envelope {
+    Envelope::new(
+        Some("box-office@venue.test".parse().unwrap()),
+        vec!["guest@customer.test".parse().unwrap()],
+    )
+    .unwrap()
+}
+
+/// `future`'s output; panics instead of waiting on and on (a send the timeout never ends).
+async fn within_a_while<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), future)
+        .await
+        .expect("still waiting a minute later")
+}
+
+/// What the stalling relay saw: connections accepted, and a stalled one closed by the client.
+#[derive(Default)]
+struct Scripted {
+    accepted: std::sync::atomic::AtomicUsize,
+    closed: tokio::sync::Notify,
+}
+
+/// A relay with `mail.smtp_timeout_seconds = 1` and a plain scripted relay behind it that
+/// answers as `serve_one` does, except that on its `stalled`th connection it stops
+/// answering at `stall_at` (a verb, "." for the message's end marker, "" for the greeting)
+/// and keeps the connection open until the client closes it.
+async fn stalling(stall_at: &'static str, stalled: usize) -> (Relay, Arc<Scripted>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let relay = Relay::from_config(&MailConfig {
+        smtp_timeout_seconds: 1,
+        ..mail(&format!("smtp://127.0.0.1:{port}"))
+    })
+    .unwrap();
+    let scripted = Arc::new(Scripted::default());
+    let seen = scripted.clone();
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            let number = seen.accepted.fetch_add(1, Ordering::SeqCst) + 1;
+            let stall_at = (number == stalled).then_some(stall_at);
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let mut stream = BufReader::new(socket);
+                if answer(&mut stream, stall_at).await {
+                    // Stalled: wait for the client to give up on the connection.
+                    let mut rest = Vec::new();
+                    let _ = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut rest).await;
+                    seen.closed.notify_one();
+                }
+            });
+        }
+    });
+    (relay, scripted)
+}
+
+/// Answers one plain connection until the client closes it or breaks it (`false`) or
+/// `stall_at` comes (`true`).
+async fn answer(stream: &mut BufReader<TcpStream>, stall_at: Option<&str>) -> bool {
+    if stall_at == Some("") {
+        return true;
+    }
+    if stream.write_all(b"220 relay.test ESMTP\r\n").await.is_err() {
+        return false;
+    }
+    loop {
+        let mut line = String::new();
+        if !matches!(stream.read_line(&mut line).await, Ok(1..)) {
+            return false;
+        }
+        let verb = line.split_whitespace().next().unwrap_or_default();
+        if stall_at == Some(verb) {
+            return true;
+        }
+        if verb == "DATA" {
+            if stream.write_all(b"354 go on\r\n").await.is_err() {
+                return false;
+            }
+            loop {
+                let mut line = String::new();
+                if !matches!(stream.read_line(&mut line).await, Ok(1..)) {
+                    return false;
+                }
+                if line == ".\r\n" {
+                    break;
+                }
+            }
+            if stall_at == Some(".") {
+                return true;
+            }
+        }
+        if stream.write_all(b"250 ok\r\n").await.is_err() {
+            return false;
+        }
     }
 }
