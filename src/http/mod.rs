@@ -114,7 +114,8 @@ fn with_edge_layers(router: Router<AppState>, config: &ServerConfig) -> Router<A
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
                 tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-            }),
+            })
+            .on_failure(crate::telemetry::log_failed_response),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -98,3 +98,118 @@ async fn a_full_write_queue_refuses_writes_with_503_and_retry_after_and_does_not
     held(&app, &alice, &event, &["A-2"]).await;
     book(&app, &alice, &hold).await.assert_status(201);
 }
+
+#[tokio::test]
+async fn a_refusal_for_a_full_write_queue_is_logged_as_a_warning_not_an_error() {
+    // A rush brings thousands of these; at ERROR they buried the 500s, which are bugs.
+    const LIMIT: usize = 64;
+    let log = failed_responses_log();
+    let app = TestApp::spawn_with(|c| c.storage.max_queued_writes = LIMIT).await;
+    let admin = app.admin().await;
+    let alice = app.customer("alice").await;
+    let event = app.create_concert(&admin, 1, 4).await;
+
+    let sqlite = app.core.sqlite.clone();
+    let (unblock, blocked) = mpsc::channel::<()>();
+    let (running, writer_inside) = tokio::sync::oneshot::channel::<()>();
+    let stuck = tokio::spawn({
+        let sqlite = sqlite.clone();
+        async move {
+            sqlite
+                .write(move |_| {
+                    let _ = running.send(());
+                    let _ = blocked.recv();
+                    Ok(())
+                })
+                .await
+        }
+    });
+    writer_inside
+        .await
+        .expect("the writer runs the blocking write");
+    let behind: Vec<_> = (0..LIMIT)
+        .map(|_| {
+            let sqlite = sqlite.clone();
+            tokio::spawn(async move { sqlite.write(|_| Ok(())).await })
+        })
+        .collect();
+    eventually("the queue is full", EVENTUALLY, || async {
+        (sqlite.queued_writes() >= LIMIT).then_some(())
+    })
+    .await;
+    hold_seats(&app, &alice, &event, &["A-1"])
+        .await
+        .assert_problem(503, "overloaded");
+    unblock.send(()).expect("the blocking write waits");
+    stuck
+        .await
+        .expect("joins")
+        .expect("the blocking write commits");
+    for write in behind {
+        write.await.expect("joins").expect("a queued write commits");
+    }
+
+    // Other tests' failed responses are in the log too: this one's names its event.
+    let log = log.text();
+    let refused: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(&format!("/api/v1/events/{event}/holds")))
+        .collect();
+    assert_eq!(refused.len(), 1, "{log}");
+    assert!(
+        refused[0].contains(" WARN ") && refused[0].contains("503"),
+        "{}",
+        refused[0]
+    );
+}
+
+/// The request log's lines for failed responses (5xx), of every test in this process. A
+/// subscriber of the whole process, not one set for this test's thread: tracing caches
+/// whether a log line is wanted per line of code, and when the only subscriber is a
+/// thread's, a line first reached on another thread (another test's 503) is cached as
+/// unwanted everywhere.
+fn failed_responses_log() -> &'static Captured {
+    use tracing_subscriber::layer::{Layer, SubscriberExt};
+    static LOG: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Captured::default();
+        let writer = log.clone();
+        // The failure lines, and the request spans they are logged in (method, path).
+        let wanted = tracing_subscriber::filter::filter_fn(|meta| {
+            meta.target() == "tower_http::trace::on_failure"
+                || (meta.is_span() && meta.name() == "request")
+        });
+        let lines = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .with_filter(wanted);
+        let subscriber = tracing_subscriber::registry().with(lines);
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other test sets the process's log subscriber");
+        log
+    })
+}
+
+/// What a test's log subscriber wrote.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
