@@ -160,7 +160,10 @@ fn apply(db: &HoldDb, group: &[Batch], last_seq: &mut u64) -> Result<(), Error> 
                     outbox.insert(seq, bytes.as_slice()).map_err(storage)?;
                 }
                 Write::Relayed { seqs } => mark_relayed(&mut outbox, &mut outbox_state, seqs)?,
-                Write::Prune { ended_before_ms } => prune(&mut holds, *ended_before_ms)?,
+                Write::Prune {
+                    ids,
+                    ended_before_ms,
+                } => prune(&mut holds, ids, *ended_before_ms)?,
             }
         }
     }
@@ -169,24 +172,24 @@ fn apply(db: &HoldDb, group: &[Batch], last_seq: &mut u64) -> Result<(), Error> 
     Ok(())
 }
 
-/// Forgets holds that ended before `ended_before_ms`. A hold ends after it was created, so
-/// only those created before then are read: a range of the time-ordered ids.
-fn prune(holds: &mut redb::Table<&str, &[u8]>, ended_before_ms: i64) -> Result<(), Error> {
-    let mut old = Vec::new();
-    for entry in holds
-        .range(..first_hold_id_at(ended_before_ms).as_str())
-        .map_err(storage)?
-    {
-        let (id, value) = entry.map_err(storage)?;
-        let record = decode_hold(id.value(), value.value())?;
-        if record.state != HoldState::Live
-            && record.ended_at_ms.is_some_and(|at| at < ended_before_ms)
-        {
-            old.push(id.value().to_string());
+/// Forgets the holds of `ids` that ended before `ended_before_ms`, read again here: a
+/// chunk is found outside the committer (`HoldStore::ended_before`), and a hold read as
+/// ended then could only be ended still, but this keeps a live hold safe whatever the
+/// chunk says. A chunk is a few thousand at most, so this commit stays short: every hold
+/// waits for it (see `lifecycle::prune_in_chunks`).
+fn prune(
+    holds: &mut redb::Table<&str, &[u8]>,
+    ids: &[String],
+    ended_before_ms: i64,
+) -> Result<(), Error> {
+    for id in ids {
+        let stored = holds.get(id.as_str()).map_err(storage)?;
+        let Some(record) = stored.map(|v| decode_hold(id, v.value())).transpose()? else {
+            continue;
+        };
+        if ended_before(&record, ended_before_ms) {
+            holds.remove(id.as_str()).map_err(storage)?;
         }
-    }
-    for id in old {
-        holds.remove(id.as_str()).map_err(storage)?;
     }
     Ok(())
 }
@@ -286,27 +289,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn pruning_forgets_holds_ended_before_the_cutoff_and_keeps_the_rest() {
+    async fn pruning_forgets_the_holds_of_its_chunk_that_ended_before_the_cutoff() {
+        // The committer reads each hold of a chunk again: a live hold or one ended since the
+        // cutoff is kept whatever the chunk names.
         let dir = tempfile::tempdir().unwrap();
         let store =
             HoldStore::start(HoldDb::open(&dir.path().join("holds.redb")).unwrap()).unwrap();
-        // Ids carry the real clock; the cutoff is just after they were made.
         let cutoff = crate::clock::ms(time::OffsetDateTime::now_utc()) + 1_000;
         let long_ended = hold(HoldState::Released, Some(cutoff - 1));
         let just_ended = hold(HoldState::Booked, Some(cutoff + 1));
         let live = hold(HoldState::Live, None);
         put(&store, &[&long_ended, &just_ended, &live]).await;
-
-        let prune = vec![Op::Prune {
+        let prune = Op::Prune {
+            ids: vec![
+                long_ended.id.clone(),
+                just_ended.id.clone(),
+                live.id.clone(),
+                "hld_gone".into(),
+            ],
             ended_before_ms: cutoff,
-        }];
-        HoldStore::committed(store.submit(prune).unwrap())
+        };
+        HoldStore::committed(store.submit(vec![prune]).unwrap())
             .await
             .unwrap();
-
         assert_eq!(store.get(&long_ended.id).unwrap(), None);
         assert_eq!(store.get(&just_ended.id).unwrap(), Some(just_ended));
-        assert_eq!(store.get(&live.id).unwrap(), Some(live.clone()));
         assert_eq!(store.live_holds().unwrap(), vec![live]);
     }
 

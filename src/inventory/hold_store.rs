@@ -54,6 +54,11 @@ pub(super) fn first_hold_id_at(ms: i64) -> String {
     format!("hld_{:012x}", to_u64(ms))
 }
 
+/// Whether `record` is of a hold that ended before `ms`: one pruning forgets.
+pub(super) fn ended_before(record: &HoldRecord, ms: i64) -> bool {
+    record.state != HoldState::Live && record.ended_at_ms.is_some_and(|at| at < ms)
+}
+
 /// The most changes one commit carries.
 pub(super) const MAX_BATCH: usize = 1024;
 
@@ -82,8 +87,12 @@ pub enum Op {
     Outbox { change: SeatChange },
     /// Drop relayed outbox entries.
     Relayed { seqs: Vec<u64> },
-    /// Forget holds that ended before this time (those created before it are looked at).
-    Prune { ended_before_ms: i64 },
+    /// Forget these holds, each only if it ended before this time: a chunk of what
+    /// [`HoldStore::ended_before`] found (see `lifecycle::prune_in_chunks`).
+    Prune {
+        ids: Vec<String>,
+        ended_before_ms: i64,
+    },
 }
 
 /// An [`Op`] as the committer writes it, its records and changes encoded by the thread that
@@ -108,6 +117,7 @@ pub(super) enum Write {
         seqs: Vec<u64>,
     },
     Prune {
+        ids: Vec<String>,
         ended_before_ms: i64,
     },
 }
@@ -132,7 +142,13 @@ impl Write {
                 bytes: encode_change(&change)?,
             },
             Op::Relayed { seqs } => Write::Relayed { seqs },
-            Op::Prune { ended_before_ms } => Write::Prune { ended_before_ms },
+            Op::Prune {
+                ids,
+                ended_before_ms,
+            } => Write::Prune {
+                ids,
+                ended_before_ms,
+            },
         })
     }
 }
@@ -319,6 +335,41 @@ impl HoldStore {
             entries.push((seq.value(), decode_change(value.value())?));
         }
         Ok(entries)
+    }
+
+    /// The ids of up to `limit` holds that ended before `ended_before_ms`, in id order,
+    /// after the id `after` if given. A hold ends after it was created, so only the ids
+    /// created before then are read: a range of the time-ordered ids. Blocking.
+    pub fn ended_before(
+        &self,
+        ended_before_ms: i64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, Error> {
+        use std::ops::Bound::{Excluded, Unbounded};
+        let tx = self.db.database().begin_read().map_err(storage)?;
+        let holds = match tx.open_table(HOLDS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(storage(e)),
+        };
+        let end = first_hold_id_at(ended_before_ms);
+        let start = after.map_or(Unbounded, Excluded);
+        let mut ended = Vec::new();
+        for entry in holds
+            .range::<&str>((start, Excluded(end.as_str())))
+            .map_err(storage)?
+        {
+            let (id, value) = entry.map_err(storage)?;
+            let record = decode_hold(id.value(), value.value())?;
+            if ended_before(&record, ended_before_ms) {
+                ended.push(id.value().to_string());
+                if ended.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(ended)
     }
 
     /// Stops the committer after it has committed what it was given.

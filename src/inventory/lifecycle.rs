@@ -20,6 +20,11 @@ use std::sync::atomic::Ordering;
 /// How long an ended hold's record is kept (to answer `hold_expired` rather than 404).
 const KEEP_ENDED_MS: i64 = 3_600_000;
 
+/// The most ended holds one commit forgets. After a big sale a whole hour's ended holds
+/// come due at once, and one commit forgetting them all held the hold store's one writer,
+/// which every hold waits for, for as long as that took.
+const PRUNE_CHUNK: usize = 2_000;
+
 impl Inventory {
     /// Ends a hold inside its event's lock: frees its seats and returns the store changes.
     pub(super) fn end_locked(
@@ -272,16 +277,51 @@ impl Inventory {
             return;
         }
         self.inner.last_prune_ms.store(now_ms, Ordering::Relaxed);
-        let submitted = self.inner.store.submit(vec![Op::Prune {
-            ended_before_ms: now_ms - KEEP_ENDED_MS,
-        }]);
-        match submitted {
-            Ok(answer) => {
-                if let Err(e) = HoldStore::committed(answer).await {
-                    tracing::warn!(error = %e, "cannot prune ended holds");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot prune ended holds"),
+        let pruned = prune_in_chunks(&self.inner.store, now_ms - KEEP_ENDED_MS, PRUNE_CHUNK).await;
+        if let Err(e) = pruned {
+            tracing::warn!(error = %e, "cannot prune ended holds");
         }
     }
 }
+
+/// Forgets the holds that ended before `ended_before_ms`, `chunk` at most per commit, each
+/// chunk through the committer like any change; how many each commit forgot. A chunk is
+/// found by a read (which waits for no writer) and submitted only after the one before it
+/// committed, so the holds submitted meanwhile are committed first. Each commit is whole:
+/// a prune stopped part way (a crash, a failed commit) leaves a store with some old holds
+/// forgotten and the rest for the next prune.
+pub(super) async fn prune_in_chunks(
+    store: &HoldStore,
+    ended_before_ms: i64,
+    chunk: usize,
+) -> Result<Vec<usize>, Error> {
+    let mut forgotten = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let ids = {
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || {
+                store.ended_before(ended_before_ms, after.as_deref(), chunk)
+            })
+            .await
+            .map_err(|e| Error::internal(format!("reading ended holds: {e}")))??
+        };
+        let Some(last) = ids.last().cloned() else {
+            return Ok(forgotten);
+        };
+        let count = ids.len();
+        let prune = Op::Prune {
+            ids,
+            ended_before_ms,
+        };
+        HoldStore::committed(store.submit(vec![prune])?).await?;
+        forgotten.push(count);
+        if count < chunk {
+            return Ok(forgotten);
+        }
+        after = Some(last);
+    }
+}
+
+#[cfg(test)]
+mod tests;
