@@ -288,17 +288,13 @@ impl App {
             None => crate::http::listener::ServeListener::plain(listener, connections),
         };
         let stop = self.stop.clone();
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<crate::http::listener::PeerAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        crate::http::serve::serve(listener, router, async move {
             shutdown.await;
             stop.cancel();
         })
         .await;
         self.close().await;
         tracing::info!("stopped");
-        served.map_err(|e| Error::internal(format!("server: {e}")))
+        Ok(())
     }
 }

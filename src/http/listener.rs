@@ -118,14 +118,15 @@ impl axum::serve::Listener for ServeListener {
     }
 }
 
-impl Connected<IncomingStream<'_, ServeListener>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, ServeListener>) -> Self {
-        let conn = match stream.io() {
+impl PeerAddr {
+    /// The peer of a connection `ServeListener` accepted from `addr`, with its request count.
+    pub fn of(io: &<ServeListener as axum::serve::Listener>::Io, addr: SocketAddr) -> Self {
+        let conn = match io {
             Either::Left(plain) => plain.state(),
             Either::Right(tls) => tls.get_ref().0.state(),
         };
         PeerAddr {
-            addr: *stream.remote_addr(),
+            addr,
             conn: Some(conn),
         }
     }

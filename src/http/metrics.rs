@@ -8,7 +8,7 @@
 //! API listener, with a small connection cap (a scraper needs one or two).
 
 use super::connections::{ConnectionLimits, Connections};
-use super::listener::{PeerAddr, ServeListener};
+use super::listener::ServeListener;
 use super::state::Ops;
 use super::{middleware, ops};
 use crate::config::ServerConfig;
@@ -53,13 +53,5 @@ pub async fn serve(listener: TcpListener, ops: Ops, config: ServerConfig, stop: 
         ..ConnectionLimits::from_config(&config)
     };
     let listener = ServeListener::plain(listener, Connections::new(limits));
-    let served = axum::serve(
-        listener,
-        router(ops).into_make_service_with_connect_info::<PeerAddr>(),
-    )
-    .with_graceful_shutdown(stop.cancelled_owned())
-    .await;
-    if let Err(e) = served {
-        tracing::error!(error = %e, "the metrics listener stopped");
-    }
+    super::serve::serve(listener, router(ops), stop.cancelled_owned()).await;
 }

@@ -21,6 +21,7 @@ pub mod ops;
 pub mod pages;
 pub mod problem;
 pub mod rejection;
+pub mod serve;
 pub mod state;
 pub mod unread_body;
 
