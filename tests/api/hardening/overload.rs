@@ -19,34 +19,7 @@ async fn a_full_write_queue_refuses_writes_with_503_and_retry_after_and_does_not
     let hold = held(&app, &alice, &event, &["A-1"]).await;
 
     // Keep the SQLite writer inside a write of ours, and queue LIMIT more writes behind it.
-    let sqlite = app.core.sqlite.clone();
-    let (unblock, blocked) = mpsc::channel::<()>();
-    let (running, writer_inside) = tokio::sync::oneshot::channel::<()>();
-    let stuck = tokio::spawn({
-        let sqlite = sqlite.clone();
-        async move {
-            sqlite
-                .write(move |_| {
-                    let _ = running.send(());
-                    let _ = blocked.recv();
-                    Ok(())
-                })
-                .await
-        }
-    });
-    writer_inside
-        .await
-        .expect("the writer runs the blocking write");
-    let behind: Vec<_> = (0..LIMIT)
-        .map(|_| {
-            let sqlite = sqlite.clone();
-            tokio::spawn(async move { sqlite.write(|_| Ok(())).await })
-        })
-        .collect();
-    eventually("the queue is full", EVENTUALLY, || async {
-        (sqlite.queued_writes() >= LIMIT).then_some(())
-    })
-    .await;
+    let full = FullQueue::fill(&app, LIMIT).await;
 
     // Writes are refused at once, with a stable code and when to come back.
     for refused in [
@@ -76,14 +49,7 @@ async fn a_full_write_queue_refuses_writes_with_503_and_retry_after_and_does_not
         still.text
     );
 
-    unblock.send(()).expect("the blocking write waits");
-    stuck
-        .await
-        .expect("joins")
-        .expect("the blocking write commits");
-    for write in behind {
-        write.await.expect("joins").expect("a queued write commits");
-    }
+    full.drain().await;
 
     // Nothing of the refused requests was done: no booking, A-2 free, the hold still live
     // and bookable.
@@ -109,45 +75,11 @@ async fn a_refusal_for_a_full_write_queue_is_logged_as_a_warning_not_an_error() 
     let alice = app.customer("alice").await;
     let event = app.create_concert(&admin, 1, 4).await;
 
-    let sqlite = app.core.sqlite.clone();
-    let (unblock, blocked) = mpsc::channel::<()>();
-    let (running, writer_inside) = tokio::sync::oneshot::channel::<()>();
-    let stuck = tokio::spawn({
-        let sqlite = sqlite.clone();
-        async move {
-            sqlite
-                .write(move |_| {
-                    let _ = running.send(());
-                    let _ = blocked.recv();
-                    Ok(())
-                })
-                .await
-        }
-    });
-    writer_inside
-        .await
-        .expect("the writer runs the blocking write");
-    let behind: Vec<_> = (0..LIMIT)
-        .map(|_| {
-            let sqlite = sqlite.clone();
-            tokio::spawn(async move { sqlite.write(|_| Ok(())).await })
-        })
-        .collect();
-    eventually("the queue is full", EVENTUALLY, || async {
-        (sqlite.queued_writes() >= LIMIT).then_some(())
-    })
-    .await;
+    let full = FullQueue::fill(&app, LIMIT).await;
     hold_seats(&app, &alice, &event, &["A-1"])
         .await
         .assert_problem(503, "overloaded");
-    unblock.send(()).expect("the blocking write waits");
-    stuck
-        .await
-        .expect("joins")
-        .expect("the blocking write commits");
-    for write in behind {
-        write.await.expect("joins").expect("a queued write commits");
-    }
+    full.drain().await;
 
     // Other tests' failed responses are in the log too: this one's names its event.
     let log = log.text();
@@ -161,6 +93,64 @@ async fn a_refusal_for_a_full_write_queue_is_logged_as_a_warning_not_an_error() 
         "{}",
         refused[0]
     );
+}
+
+/// The SQLite writer kept inside a write of the test's, with writes queued behind it.
+struct FullQueue {
+    unblock: mpsc::Sender<()>,
+    stuck: tokio::task::JoinHandle<Result<(), rezerve::error::Error>>,
+    behind: Vec<tokio::task::JoinHandle<Result<(), rezerve::error::Error>>>,
+}
+
+impl FullQueue {
+    /// Blocks the writer and queues `limit` writes behind it: the queue is full.
+    async fn fill(app: &TestApp, limit: usize) -> FullQueue {
+        let sqlite = app.core.sqlite.clone();
+        let (unblock, blocked) = mpsc::channel::<()>();
+        let (running, writer_inside) = tokio::sync::oneshot::channel::<()>();
+        let stuck = tokio::spawn({
+            let sqlite = sqlite.clone();
+            async move {
+                sqlite
+                    .write(move |_| {
+                        let _ = running.send(());
+                        let _ = blocked.recv();
+                        Ok(())
+                    })
+                    .await
+            }
+        });
+        writer_inside
+            .await
+            .expect("the writer runs the blocking write");
+        let behind: Vec<_> = (0..limit)
+            .map(|_| {
+                let sqlite = sqlite.clone();
+                tokio::spawn(async move { sqlite.write(|_| Ok(())).await })
+            })
+            .collect();
+        eventually("the queue is full", EVENTUALLY, || async {
+            (sqlite.queued_writes() >= limit).then_some(())
+        })
+        .await;
+        FullQueue {
+            unblock,
+            stuck,
+            behind,
+        }
+    }
+
+    /// Lets the writer go on; every queued write commits.
+    async fn drain(self) {
+        self.unblock.send(()).expect("the blocking write waits");
+        self.stuck
+            .await
+            .expect("joins")
+            .expect("the blocking write commits");
+        for write in self.behind {
+            write.await.expect("joins").expect("a queued write commits");
+        }
+    }
 }
 
 /// The request log's lines for failed responses (5xx), of every test in this process. A
