@@ -117,14 +117,7 @@ impl Sqlite {
         // index leaves where one booking, ticket or job changed a few dozen bytes. With the
         // longer log `checkpointer` keeps, about a fifth fewer bytes per flow; with SQLite's
         // 1,000-page log, smaller pages wrote more (see `checkpointer`).
-        writer_conn.pragma_update(
-            None,
-            "page_size",
-            std::env::var("EXP_PAGE")
-                .ok()
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(1024),
-        )?;
+        writer_conn.pragma_update(None, "page_size", 1024)?;
         writer_conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer_conn)?;
         super::migrations::apply(&mut writer_conn)?;
