@@ -190,11 +190,14 @@ impl Server {
     /// file as SQLite documents its WAL-index format: `mxFrame` is at byte 16 of the header,
     /// `nBackfill` at byte 96, both in the machine's byte order.
     pub fn log_copied(&self) -> bool {
+        use std::io::Read;
         let shm = self.data.path().join("data").join("rezerve.db-shm");
-        let Ok(head) = std::fs::read(&shm).map(|b| b.get(..100).map(<[u8]>::to_vec)) else {
+        let mut head = [0u8; 100];
+        // No index, or one too short for its header: no log waits for a copy.
+        let read = std::fs::File::open(shm).and_then(|mut f| f.read_exact(&mut head));
+        if read.is_err() {
             return true;
-        };
-        let Some(head) = head else { return true };
+        }
         let word =
             |at: usize| u32::from_ne_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
         word(96) >= word(16)

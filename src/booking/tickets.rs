@@ -70,35 +70,45 @@ impl TicketSigner {
 
 /// Verifies a code with a public key alone — what an offline scanner does.
 pub fn verify_with(key: &VerifyingKey, code: &str) -> Result<TicketClaims, Error> {
-    let (signed, signature) = code.trim().rsplit_once('.').ok_or(Error::TicketInvalid)?;
-    let (prefix, payload) = signed.split_once('.').ok_or(Error::TicketInvalid)?;
-    if prefix != PREFIX {
-        return Err(Error::TicketInvalid);
-    }
+    let parts = Parts::of(code.trim()).ok_or(Error::TicketInvalid)?;
     let signature = URL_SAFE_NO_PAD
-        .decode(signature)
+        .decode(parts.signature)
         .map_err(|_| Error::TicketInvalid)?;
     let signature = Signature::from_slice(&signature).map_err(|_| Error::TicketInvalid)?;
-    key.verify(signed.as_bytes(), &signature)
+    key.verify(parts.signed.as_bytes(), &signature)
         .map_err(|_| Error::TicketInvalid)?;
-    let payload = URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| Error::TicketInvalid)?;
-    serde_json::from_slice(&payload).map_err(|_| Error::TicketInvalid)
+    parts.claims().ok_or(Error::TicketInvalid)
 }
 
 /// The ticket id a code's payload names, read without checking the signature: for finding
 /// the stored ticket whose code is then compared whole. `None` if it is not a code's shape.
 pub fn ticket_id_of(code: &str) -> Option<String> {
-    let (signed, _signature) = code.rsplit_once('.')?;
-    let (prefix, payload) = signed.split_once('.')?;
-    if prefix != PREFIX {
-        return None;
+    Parts::of(code)?.claims().map(|claims| claims.t)
+}
+
+/// A code split at its dots: `RZ1.<payload>` is what the signature covers.
+struct Parts<'a> {
+    signed: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+}
+
+impl<'a> Parts<'a> {
+    fn of(code: &'a str) -> Option<Parts<'a>> {
+        let (signed, signature) = code.rsplit_once('.')?;
+        let (prefix, payload) = signed.split_once('.')?;
+        (prefix == PREFIX).then_some(Parts {
+            signed,
+            payload,
+            signature,
+        })
     }
-    let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    serde_json::from_slice::<TicketClaims>(&payload)
-        .ok()
-        .map(|claims| claims.t)
+
+    /// The payload's claims, whether or not the signature holds.
+    fn claims(&self) -> Option<TicketClaims> {
+        let payload = URL_SAFE_NO_PAD.decode(self.payload).ok()?;
+        serde_json::from_slice(&payload).ok()
+    }
 }
 
 #[cfg(test)]

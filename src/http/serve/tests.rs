@@ -41,6 +41,16 @@ fn waiting_route(started: Arc<Notify>, release: Arc<Notify>) -> Router {
     )
 }
 
+/// A client connected to `addr` that has sent `GET /wait`.
+async fn ask_to_wait(addr: std::net::SocketAddr) -> TcpStream {
+    let mut client = TcpStream::connect(addr).await.expect("connect");
+    client
+        .write_all(b"GET /wait HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .expect("write");
+    client
+}
+
 async fn read_answer(mut client: TcpStream) -> String {
     let mut answer = String::new();
     client.read_to_string(&mut answer).await.expect("read");
@@ -51,11 +61,7 @@ async fn read_answer(mut client: TcpStream) -> String {
 async fn a_client_that_closes_its_sending_side_still_gets_its_answer() {
     let (started, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
     let (addr, stop, served) = start(waiting_route(started.clone(), release.clone())).await;
-    let mut client = TcpStream::connect(addr).await.expect("connect");
-    client
-        .write_all(b"GET /wait HTTP/1.1\r\nHost: test\r\n\r\n")
-        .await
-        .expect("write");
+    let mut client = ask_to_wait(addr).await;
     client.shutdown().await.expect("close the sending side");
     started.notified().await;
     // Let the connection see the end of the client's stream before the answer is ready.
@@ -72,11 +78,7 @@ async fn a_client_that_closes_its_sending_side_still_gets_its_answer() {
 async fn shutting_down_answers_the_request_in_flight_then_returns() {
     let (started, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
     let (addr, stop, served) = start(waiting_route(started.clone(), release.clone())).await;
-    let mut client = TcpStream::connect(addr).await.expect("connect");
-    client
-        .write_all(b"GET /wait HTTP/1.1\r\nHost: test\r\n\r\n")
-        .await
-        .expect("write");
+    let client = ask_to_wait(addr).await;
     started.notified().await;
     stop.cancel();
     // Stopped accepting, but still waiting for the request in flight.
