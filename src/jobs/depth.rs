@@ -1,6 +1,6 @@
 //! How deep the queue is: live jobs counted by kind and status, for the metrics scrape and
-//! the operator. One grouped count (`summary_repo::depth`) over the `jobs_ready (status,
-//! run_at)` index, so it costs the live jobs, not the done ones that pile up behind them.
+//! the operator. Grouped counts (`summary_repo::depth`) over the indexes of queued, running
+//! and dead jobs, so it costs the live jobs, not the done ones that pile up behind them.
 
 use super::{JobStatus, Jobs};
 use crate::error::Error;

@@ -298,18 +298,19 @@ impl Jobs {
         self.db.read(queue::counts).await
     }
 
-    /// Deletes done jobs that finished before `before_ms`, a batch per write so the writer
-    /// is never held long; returns how many.
+    /// Deletes done jobs that finished before `before_ms`, walking the oldest jobs a batch
+    /// per write so the writer is never held long; returns how many.
     pub async fn prune_done(&self, before_ms: i64) -> Result<usize, Error> {
-        let mut total = 0;
+        let (mut total, mut after) = (0, 0);
         loop {
-            let deleted = self
+            let step = self
                 .db
-                .write(move |conn| queue::delete_done_before(conn, before_ms, PRUNE_BATCH))
+                .write(move |conn| queue::delete_done_before(conn, before_ms, after, PRUNE_BATCH))
                 .await?;
-            total += deleted;
-            if deleted < PRUNE_BATCH as usize {
-                return Ok(total);
+            total += step.deleted;
+            match step.next {
+                Some(id) => after = id,
+                None => return Ok(total),
             }
         }
     }

@@ -60,12 +60,14 @@ pub fn refresh_queued(
     payload: &str,
     now_ms: i64,
 ) -> Result<bool, Error> {
+    // The keys that start with the prefix are one range of `jobs_queued_by_kind (kind,
+    // dedupe_key)`: those up to the prefix followed by the last code point.
     let refreshed = conn
         .prepare_cached(
             "UPDATE jobs SET payload = :payload, updated_at = :now
              WHERE id = (SELECT id FROM jobs
                          WHERE kind = :kind AND status = 'queued'
-                           AND substr(dedupe_key, 1, length(:prefix)) = :prefix
+                           AND dedupe_key >= :prefix AND dedupe_key < :prefix || char(1114111)
                          ORDER BY id LIMIT 1)",
         )?
         .execute(named_params! {
@@ -111,10 +113,12 @@ pub fn claim_batch(
         return Ok(Vec::new());
     }
     let kinds_json = serde_json::to_string(kinds).map_err(Error::internal)?;
+    // Due first through `jobs_due`, stopping at `limit`: left to choose, SQLite reads every
+    // queued job of the kinds through `jobs_queued_by_kind` and sorts them (thousands in a rush).
     let mut jobs = conn
         .prepare_cached(&format!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = :lease, updated_at = :now
-             WHERE id IN (SELECT id FROM jobs
+             WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_due
                           WHERE status = 'queued' AND run_at <= :now
                             AND kind IN (SELECT value FROM json_each(:kinds))
                           ORDER BY run_at, id LIMIT :limit)
@@ -220,14 +224,58 @@ pub fn retry(conn: &Connection, id: i64, now_ms: i64) -> Result<bool, Error> {
         > 0)
 }
 
-/// Deletes up to `limit` done jobs that finished before `before_ms`; returns how many.
-pub fn delete_done_before(conn: &Connection, before_ms: i64, limit: i64) -> Result<usize, Error> {
-    Ok(conn
+/// How far one pruning write got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneStep {
+    /// Done jobs deleted.
+    pub deleted: usize,
+    /// The id to walk on from, or `None` when no job after it can be due for pruning.
+    pub next: Option<i64>,
+}
+
+/// Deletes the done jobs that finished before `before_ms` among up to `limit` jobs after id
+/// `after`, walked in id order. Ids follow creation, and a job created at or after
+/// `before_ms` cannot have finished before it, so the walk ends at the first such job: it
+/// reads the old jobs that stay (dead ones, queued ones waiting for a handler) and the ones
+/// it deletes, without an index of done jobs, which would cost every job's end an entry.
+pub fn delete_done_before(
+    conn: &Connection,
+    before_ms: i64,
+    after: i64,
+    limit: i64,
+) -> Result<PruneStep, Error> {
+    let walked = conn
         .prepare_cached(
-            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
-                 WHERE status = 'done' AND run_at < ?1 AND updated_at < ?1 LIMIT ?2)",
+            "SELECT id, status = 'done' AND run_at < ?1 AND updated_at < ?1, created_at < ?1
+               FROM jobs WHERE id > ?2 ORDER BY id LIMIT ?3",
         )?
-        .execute(rusqlite::params![before_ms, limit])?)
+        .query_map(rusqlite::params![before_ms, after, limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut delete = conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?;
+    let mut step = PruneStep {
+        deleted: 0,
+        next: None,
+    };
+    for &(id, finished_before, created_before) in &walked {
+        if !created_before {
+            return Ok(PruneStep { next: None, ..step });
+        }
+        if finished_before {
+            delete.execute([id])?;
+            step.deleted += 1;
+        }
+        step.next = Some(id);
+    }
+    if walked.len() < usize::try_from(limit).unwrap_or(usize::MAX) {
+        step.next = None;
+    }
+    Ok(step)
 }
 
 /// One job.
@@ -239,184 +287,4 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<JobRow>, Error> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn queue() -> Connection {
-        let mut conn = Connection::open_in_memory().expect("opens");
-        crate::store::migrations::apply(&mut conn).expect("migrates");
-        conn
-    }
-
-    fn job(conn: &Connection, kind: &str, run_at_ms: i64) -> i64 {
-        let new = NewJob {
-            kind,
-            payload: "{}".into(),
-            dedupe_key: None,
-            cause: "test".into(),
-            run_at_ms,
-            max_attempts: 3,
-        };
-        assert!(enqueue(conn, &new, 0).expect("enqueues"));
-        conn.last_insert_rowid()
-    }
-
-    /// Each status change of a job rewrites its entry in every index over `status`, so the
-    /// table keeps one (migration 0014 dropped `jobs_by_kind`) besides its dedupe key's,
-    /// and a claim still finds due jobs through it, not by reading the table.
-    #[test]
-    fn claims_and_refreshes_read_the_queue_through_its_indexes() {
-        let conn = queue();
-        let names: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' ORDER BY name")
-            .expect("prepares")
-            .query_map([], |r| r.get(0))
-            .expect("reads")
-            .collect::<Result<_, _>>()
-            .expect("names");
-        assert_eq!(
-            names,
-            [
-                "jobs_queued_by_kind",
-                "jobs_ready",
-                "sqlite_autoindex_jobs_1"
-            ]
-        );
-        let plan = |query: &str| -> Vec<String> {
-            conn.prepare(&format!("EXPLAIN QUERY PLAN {query}"))
-                .expect("prepares")
-                .query_map([], |r| r.get(3))
-                .expect("reads")
-                .collect::<Result<_, _>>()
-                .expect("plan")
-        };
-        let claim = plan(
-            "SELECT id FROM jobs WHERE status = 'queued' AND run_at <= 5 ORDER BY run_at, id LIMIT 8",
-        );
-        assert!(claim.iter().any(|s| s.contains("jobs_ready")), "{claim:?}");
-        // The writer's look-up for a queued job to refresh reads the queued jobs of one kind,
-        // in id order: no scan of every queued job, no sort (it halved the flows bench).
-        let refresh = plan(
-            "SELECT id FROM jobs WHERE kind = 'k' AND status = 'queued'
-               AND substr(dedupe_key, 1, length('p')) = 'p' ORDER BY id LIMIT 1",
-        );
-        assert!(
-            refresh.iter().any(|s| s.contains("jobs_queued_by_kind"))
-                && !refresh.iter().any(|s| s.contains("TEMP B-TREE")),
-            "{refresh:?}"
-        );
-    }
-
-    /// A batch is the due jobs of the handled kinds, oldest due first, at most `limit`; the
-    /// next batch does not claim them again, and finishing them marks them done.
-    #[test]
-    fn a_batch_claims_due_jobs_in_order_once_and_finishes_them() {
-        let conn = queue();
-        let late = job(&conn, "a", 30);
-        let first = job(&conn, "a", 10);
-        let other_kind = job(&conn, "b", 5);
-        let second = job(&conn, "a", 20);
-        let not_due = job(&conn, "a", 1_000);
-
-        let batch = claim_batch(&conn, &["a"], 100, 2).expect("claims");
-        let ids: Vec<i64> = batch.iter().map(|j| j.id).collect();
-        assert_eq!(ids, [first, second]);
-        assert!(
-            batch
-                .iter()
-                .all(|j| j.status == JobStatus::Running && j.attempts == 1)
-        );
-
-        let rest = claim_batch(&conn, &["a"], 100, 8).expect("claims");
-        assert_eq!(rest.iter().map(|j| j.id).collect::<Vec<_>>(), [late]);
-        assert!(
-            claim_batch(&conn, &["a"], 100, 8)
-                .expect("claims")
-                .is_empty()
-        );
-
-        complete_all(&conn, &ids, 200).expect("completes");
-        let status = |id| by_id(&conn, id).expect("reads").expect("exists").status;
-        assert_eq!(
-            [first, second, late, other_kind, not_due].map(status),
-            [
-                JobStatus::Done,
-                JobStatus::Done,
-                JobStatus::Running,
-                JobStatus::Queued,
-                JobStatus::Queued
-            ]
-        );
-    }
-
-    /// A newer payload goes to the job still queued under the prefix (not to another
-    /// prefix's, not to one already claimed), so the caller enqueues only when none waits.
-    #[test]
-    fn a_queued_job_takes_a_newer_payload_instead_of_a_second_job() {
-        let conn = queue();
-        let keyed = |key: &str, payload: &str| {
-            let new = NewJob {
-                kind: "seats-changed",
-                payload: payload.into(),
-                dedupe_key: Some(key.into()),
-                cause: "event:e1".into(),
-                run_at_ms: 0,
-                max_attempts: 3,
-            };
-            assert!(enqueue(&conn, &new, 0).expect("enqueues"));
-            conn.last_insert_rowid()
-        };
-        let relayed = keyed("seats-changed:e1:seq:1", r#"{"seq":1}"#);
-        let refund = keyed("seats-changed:e1:refund:b1", r#"{"reason":"refund"}"#);
-        let payload = |id| by_id(&conn, id).expect("reads").expect("exists").payload;
-
-        let refresh = |prefix: &str, payload: &str| {
-            refresh_queued(&conn, "seats-changed", prefix, payload, 5).expect("refreshes")
-        };
-        assert!(refresh("seats-changed:e1:seq:", r#"{"seq":2}"#));
-        assert_eq!(payload(relayed), r#"{"seq":2}"#);
-        assert_eq!(payload(refund), r#"{"reason":"refund"}"#);
-        assert!(!refresh("seats-changed:e2:seq:", r#"{"seq":9}"#));
-
-        let claimed = claim_batch(&conn, &["seats-changed"], 10, 8).expect("claims");
-        assert_eq!(claimed.len(), 2);
-        assert!(!refresh("seats-changed:e1:seq:", r#"{"seq":3}"#));
-        assert_eq!(payload(relayed), r#"{"seq":2}"#);
-    }
-
-    /// A job enqueued claimed (a trigger making its email's first attempt) is the caller's
-    /// alone: no worker's claim takes it while it runs, so the email is not sent by both;
-    /// its attempt counts; a crash leaves it to start-up, which queues it again; and its
-    /// dedupe key still admits it once.
-    #[test]
-    fn a_job_enqueued_claimed_is_nobody_elses_until_given_back() {
-        let conn = queue();
-        let new = NewJob {
-            kind: "send-email",
-            payload: "{}".into(),
-            dedupe_key: Some("send-email:ntf_1".into()),
-            cause: "booking:b1".into(),
-            run_at_ms: 0,
-            max_attempts: 3,
-        };
-        let id = enqueue_claimed(&conn, &new, 0)
-            .expect("enqueues")
-            .expect("new");
-        assert_eq!(enqueue_claimed(&conn, &new, 0).expect("enqueues"), None);
-        assert!(!enqueue(&conn, &new, 0).expect("enqueues"));
-        assert!(
-            claim_batch(&conn, &["send-email"], 10, 8)
-                .expect("claims")
-                .is_empty()
-        );
-        let job = by_id(&conn, id).expect("reads").expect("exists");
-        assert_eq!((job.status, job.attempts), (JobStatus::Running, 1));
-        // Within its lease nobody takes it back either.
-        assert_eq!(requeue_abandoned(&conn, LEASE_MS - 1).expect("sweeps"), 0);
-
-        assert_eq!(requeue_all_running(&conn, 20).expect("requeues"), 1);
-        let again = claim_batch(&conn, &["send-email"], 30, 8).expect("claims");
-        assert_eq!(again.len(), 1);
-        assert_eq!((again[0].id, again[0].attempts), (id, 2));
-    }
-}
+mod tests;

@@ -13,10 +13,13 @@ pub fn dead_jobs(conn: &Connection) -> Result<i64, Error> {
 
 /// Counts queued, running and dead jobs by kind.
 pub fn depth(conn: &Connection) -> Result<Vec<Depth>, Error> {
+    // One count per state, each through the index of that state's jobs (migration 0023).
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, status, count(*) FROM jobs
-         WHERE status IN ('queued', 'running', 'dead')
-         GROUP BY kind, status",
+        "SELECT kind, 'queued', count(*) FROM jobs WHERE status = 'queued' GROUP BY kind
+         UNION ALL
+         SELECT kind, 'running', count(*) FROM jobs WHERE status = 'running' GROUP BY kind
+         UNION ALL
+         SELECT kind, 'dead', count(*) FROM jobs WHERE status = 'dead' GROUP BY kind",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(Depth {

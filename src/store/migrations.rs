@@ -84,6 +84,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0022_ticket_codes_without_an_index",
         include_str!("migrations/0022_ticket_codes_without_an_index.sql"),
     ),
+    (
+        "0023_queue_indexes_by_state",
+        include_str!("migrations/0023_queue_indexes_by_state.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
@@ -152,6 +156,18 @@ fn apply_from(
         applied.push(*name);
     }
     Ok(applied)
+}
+
+/// For tests of the schema's indexes: the plan SQLite picks for `query`, its steps joined.
+#[cfg(test)]
+pub(crate) fn query_plan(conn: &Connection, query: &str) -> String {
+    conn.prepare(&format!("EXPLAIN QUERY PLAN {query}"))
+        .expect("prepares")
+        .query_map([], |r| r.get::<_, String>(3))
+        .expect("reads")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("plan")
+        .join("; ")
 }
 
 #[cfg(test)]
