@@ -9,7 +9,7 @@
 
 use super::connections::{self, Answered};
 use super::headers;
-use super::middleware::{RequestMetrics, problem_for_bare_errors, timed_out};
+use super::middleware::{RequestMetrics, RouteSeries, problem_for_bare_errors, timed_out};
 use super::unread_body::{self, BodyWatch};
 use axum::extract::Request;
 use axum::http;
@@ -17,6 +17,7 @@ use axum::response::Response;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::time::Sleep;
@@ -30,15 +31,19 @@ impl<S> Layer<S> for EdgeLayer {
     type Service = Edge<S>;
 
     fn layer(&self, inner: S) -> Edge<S> {
-        Edge { inner }
+        Edge {
+            inner,
+            seen: Arc::default(),
+        }
     }
 }
 
 /// Counts the request on its connection (see [`connections`]), watches whether its body is
-/// read ([`unread_body`]) and records its metrics.
+/// read ([`unread_body`]) and records its metrics (under the series its route keeps).
 #[derive(Debug, Clone)]
 pub struct Edge<S> {
     inner: S,
+    seen: Arc<RouteSeries>,
 }
 
 impl<S, B> Service<Request> for Edge<S>
@@ -62,6 +67,7 @@ where
             inner: self.inner.call(request),
             pending: Some(Pending {
                 metrics,
+                seen: Arc::clone(&self.seen),
                 body,
                 _answered: answered,
             }),
@@ -73,6 +79,7 @@ where
 /// cancelled (the connection still counts it answered then).
 struct Pending {
     metrics: RequestMetrics,
+    seen: Arc<RouteSeries>,
     body: BodyWatch,
     _answered: Option<Answered>,
 }
@@ -93,7 +100,7 @@ where
         let this = self.get_mut();
         let Ok(mut response) = ready!(Pin::new(&mut this.inner).poll(cx));
         if let Some(pending) = this.pending.take() {
-            pending.metrics.record(&response);
+            pending.metrics.record(&response, &pending.seen);
             pending.body.close_if_unread(&mut response);
         }
         Poll::Ready(Ok(response))
