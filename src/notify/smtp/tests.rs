@@ -198,12 +198,11 @@ async fn serve_one(
     let mut heard = Heard::default();
     stream.write_all(b"220 relay.test ESMTP\r\n").await.unwrap();
     loop {
-        let mut line = String::new();
         // The client closes without QUIT when the relay is dropped (over TLS, without a
         // close_notify: an error here).
-        if !matches!(stream.read_line(&mut line).await, Ok(1..)) {
+        let Some(line) = next_line(&mut stream).await else {
             return heard;
-        }
+        };
         let mut words = line.trim_end().split(' ');
         let verb = words.next().unwrap_or_default().to_ascii_uppercase();
         heard
@@ -336,6 +335,12 @@ async fn stalling(stall_at: &'static str, stalled: usize) -> (Relay, Arc<Scripte
     (relay, scripted)
 }
 
+/// The client's next line, or `None` once it has closed or broken the connection.
+async fn next_line(stream: &mut (impl AsyncBufReadExt + Unpin)) -> Option<String> {
+    let mut line = String::new();
+    matches!(stream.read_line(&mut line).await, Ok(1..)).then_some(line)
+}
+
 /// Answers one plain connection until the client closes it or breaks it (`false`) or
 /// `stall_at` comes (`true`).
 async fn answer(stream: &mut BufReader<TcpStream>, stall_at: Option<&str>) -> bool {
@@ -346,10 +351,9 @@ async fn answer(stream: &mut BufReader<TcpStream>, stall_at: Option<&str>) -> bo
         return false;
     }
     loop {
-        let mut line = String::new();
-        if !matches!(stream.read_line(&mut line).await, Ok(1..)) {
+        let Some(line) = next_line(stream).await else {
             return false;
-        }
+        };
         let verb = line.split_whitespace().next().unwrap_or_default();
         if stall_at == Some(verb) {
             return true;
@@ -359,10 +363,9 @@ async fn answer(stream: &mut BufReader<TcpStream>, stall_at: Option<&str>) -> bo
                 return false;
             }
             loop {
-                let mut line = String::new();
-                if !matches!(stream.read_line(&mut line).await, Ok(1..)) {
+                let Some(line) = next_line(stream).await else {
                     return false;
-                }
+                };
                 if line == ".\r\n" {
                     break;
                 }
