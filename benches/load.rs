@@ -219,6 +219,7 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
     drop(server);
 
     let machine = Machine::detect();
+    let filesystem = proc_stats::filesystem_of(&target_dir);
     let pinned = cpus.as_ref().map(|(s, _)| s.as_str());
     print_table(&results, seconds, pinned);
     println!();
@@ -249,7 +250,7 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
         setup_seconds
     );
     println!(
-        "machine: {} cores ({}), commit {}{}",
+        "machine: {} cores ({}), commit {}{}; data dir on {filesystem}",
         machine.nproc,
         machine.cpu,
         machine.commit,
@@ -264,7 +265,7 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
         "date": now_rfc3339(),
         "commit": machine.commit,
         "dirty": machine.dirty,
-        "machine": {"nproc": machine.nproc, "cpu": machine.cpu},
+        "machine": {"nproc": machine.nproc, "cpu": machine.cpu, "filesystem": filesystem},
         "seconds_per_level": seconds,
         "events": EVENTS,
         "flow_events": flow_events,
