@@ -58,6 +58,8 @@ mod server;
 mod setup;
 #[path = "load/smtp_sink.rs"]
 mod smtp_sink;
+#[path = "load/summary.rs"]
+mod summary;
 #[path = "load/wire.rs"]
 mod wire;
 
@@ -68,15 +70,14 @@ use proc_stats::{
 };
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use report::{Level, Machine, print_table, print_targets};
-use serde_json::json;
+use report::{Level, print_table, print_targets};
 use server::{Mail, Server};
 use std::future::Future;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use summary::mib;
 use tokio::sync::Barrier;
 use tokio::task::JoinSet;
 use wire::Wire;
@@ -218,78 +219,23 @@ async fn run(cpus: Option<(String, Option<String>)>) -> anyhow::Result<()> {
     let mail_messages = server.mail_messages();
     drop(server);
 
-    let machine = Machine::detect();
-    let filesystem = proc_stats::filesystem_of(&target_dir);
     let pinned = cpus.as_ref().map(|(s, _)| s.as_str());
     print_table(&results, seconds, pinned);
     println!();
     print_targets(&results, mib(rss_peak), flow_events);
     println!();
-    println!(
-        "server RSS with {EVENTS} events × {} seats and one of {}{}: {:.1} MiB after setup, {:.1} MiB after the run, {:.1} MiB peak",
-        ROWS * SEATS_PER_ROW,
-        HOT_ROWS * HOT_SEATS_PER_ROW,
-        if flow_events > 0 {
-            format!(" (and {flow_events} more for flows: not the target's setting)")
-        } else {
-            String::new()
-        },
-        mib(rss_after_setup),
-        mib(rss_after_run),
-        mib(rss_peak)
-    );
-    println!(
-        "emails: {mail_name} transport{}",
-        match mail_messages {
-            Some(n) => format!(", {n} received by the SMTP sink"),
-            None => String::new(),
-        }
-    );
-    println!(
-        "setup: {:.1} s; accounts hashed with argon2 {ARGON2_MEMORY_KIB} KiB × {ARGON2_ITERATIONS} pass (cheap on purpose: hashing is not measured); durability: defaults",
-        setup_seconds
-    );
-    println!(
-        "machine: {} cores ({}), commit {}{}; data dir on {filesystem}",
-        machine.nproc,
-        machine.cpu,
-        machine.commit,
-        if machine.dirty {
-            " + uncommitted changes"
-        } else {
-            ""
-        }
-    );
-
-    let report = json!({
-        "date": now_rfc3339(),
-        "commit": machine.commit,
-        "dirty": machine.dirty,
-        "machine": {"nproc": machine.nproc, "cpu": machine.cpu, "filesystem": filesystem},
-        "seconds_per_level": seconds,
-        "events": EVENTS,
-        "flow_events": flow_events,
-        "seats_per_event": ROWS * SEATS_PER_ROW,
-        "hot_event_seats": HOT_ROWS * HOT_SEATS_PER_ROW,
-        "server_cpus": pinned,
-        "mail": mail_name,
-        "mail_messages": mail_messages,
-        "load_average": load_average(),
-        "customers": customers,
-        "argon2": {"memory_kib": ARGON2_MEMORY_KIB.parse::<u32>()?, "iterations": ARGON2_ITERATIONS.parse::<u32>()?},
-        "setup_seconds": setup_seconds,
-        "rss_kib": {"after_setup": rss_after_setup, "after_run": rss_after_run, "peak": rss_peak},
-        "levels": results.iter().map(|(phase, unit, l)| l.to_json(phase, unit)).collect::<Vec<_>>(),
-    });
-    let path = target_dir.join("load-report.jsonl");
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    writeln!(file, "{report}")?;
-    println!("appended to {}", path.display());
-    Ok(())
+    summary::Run {
+        results: &results,
+        seconds,
+        pinned,
+        flow_events,
+        customers,
+        setup_seconds,
+        rss_kib: [rss_after_setup, rss_after_run, rss_peak],
+        mail_name,
+        mail_messages,
+    }
+    .report(&target_dir)
 }
 
 /// Runs `clients` sessions of `worker` at once for `seconds`, after each has opened its
@@ -397,7 +343,7 @@ async fn run_level(
         discarded,
         mail,
         rss_kib: server.rss_kib()?,
-        load_average: load_average(),
+        load_average: summary::load_average(),
     })
 }
 
@@ -431,14 +377,6 @@ fn cpu_split() -> anyhow::Result<Option<(String, Option<String>)>> {
     Ok(Some((list(0, n - 1), (n < all).then(|| list(n, all - 1)))))
 }
 
-/// The machine's 1-minute load average, as /proc/loadavg gives it.
-fn load_average() -> f64 {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next()?.parse().ok())
-        .unwrap_or(f64::NAN)
-}
-
 /// Events the flows phase needs beyond the shared [`EVENTS`]: enough that a level of
 /// `seconds` at the target rate sells at most half the seats (1.5 seats a flow on average).
 /// Unlike a hold, a flow keeps its seats, and a nearly sold-out event turns the level into a
@@ -453,14 +391,4 @@ fn flow_events(seconds: f64) -> usize {
 
 fn env_or(key: &str, default: &str) -> String {
     std::env::var(key).unwrap_or_else(|_| default.to_string())
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("a UTC time formats as RFC 3339")
-}
-
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
 }
