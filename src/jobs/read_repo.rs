@@ -38,10 +38,14 @@ pub fn counts(conn: &Connection) -> Result<Vec<(String, JobStatus, i64)>, Error>
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Every job's id, cause and status, for the audit.
+/// Every job's id, cause and status, for the audit; a job whose payload row is missing has
+/// the cause `''`, which names nothing.
 pub fn causes(conn: &Connection) -> Result<Vec<(i64, String, JobStatus)>, Error> {
     Ok(conn
-        .prepare("SELECT id, cause, status FROM jobs")?
+        .prepare(
+            "SELECT jobs.id, coalesce(job_payloads.cause, ''), jobs.status
+               FROM jobs LEFT JOIN job_payloads ON job_payloads.id = jobs.id",
+        )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<Vec<_>, _>>()?)
 }

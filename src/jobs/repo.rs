@@ -10,17 +10,25 @@ use rusqlite::{Connection, OptionalExtension, named_params};
 /// Enqueues a job in the caller's transaction; a job whose dedupe key exists already is
 /// not enqueued again. Returns whether it was new.
 pub fn enqueue(conn: &Connection, job: &NewJob<'_>, now_ms: i64) -> Result<bool, Error> {
-    let inserted = conn
+    let id: Option<i64> = conn
         .prepare_cached(
-            "INSERT INTO jobs (kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, created_at, updated_at)
-             VALUES (:kind, :payload, :dedupe, :cause, 'queued', :run_at, 0, :max, :now, :now)
-             ON CONFLICT (dedupe_key) DO NOTHING",
+            "INSERT INTO jobs (kind, dedupe_key, status, run_at, attempts, max_attempts, created_at, updated_at)
+             VALUES (:kind, :dedupe, 'queued', :run_at, 0, :max, :now, :now)
+             ON CONFLICT (dedupe_key) DO NOTHING
+             RETURNING id",
         )?
-        .execute(named_params! {
-            ":kind": job.kind, ":payload": job.payload, ":dedupe": job.dedupe_key, ":cause": job.cause,
-            ":run_at": job.run_at_ms, ":max": job.max_attempts, ":now": now_ms,
-        })?;
-    Ok(inserted > 0)
+        .query_row(
+            named_params! {
+                ":kind": job.kind, ":dedupe": job.dedupe_key, ":run_at": job.run_at_ms,
+                ":max": job.max_attempts, ":now": now_ms,
+            },
+            |r| r.get(0),
+        )
+        .optional()?;
+    match id {
+        Some(id) => insert_payload(conn, id, job).map(|()| true),
+        None => Ok(false),
+    }
 }
 
 /// Enqueues a job already claimed by the caller, who runs its first attempt now: running,
@@ -32,21 +40,33 @@ pub fn enqueue_claimed(
     job: &NewJob<'_>,
     now_ms: i64,
 ) -> Result<Option<i64>, Error> {
-    Ok(conn
+    let id: Option<i64> = conn
         .prepare_cached(
-            "INSERT INTO jobs (kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, locked_until, created_at, updated_at)
-             VALUES (:kind, :payload, :dedupe, :cause, 'running', :run_at, 1, :max, :lease, :now, :now)
+            "INSERT INTO jobs (kind, dedupe_key, status, run_at, attempts, max_attempts, locked_until, created_at, updated_at)
+             VALUES (:kind, :dedupe, 'running', :run_at, 1, :max, :lease, :now, :now)
              ON CONFLICT (dedupe_key) DO NOTHING
              RETURNING id",
         )?
         .query_row(
             named_params! {
-                ":kind": job.kind, ":payload": job.payload, ":dedupe": job.dedupe_key, ":cause": job.cause,
-                ":run_at": job.run_at_ms, ":max": job.max_attempts, ":lease": now_ms + LEASE_MS, ":now": now_ms,
+                ":kind": job.kind, ":dedupe": job.dedupe_key, ":run_at": job.run_at_ms,
+                ":max": job.max_attempts, ":lease": now_ms + LEASE_MS, ":now": now_ms,
             },
             |r| r.get(0),
         )
-        .optional()?)
+        .optional()?;
+    if let Some(id) = id {
+        insert_payload(conn, id, job)?;
+    }
+    Ok(id)
+}
+
+/// A new job's payload and cause, written once beside its row (migration 0024): the row is
+/// rewritten at its claim and its end, these are not.
+fn insert_payload(conn: &Connection, id: i64, job: &NewJob<'_>) -> Result<(), Error> {
+    conn.prepare_cached("INSERT INTO job_payloads (id, payload, cause) VALUES (?1, ?2, ?3)")?
+        .execute(rusqlite::params![id, job.payload, job.cause])?;
+    Ok(())
 }
 
 /// Gives the oldest still queued job of `kind` whose dedupe key starts with `prefix` this
@@ -62,21 +82,38 @@ pub fn refresh_queued(
 ) -> Result<bool, Error> {
     // The keys that start with the prefix are one range of `jobs_queued_by_kind (kind,
     // dedupe_key)`: those up to the prefix followed by the last code point.
-    let refreshed = conn
+    let queued: Option<i64> = conn
         .prepare_cached(
-            "UPDATE jobs SET payload = :payload, updated_at = :now
+            "UPDATE jobs SET updated_at = :now
              WHERE id = (SELECT id FROM jobs
                          WHERE kind = :kind AND status = 'queued'
                            AND dedupe_key >= :prefix AND dedupe_key < :prefix || char(1114111)
-                         ORDER BY id LIMIT 1)",
+                         ORDER BY id LIMIT 1)
+             RETURNING id",
         )?
-        .execute(named_params! {
-            ":payload": payload, ":now": now_ms, ":kind": kind, ":prefix": prefix,
-        })?;
-    Ok(refreshed > 0)
+        .query_row(
+            named_params! { ":now": now_ms, ":kind": kind, ":prefix": prefix },
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(id) = queued else {
+        return Ok(false);
+    };
+    conn.prepare_cached("UPDATE job_payloads SET payload = ?2 WHERE id = ?1")?
+        .execute(rusqlite::params![id, payload])?;
+    Ok(true)
 }
 
-pub(super) const COLUMNS: &str = "id, kind, payload, dedupe_key, cause, status, run_at, attempts, max_attempts, last_error, created_at, updated_at";
+/// A job's columns, for a query over `jobs` that names the table `jobs`: its payload and
+/// cause are read from `job_payloads` (migration 0024) by its id. Both are written in the
+/// job's own insert; were one missing, the job reads as empty (the audit names it, its
+/// handler refuses it) rather than failing every list it is on.
+pub(super) const COLUMNS: &str = "jobs.id, jobs.kind,
+    coalesce((SELECT payload FROM job_payloads WHERE job_payloads.id = jobs.id), ''),
+    jobs.dedupe_key,
+    coalesce((SELECT cause FROM job_payloads WHERE job_payloads.id = jobs.id), ''),
+    jobs.status, jobs.run_at, jobs.attempts, jobs.max_attempts, jobs.last_error,
+    jobs.created_at, jobs.updated_at";
 
 pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     Ok(JobRow {
@@ -257,6 +294,7 @@ pub fn delete_done_before(
             ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let mut delete_payload = conn.prepare_cached("DELETE FROM job_payloads WHERE id = ?1")?;
     let mut delete = conn.prepare_cached("DELETE FROM jobs WHERE id = ?1")?;
     let mut step = PruneStep {
         deleted: 0,
@@ -267,6 +305,7 @@ pub fn delete_done_before(
             return Ok(PruneStep { next: None, ..step });
         }
         if finished_before {
+            delete_payload.execute([id])?;
             delete.execute([id])?;
             step.deleted += 1;
         }

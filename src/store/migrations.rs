@@ -88,6 +88,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0023_queue_indexes_by_state",
         include_str!("migrations/0023_queue_indexes_by_state.sql"),
     ),
+    (
+        "0024_job_payloads_written_once",
+        include_str!("migrations/0024_job_payloads_written_once.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -10,6 +10,16 @@ fn queue() -> Connection {
     conn
 }
 
+/// The first column of every row `sql` reads.
+fn column<T: rusqlite::types::FromSql>(conn: &Connection, sql: &str) -> Vec<T> {
+    conn.prepare(sql)
+        .expect("prepares")
+        .query_map([], |r| r.get(0))
+        .expect("reads")
+        .collect::<Result<_, _>>()
+        .expect("values")
+}
+
 fn job(conn: &Connection, kind: &str, run_at_ms: i64) -> i64 {
     let new = NewJob {
         kind,
@@ -119,19 +129,27 @@ fn every_query_by_state_reads_that_states_index() {
     );
 }
 
-/// The prune deletes the done jobs that finished before the cutoff, keeps every other
-/// job, and stops walking at the first job created after the cutoff.
+/// The prune deletes the done jobs that finished before the cutoff with their payloads,
+/// keeps every other job, and stops walking at the first job created after the cutoff.
 #[test]
 fn the_prune_walks_the_old_jobs_only() {
     let conn = queue();
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .expect("references checked");
     let at = |created: i64, status: &str, updated: i64| {
         conn.execute(
-            "INSERT INTO jobs (kind, payload, cause, status, run_at, max_attempts, created_at, updated_at)
-             VALUES ('a', '{}', 'test', ?1, ?2, 3, ?2, ?3)",
+            "INSERT INTO jobs (kind, status, run_at, max_attempts, created_at, updated_at)
+             VALUES ('a', ?1, ?2, 3, ?2, ?3)",
             rusqlite::params![status, created, updated],
         )
         .expect("inserts");
-        conn.last_insert_rowid()
+        let id = conn.last_insert_rowid();
+        conn.execute(
+            "INSERT INTO job_payloads (id, payload, cause) VALUES (?1, '{}', 'test')",
+            [id],
+        )
+        .expect("inserts its payload");
+        id
     };
     let old_done = at(10, "done", 20);
     let old_dead = at(11, "dead", 20);
@@ -159,13 +177,7 @@ fn the_prune_walks_the_old_jobs_only() {
         }
     );
 
-    let left: Vec<i64> = conn
-        .prepare("SELECT id FROM jobs ORDER BY id")
-        .expect("prepares")
-        .query_map([], |r| r.get(0))
-        .expect("reads")
-        .collect::<Result<_, _>>()
-        .expect("ids");
+    let left: Vec<i64> = column(&conn, "SELECT id FROM jobs ORDER BY id");
     assert_eq!(
         left,
         [
@@ -181,6 +193,8 @@ fn the_prune_walks_the_old_jobs_only() {
             .iter()
             .any(|id| left.contains(id))
     );
+    let payloads: Vec<i64> = column(&conn, "SELECT id FROM job_payloads ORDER BY id");
+    assert_eq!(payloads, left);
 }
 
 /// A batch is the due jobs of the handled kinds, oldest due first, at most `limit`; the
@@ -294,4 +308,43 @@ fn a_job_enqueued_claimed_is_nobody_elses_until_given_back() {
     let again = claim_batch(&conn, &["send-email"], 30, 8).expect("claims");
     assert_eq!(again.len(), 1);
     assert_eq!((again[0].id, again[0].attempts), (id, 2));
+}
+
+/// What a job carries and what caused it are written once, in `job_payloads` (migration
+/// 0024): the `jobs` row that its claim and its end rewrite holds only what changes and
+/// what the queue's indexes read, and every read of the job still gives both.
+#[test]
+fn a_jobs_payload_and_cause_are_kept_beside_the_row_its_claim_rewrites() {
+    let conn = queue();
+    let columns: Vec<String> = column(&conn, "SELECT name FROM pragma_table_info('jobs')");
+    assert!(
+        !columns.iter().any(|c| c == "payload" || c == "cause"),
+        "{columns:?}"
+    );
+    let new = NewJob {
+        kind: "a",
+        payload: r#"{"n":1}"#.into(),
+        dedupe_key: Some("a:1".into()),
+        cause: "event:e1".into(),
+        run_at_ms: 0,
+        max_attempts: 3,
+    };
+    assert!(enqueue(&conn, &new, 0).expect("enqueues"));
+    let claimed = claim_batch(&conn, &["a"], 10, 8).expect("claims");
+    let read = |job: &JobRow| (job.payload.clone(), job.cause.clone());
+    let expected = (r#"{"n":1}"#.to_string(), "event:e1".to_string());
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(read(&claimed[0]), expected);
+    complete_all(&conn, &[claimed[0].id], 20).expect("completes");
+    let done = by_id(&conn, claimed[0].id).expect("reads").expect("exists");
+    assert_eq!(
+        (done.status, read(&done)),
+        (JobStatus::Done, expected.clone())
+    );
+    let listed = crate::jobs::queue::list(&conn, None, None, None, 10).expect("lists");
+    assert_eq!(listed.iter().map(read).collect::<Vec<_>>(), [expected]);
+    assert_eq!(
+        crate::jobs::queue::causes(&conn).expect("causes"),
+        [(claimed[0].id, "event:e1".to_string(), JobStatus::Done)]
+    );
 }

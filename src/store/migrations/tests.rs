@@ -285,3 +285,57 @@ fn tickets_lose_the_index_of_their_codes_and_keep_their_rows() {
         ]
     );
 }
+
+#[test]
+fn jobs_keep_their_payloads_and_causes_beside_their_rows() {
+    let mut conn = Connection::open_in_memory().expect("memory db");
+    apply_these(&mut conn, &MIGRATIONS[..22]).expect("up to 0023");
+    conn.execute_batch(
+        "INSERT INTO jobs (id, kind, payload, dedupe_key, cause, status, run_at, attempts,
+                           max_attempts, last_error, created_at, updated_at)
+           VALUES (7, 'send-email', '{\"n\":1}', 'send-email:ntf_1', 'booking:bkg_1', 'dead',
+                   5, 8, 8, 'refused', 1, 9);",
+    )
+    .expect("a job of a 0023 database");
+
+    assert_eq!(
+        apply_these(&mut conn, &MIGRATIONS[..23]).expect("0024"),
+        ["0024_job_payloads_written_once"]
+    );
+
+    let job: (String, String, String, String, i64, String) = conn
+        .query_row(
+            "SELECT jobs.kind, payload, cause, status, attempts, last_error
+               FROM jobs JOIN job_payloads USING (id) WHERE id = 7",
+            [],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )
+        .expect("job kept");
+    assert_eq!(
+        job,
+        (
+            "send-email".into(),
+            r#"{"n":1}"#.into(),
+            "booking:bkg_1".into(),
+            "dead".into(),
+            8,
+            "refused".into()
+        )
+    );
+    // Its dedupe key still admits no second job.
+    conn.execute(
+        "INSERT INTO jobs (kind, dedupe_key, run_at, max_attempts, created_at, updated_at)
+           VALUES ('send-email', 'send-email:ntf_1', 0, 8, 0, 0)",
+        [],
+    )
+    .expect_err("the key is taken");
+}

@@ -115,8 +115,9 @@ async fn warnings_name_dead_jobs_and_undelivered_email() {
     db.busy_timeout(std::time::Duration::from_secs(5))
         .expect("timeout");
     db.execute_batch(
-        "INSERT INTO jobs (kind, payload, cause, status, run_at, attempts, max_attempts, last_error, created_at, updated_at)
-         VALUES ('noop', '{}', 'test:1', 'dead', 0, 3, 3, 'boom', 0, 0);
+        "INSERT INTO jobs (kind, status, run_at, attempts, max_attempts, last_error, created_at, updated_at)
+         VALUES ('noop', 'dead', 0, 3, 3, 'boom', 0, 0);
+         INSERT INTO job_payloads (id, payload, cause) VALUES (last_insert_rowid(), '{}', 'test:1');
          INSERT INTO notifications (id, kind, recipient, subject, status, attempts, cause, dedupe_key, message, created_at, updated_at)
          VALUES ('ntf_1', 'test', 'a@example.test', 'Hi', 'dead', 8, 'test:1', 'k1', x'00', 0, 0),
                 ('ntf_2', 'test', 'b@example.test', 'Hi', 'failed', 2, 'test:2', 'k2', x'00', 0, 0);",
