@@ -3,19 +3,18 @@
 //! `qrcode`'s chooser clones the canvas for each of the eight masks and scores it a module
 //! at a time (a boxed closure per module and position for the finder-like pattern); in a
 //! profile of the flows level's drain that was three quarters of the server's CPU. Here the
-//! symbol is read once into bit-packed lines, rows and columns both (a version 11 symbol,
-//! 61 modules wide, is one `u64` a line), and each mask is a XOR of the data modules with a
-//! precomputed pattern. ISO 18004's four penalties, as `qrcode` counts them, are then a few
+//! symbol is placed straight into bit-packed lines, rows and columns both (a version 11
+//! symbol, 61 modules wide, is one `u64` a line), from its version's [`Layout`], and each
+//! mask is a XOR of the data modules with a precomputed pattern. ISO 18004's four penalties, as `qrcode` counts them, are then a few
 //! word operations a line: runs of five and the finder-like pattern as ANDs of shifted
 //! copies, 2×2 blocks as the agreement of two adjacent rows, the dark share as a popcount.
 //! The test in `qr` holds the choice equal to `qrcode`'s.
 
-use qrcode::canvas::{Canvas, Module};
-use qrcode::types::Color;
+use super::layout::Layout;
 use std::ops::{BitAnd, BitOr, BitXor, Not, Shl, Shr};
 
 /// The widest symbol (version 40) is 177 modules: three words a line.
-const MAX_WORDS: usize = 3;
+pub(super) const MAX_WORDS: usize = 3;
 
 /// Mask patterns repeat every 12 modules across and down (they depend on `x` and `y`
 /// modulo 2, 3 and 4, through `x / 3` and `y / 2`, and on `x * y` modulo 6).
@@ -127,23 +126,24 @@ impl Modules {
     }
 }
 
-/// The modules of `canvas` (`width` wide, data drawn, not masked) under the mask with the
-/// lowest penalty; on equal penalties the first mask in `qrcode`'s order wins.
-pub(super) fn best(canvas: &Canvas, width: usize) -> Modules {
-    match width.div_ceil(64) {
-        1 => Symbol::<1>::read(canvas, width).best(),
-        2 => Symbol::<2>::read(canvas, width).best(),
-        _ => Symbol::<3>::read(canvas, width).best(),
+/// The symbol of `layout` with the codewords `data` then `ec` placed (as `qrcode`'s
+/// `Canvas::draw_data` places them), under the mask with the lowest penalty; on equal
+/// penalties the first mask in `qrcode`'s order wins.
+pub(super) fn best(layout: &Layout, data: &[u8], ec: &[u8]) -> Modules {
+    match layout.width.div_ceil(64) {
+        1 => Symbol::<1>::place(layout, data, ec).best(),
+        2 => Symbol::<2>::place(layout, data, ec).best(),
+        _ => Symbol::<3>::place(layout, data, ec).best(),
     }
 }
 
 /// One row or column of up to `64 * N` modules, bit `i` module `i`, set when dark. Shifts
 /// move modules along the line: `line << k` puts module `i` at `i + k`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct Line<const N: usize>([u64; N]);
+pub(super) struct Line<const N: usize>(pub(super) [u64; N]);
 
 impl<const N: usize> Line<N> {
-    const EMPTY: Self = Line([0; N]);
+    pub(super) const EMPTY: Self = Line([0; N]);
 
     /// Modules `0..end` set.
     fn first(end: usize) -> Self {
@@ -159,10 +159,11 @@ impl<const N: usize> Line<N> {
         line
     }
 
-    fn set(&mut self, i: usize) {
+    pub(super) fn set(&mut self, i: usize) {
         self.0[i / 64] |= 1 << (i % 64);
     }
 
+    /// The first `N` words of a line of the widest symbol.
     fn pattern(words: &[u64; MAX_WORDS]) -> Self {
         let mut line = Self::EMPTY;
         line.0.copy_from_slice(&words[..N]);
@@ -239,31 +240,29 @@ struct Symbol<const N: usize> {
 }
 
 impl<const N: usize> Symbol<N> {
-    /// Reads the canvas a row at a time into whole words, without a branch per module (a
-    /// data module is dark or light at random, so branching on it mispredicts about half
-    /// the time); the columns are the rows transposed, a set bit at a time.
-    fn read(canvas: &Canvas, width: usize) -> Self {
-        let mut rows = vec![Line::EMPTY; width];
-        let mut free_rows = vec![Line::EMPTY; width];
-        // Coordinates fit: `width` is a QR symbol's, at most 177.
-        for ((row, free), cy) in rows.iter_mut().zip(free_rows.iter_mut()).zip(0i16..) {
-            for (x, cx) in (0..width).zip(0i16..) {
-                // An empty module (a remainder bit) is light and masked like data.
-                let (dark, unmasked) = match canvas.get(cx, cy) {
-                    Module::Masked(color) => (color == Color::Dark, false),
-                    Module::Unmasked(color) => (color == Color::Dark, true),
-                    Module::Empty => (false, true),
-                };
-                row.0[x / 64] |= u64::from(dark) << (x % 64);
-                free.0[x / 64] |= u64::from(unmasked) << (x % 64);
-            }
+    /// The layout's lines with the codewords' bits set in them, most significant bit first,
+    /// without a branch per bit (a data bit is 0 or 1 at random, so branching on it
+    /// mispredicts about half the time).
+    fn place(layout: &Layout, data: &[u8], ec: &[u8]) -> Self {
+        let lines = |lines: &[Line<MAX_WORDS>]| -> Vec<Line<N>> {
+            lines.iter().map(|line| Line::pattern(&line.0)).collect()
+        };
+        let (mut rows, mut columns) = (lines(&layout.rows), lines(&layout.columns));
+        let bits = data
+            .iter()
+            .chain(ec)
+            .flat_map(|&byte| (0..8).rev().map(move |bit| u64::from(byte >> bit & 1)));
+        for (&(x, y), dark) in layout.order.iter().zip(bits) {
+            let (x, y) = (usize::from(x), usize::from(y));
+            rows[y].0[x / 64] |= dark << (x % 64);
+            columns[x].0[y / 64] |= dark << (y % 64);
         }
         Symbol {
-            width,
-            columns: transpose(&rows),
-            free_columns: transpose(&free_rows),
+            width: layout.width,
             rows,
-            free_rows,
+            columns,
+            free_rows: lines(&layout.free_rows),
+            free_columns: lines(&layout.free_columns),
         }
     }
 
@@ -317,7 +316,7 @@ impl<const N: usize> Symbol<N> {
 }
 
 /// The columns of a square of `lines.len()` rows: bit `y` of column `x` is bit `x` of row `y`.
-fn transpose<const N: usize>(lines: &[Line<N>]) -> Vec<Line<N>> {
+pub(super) fn transpose<const N: usize>(lines: &[Line<N>]) -> Vec<Line<N>> {
     let mut columns = vec![Line::EMPTY; lines.len()];
     for (y, line) in lines.iter().enumerate() {
         for (i, &word) in line.0.iter().enumerate() {

@@ -6,14 +6,16 @@
 //! the PNG encoder's fastest deflate. Under a sales rush this was 7 % of the server's CPU at
 //! 8 bits with the balanced deflate.
 //!
-//! The mask is chosen here rather than by `qrcode` ([`mask`] says why and how), as
-//! `qrcode` would choose it; a test holds them equal.
+//! `qrcode` encodes the data and its error correction; the symbol is drawn and its mask
+//! chosen here ([`layout`] and [`mask`] say why and how), module for module as `qrcode`
+//! would draw and choose them; tests hold them equal.
 
+mod layout;
 mod mask;
 
 use crate::error::Error;
 use mask::Modules;
-use qrcode::canvas::Canvas;
+use qrcode::types::Version;
 use qrcode::{EcLevel, bits, ec};
 
 /// Pixels per QR module, and the quiet zone in modules.
@@ -69,18 +71,29 @@ pub fn png(data: &str) -> Result<Vec<u8>, Error> {
 
 /// The QR symbol of `data` (error correction M), masked.
 fn matrix(data: &str) -> Result<Modules, Error> {
-    let (canvas, width) = canvas(data)?;
-    Ok(mask::best(&canvas, width))
+    let (version, data, ec) = codewords(data)?;
+    let layout =
+        layout::of(version).ok_or_else(|| Error::internal(format!("qr: no {version:?}")))?;
+    Ok(mask::best(layout, &data, &ec))
 }
 
-/// The QR symbol of `data` (error correction M) before masking, and its width.
-fn canvas(data: &str) -> Result<(Canvas, usize), Error> {
+/// The smallest version that holds `data` at error correction M, and its data and error
+/// correction codewords, interleaved as they are placed.
+fn codewords(data: &str) -> Result<(Version, Vec<u8>, Vec<u8>), Error> {
     let qr = |e: qrcode::types::QrError| Error::internal(format!("qr: {e}"));
     let bits = bits::encode_auto(data.as_bytes(), EcLevel::M).map_err(qr)?;
     let version = bits.version();
     let (data, ec) =
         ec::construct_codewords(&bits.into_bytes(), version, EcLevel::M).map_err(qr)?;
-    let mut canvas = Canvas::new(version, EcLevel::M);
+    Ok((version, data, ec))
+}
+
+/// The QR symbol of `data` (error correction M) before masking, as `qrcode` draws it, and
+/// its width: the tests' reference.
+#[cfg(test)]
+fn canvas(data: &str) -> Result<(qrcode::canvas::Canvas, usize), Error> {
+    let (version, data, ec) = codewords(data)?;
+    let mut canvas = qrcode::canvas::Canvas::new(version, EcLevel::M);
     canvas.draw_all_functional_patterns();
     canvas.draw_data(&data, &ec);
     let width = usize::try_from(version.width()).map_err(Error::internal)?;
@@ -115,15 +128,94 @@ mod tests {
                 qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)
                     .expect("encodes");
             assert_eq!(modules.width, code.width());
-            let colors: Vec<qrcode::Color> = (0..modules.width * modules.width)
-                .map(
-                    |i| match modules.is_dark(i % modules.width, i / modules.width) {
-                        true => qrcode::Color::Dark,
-                        false => qrcode::Color::Light,
-                    },
+            assert!(
+                colors(&modules) == code.to_colors(),
+                "{} characters",
+                data.len()
+            );
+        }
+    }
+
+    /// `symbol`'s modules, row by row, as `qrcode` gives its colours.
+    fn colors(symbol: &super::Modules) -> Vec<qrcode::Color> {
+        let width = symbol.width;
+        (0..width * width)
+            .map(|i| match symbol.is_dark(i % width, i / width) {
+                true => qrcode::Color::Dark,
+                false => qrcode::Color::Light,
+            })
+            .collect()
+    }
+
+    /// A pseudo-random number generator (xorshift64), so a failure can be replayed.
+    fn randoms(seed: u64) -> impl Iterator<Item = u64> {
+        std::iter::successors(Some(seed), |&x| {
+            let x = x ^ (x << 13);
+            let x = x ^ (x >> 7);
+            Some(x ^ (x << 17))
+        })
+        .skip(1)
+    }
+
+    #[test]
+    fn random_ticket_codes_draw_the_symbol_qrcode_draws() {
+        // Codes as the server signs them: `RZ1.`, base64url claims, `.`, a base64url
+        // signature; 150 to 450 characters (versions 9 to 19).
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut random = randoms(0x5eed_71c4_0e75);
+        for _ in 0..200 {
+            let mut next = |below: u64| usize::try_from(random.next().unwrap_or(0) % below);
+            let (claims, signature) = (next(300).unwrap_or(0) + 64, 86);
+            let mut code = String::from("RZ1.");
+            for i in 0..claims + 1 + signature {
+                match i == claims {
+                    true => code.push('.'),
+                    false => code.push(char::from(ALPHABET[next(64).unwrap_or(0)])),
+                }
+            }
+            let symbol = super::matrix(&code).expect("encodes");
+            let expected =
+                qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M)
+                    .expect("encodes");
+            assert_eq!(symbol.width, expected.width());
+            assert!(colors(&symbol) == expected.to_colors(), "{code}");
+        }
+    }
+
+    #[test]
+    fn every_version_draws_the_symbol_qrcode_draws() {
+        use qrcode::bits::Bits;
+        use qrcode::types::Version;
+        let mut random = randoms(40);
+        for number in 1..=40 {
+            let bits = || Bits::new(Version::Normal(number));
+            // Bytes that fill the version (mode and length take at most 20 bits), and half.
+            let capacity = (bits().max_len(qrcode::EcLevel::M).expect("a version") - 20) / 8;
+            for len in [capacity, capacity / 2] {
+                let data: Vec<u8> = random.by_ref().take(len).map(|x| x as u8).collect();
+                let encoded = || {
+                    let mut encoded = bits();
+                    encoded.push_byte_data(&data).expect("fits");
+                    encoded.push_terminator(qrcode::EcLevel::M).expect("fits");
+                    encoded
+                };
+                let version = Version::Normal(number);
+                let (codewords, ec) = qrcode::ec::construct_codewords(
+                    &encoded().into_bytes(),
+                    version,
+                    qrcode::EcLevel::M,
                 )
-                .collect();
-            assert!(colors == code.to_colors(), "{} characters", data.len());
+                .expect("constructs");
+                let layout = super::layout::of(version).expect("a normal version");
+                let symbol = super::mask::best(layout, &codewords, &ec);
+                let expected =
+                    qrcode::QrCode::with_bits(encoded(), qrcode::EcLevel::M).expect("encodes");
+                assert_eq!(symbol.width, expected.width());
+                assert!(
+                    colors(&symbol) == expected.to_colors(),
+                    "version {number}, {len} bytes"
+                );
+            }
         }
     }
 

@@ -78,18 +78,21 @@ fn each_mask_is_the_one_qrcode_applies() {
         };
         for mask in 0..8 {
             match width.div_ceil(64) {
-                1 => check(masked::<1>(&canvas, width, mask), mask),
-                2 => check(masked::<2>(&canvas, width, mask), mask),
-                _ => check(masked::<3>(&canvas, width, mask), mask),
+                1 => check(masked::<1>(&data, mask), mask),
+                2 => check(masked::<2>(&data, mask), mask),
+                _ => check(masked::<3>(&data, mask), mask),
             }
         }
     }
 }
 
-/// The symbol under `mask`, module by module, row by row, read from its rows and checked
-/// against its columns.
-fn masked<const N: usize>(canvas: &qrcode::canvas::Canvas, width: usize, mask: usize) -> Vec<bool> {
-    let symbol = super::Symbol::<N>::read(canvas, width);
+/// The symbol of `data` under `mask`, as placed here, module by module, row by row, read
+/// from its rows and checked against its columns.
+fn masked<const N: usize>(data: &str, mask: usize) -> Vec<bool> {
+    let (version, data, ec) = super::super::codewords(data).expect("encodes");
+    let layout = super::super::layout::of(version).expect("a normal version");
+    let width = layout.width;
+    let symbol = super::Symbol::<N>::place(layout, &data, &ec);
     let (mut rows, mut columns) = (vec![Line::EMPTY; width], vec![Line::EMPTY; width]);
     symbol.mask(mask, &mut rows, &mut columns);
     let bit = |line: Line<N>, i: usize| line.0[i / 64] >> (i % 64) & 1 == 1;
