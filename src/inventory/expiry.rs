@@ -1,6 +1,8 @@
 //! The expiry sweeper: sleeps until the next hold expires (or at most a second, so a moved
 //! test clock or a hold extended elsewhere is noticed), then releases what is due. It walks
-//! the expiry index, never every hold.
+//! the expiry index, never every hold. A new hold wakes it only if it expires before the
+//! sweeper's planned look: with one time limit for all holds none does, and waking it for
+//! every hold (to find the same look planned) cost each a task wake-up and a timer.
 
 use super::Inventory;
 use crate::shutdown::CancellationToken;
@@ -12,13 +14,7 @@ const MAX_SLEEP: Duration = Duration::from_secs(1);
 /// Runs until `stop` is cancelled.
 pub async fn run_sweeper(inventory: Inventory, stop: CancellationToken) {
     loop {
-        let wait = match inventory.next_expiry_ms() {
-            Some(at) => {
-                let ms = (at - inventory.clock_ms()).max(0) as u64;
-                Duration::from_millis(ms).min(MAX_SLEEP)
-            }
-            None => MAX_SLEEP,
-        };
+        let wait = inventory.plan_sweeper_look(MAX_SLEEP);
         if !wait.is_zero() {
             tokio::select! {
                 () = stop.cancelled() => return,

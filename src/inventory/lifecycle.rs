@@ -252,16 +252,6 @@ impl Inventory {
         Ok(released)
     }
 
-    /// When the next live hold expires, if any.
-    pub fn next_expiry_ms(&self) -> Option<i64> {
-        self.inner
-            .expiry
-            .lock()
-            .unwrap_or_else(|p| self.recover(p))
-            .first()
-            .map(|(at, _)| *at)
-    }
-
     /// Why a hold that is not live cannot be used: `hold_expired` for the caller's expired
     /// hold, else not found.
     pub async fn hold_gone_error(&self, caller: &crate::auth::Caller, hold_id: &str) -> Error {

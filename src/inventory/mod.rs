@@ -125,6 +125,10 @@ struct Inner {
     live: Mutex<LiveHolds>,
     /// (expires_at ms, hold id) of every live hold: the sweeper's index.
     expiry: Mutex<BTreeSet<(i64, String)>>,
+    /// When the sweeper looks at the expiry index next (clock ms), written and read only
+    /// under `expiry`'s lock: a new hold that expires later needs no wake-up (see
+    /// [`Inventory::track`]).
+    sweeper_looks_at_ms: AtomicI64,
     next_key: AtomicU64,
     expiry_wake: Notify,
     relay_wake: Notify,
@@ -253,7 +257,9 @@ impl Inventory {
         key
     }
 
-    fn track(&self, record: &Arc<HoldRecord>, key: HoldKey) {
+    /// Tracks a new live hold; true if it expires by the sweeper's next planned look, so
+    /// the sweeper must be woken to plan again.
+    fn track(&self, record: &Arc<HoldRecord>, key: HoldKey) -> bool {
         self.inner
             .live
             .lock()
@@ -266,11 +272,27 @@ impl Inventory {
                     record: Arc::clone(record),
                 },
             );
+        let mut expiry = self.inner.expiry.lock().unwrap_or_else(|p| self.recover(p));
+        expiry.insert((record.expires_at_ms, record.id.clone()));
+        // Read under the index's lock, where the sweeper plans its look: either it planned
+        // before this insert (and this sees its plan), or it plans after and sees the hold.
+        record.expires_at_ms <= self.inner.sweeper_looks_at_ms.load(Ordering::Relaxed)
+    }
+
+    /// Plans the sweeper's next look from the expiry index: after `longest` at most, at the
+    /// first expiry if that comes sooner. Returns how long to wait.
+    pub(crate) fn plan_sweeper_look(&self, longest: std::time::Duration) -> std::time::Duration {
+        let expiry = self.inner.expiry.lock().unwrap_or_else(|p| self.recover(p));
+        let now_ms = self.now_ms();
+        let longest_ms = i64::try_from(longest.as_millis()).unwrap_or(i64::MAX);
+        let wait_ms = expiry
+            .first()
+            .map_or(longest_ms, |(at, _)| (at - now_ms).clamp(0, longest_ms));
         self.inner
-            .expiry
-            .lock()
-            .unwrap_or_else(|p| self.recover(p))
-            .insert((record.expires_at_ms, record.id.clone()));
+            .sweeper_looks_at_ms
+            .store(now_ms.saturating_add(wait_ms), Ordering::Relaxed);
+        drop(expiry);
+        std::time::Duration::from_millis(wait_ms as u64)
     }
 
     fn untrack(&self, id: &str) -> Option<LiveEntry> {
@@ -368,5 +390,52 @@ mod tests {
         live.remove(&second.id);
         assert_eq!(live.of_owner(&first.owner), 0);
         assert!(live.per_owner.is_empty(), "no owner left behind");
+    }
+
+    /// A new hold wakes the sweeper only when it expires by the sweeper's planned look (a
+    /// hold expiring later is found by that look), and every hold does until a look is
+    /// planned.
+    #[tokio::test]
+    async fn a_hold_wakes_the_sweeper_only_if_it_expires_by_the_planned_look() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Sqlite::open(&dir.path().join("rezerve.db")).unwrap();
+        let holds = crate::store::HoldDb::open(&dir.path().join("holds.redb")).unwrap();
+        let clock = crate::clock::ManualClock::new(crate::clock::at_ms(1_000_000));
+        let config = crate::config::HoldsConfig::default();
+        let inventory = Inventory::open(db, holds, Arc::new(clock), &config)
+            .await
+            .unwrap();
+        let expiring_at = |ms: i64| {
+            let mut record = hold(HoldState::Live, None);
+            record.expires_at_ms = ms;
+            Arc::new(record)
+        };
+        assert!(
+            inventory.track(&expiring_at(10_000_000), 1),
+            "no look planned"
+        );
+
+        // The first expiry is 9,000 s away: the sweeper looks again in a second at most.
+        let wait = inventory.plan_sweeper_look(std::time::Duration::from_secs(1));
+        assert_eq!(wait, std::time::Duration::from_secs(1));
+        assert!(
+            !inventory.track(&expiring_at(1_600_000), 2),
+            "found by the look"
+        );
+        assert!(
+            !inventory.track(&expiring_at(1_001_001), 3),
+            "a ms after the look"
+        );
+        assert!(inventory.track(&expiring_at(1_001_000), 4), "at the look");
+        assert!(
+            inventory.track(&expiring_at(1_000_500), 5),
+            "before the look"
+        );
+
+        // Planned again, the look is at the first expiry.
+        let wait = inventory.plan_sweeper_look(std::time::Duration::from_secs(1));
+        assert_eq!(wait, std::time::Duration::from_millis(500));
+        assert!(inventory.track(&expiring_at(1_000_400), 6));
+        assert!(!inventory.track(&expiring_at(1_000_600), 7));
     }
 }

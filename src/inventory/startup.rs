@@ -60,6 +60,8 @@ impl Inventory {
                 expiry_wake: Notify::new(),
                 relay_wake: Notify::new(),
                 last_prune_ms: AtomicI64::new(0),
+                // No look planned yet: every hold wakes the sweeper until it plans one.
+                sweeper_looks_at_ms: AtomicI64::new(i64::MAX),
             }),
         };
         let indexes = inventory.inner.db.read(loader::load_all).await?;
@@ -110,6 +112,7 @@ impl Inventory {
             }
             let key = self.install_hold(&mut ix, &record, seats, places);
             drop(ix);
+            // The sweeper has not planned a look yet: it reads every restored hold.
             self.track(&Arc::new(record), key);
         }
         if !orphans.is_empty() {

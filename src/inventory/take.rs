@@ -8,8 +8,8 @@ use super::Taken;
 use super::best_available;
 use super::best_available::Want;
 use super::ga_places;
-use super::hold::HoldRequest;
 use super::hold::HoldView;
+use super::hold::HoldRequest;
 use super::hold::Selection;
 use super::hold_store::HoldRecord;
 use super::hold_store::HoldState;
@@ -50,7 +50,7 @@ impl Inventory {
         let event = self.event(event_id)?;
         let now_ms = self.now_ms();
         let claim = self.claim_hold(caller, &selection, now_ms)?;
-        let (record, stops, answer) = {
+        let (record, stops, answer, sooner_than_the_sweeper) = {
             let mut ix = event.lock().unwrap_or_else(|p| self.recover(p));
             if ix.closed {
                 return Err(Conflict::EventCancelled.into());
@@ -78,7 +78,7 @@ impl Inventory {
             let record = Arc::new(record);
             let ga = ga_places(&ix, &places);
             let key = self.install_hold(&mut ix, &record, seats, places);
-            self.track(&record, key);
+            let sooner_than_the_sweeper = self.track(&record, key);
             // Tracked as live now: it counts there, not as a claim.
             drop(claim);
             ops.push(Op::Put {
@@ -92,10 +92,12 @@ impl Inventory {
             } else {
                 Vec::new()
             };
-            (record, stops, answer)
+            (record, stops, answer, sooner_than_the_sweeper)
         };
         HoldStore::committed(answer).await?;
-        self.inner.expiry_wake.notify_one();
+        if sooner_than_the_sweeper {
+            self.inner.expiry_wake.notify_one();
+        }
         self.inner.relay_wake.notify_one();
         metrics::counter!(crate::metric::HOLDS_CREATED_TOTAL).increment(1);
         Ok(HoldView::from_record(&record, &stops))
