@@ -43,8 +43,10 @@ where
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
             .map(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || mime.ends_with("+json")
+                let mime = mime.trim().as_bytes();
+                let json_suffix =
+                    mime.len() >= 5 && mime[mime.len() - 5..].eq_ignore_ascii_case(b"+json");
+                mime.eq_ignore_ascii_case(b"application/json") || json_suffix
             })
             .unwrap_or(false);
         if !is_json {

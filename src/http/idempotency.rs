@@ -132,7 +132,8 @@ fn replay(status: u16, body: String) -> Response {
 }
 
 /// A JSON body that may carry an `Idempotency-Key`: the parsed value, and the path and exact
-/// bytes the key's request hash covers. A malformed key or body is refused before any work.
+/// bytes the key's request hash covers (the path is empty without a key). A malformed key
+/// or body is refused before any work.
 pub struct Idempotent<T> {
     pub key: Option<String>,
     pub path: String,
@@ -166,7 +167,11 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Rejection> {
         let key = key(req.headers())?;
-        let path = req.uri().path().to_string();
+        // Only a key's request hash reads the path: no copy of it for a request without one.
+        let path = match key {
+            Some(_) => req.uri().path().to_string(),
+            None => String::new(),
+        };
         let RawJson(body) = RawJson::from_request(req, state).await?;
         let value = parse_json(&body)?;
         Ok(Idempotent {

@@ -34,20 +34,20 @@ pub struct HoldRequest {
     pub to: Option<String>,
 }
 
-/// A validated request.
-#[derive(Debug, Clone)]
-pub enum Selection {
-    Seats(Vec<String>),
+/// A validated request, borrowed from it (a hold reads it once, under its event's lock).
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    Seats(&'a [String]),
     Quantity {
         quantity: u32,
-        category: Option<String>,
+        category: Option<&'a str>,
         accessible: u32,
     },
 }
 
 impl HoldRequest {
     /// Checks the shape of the request (the event's own rules come later).
-    pub fn selection(&self) -> Result<Selection, Error> {
+    pub fn selection(&self) -> Result<Selection<'_>, Error> {
         let mut v = Validator::new();
         let selection = match (&self.seats, self.quantity) {
             (Some(_), Some(_)) => {
@@ -65,12 +65,12 @@ impl HoldRequest {
                     "seats",
                     format!("at most {MAX_HOLD_SEATS} seats per hold"),
                 );
-                let mut sorted = seats.clone();
-                sorted.sort();
-                let mut duplicates: Vec<String> = sorted
+                let mut sorted: Vec<&str> = seats.iter().map(String::as_str).collect();
+                sorted.sort_unstable();
+                let mut duplicates: Vec<&str> = sorted
                     .windows(2)
                     .filter(|w| w[0] == w[1])
-                    .map(|w| w[0].clone())
+                    .map(|w| w[0])
                     .collect();
                 duplicates.dedup();
                 v.check(
@@ -84,7 +84,7 @@ impl HoldRequest {
                     "only with quantity",
                 );
                 v.check(self.category.is_none(), "category", "only with quantity");
-                Some(Selection::Seats(seats.clone()))
+                Some(Selection::Seats(seats))
             }
             (None, Some(quantity)) => {
                 v.check(
@@ -100,7 +100,7 @@ impl HoldRequest {
                 );
                 Some(Selection::Quantity {
                     quantity,
-                    category: self.category.clone(),
+                    category: self.category.as_deref(),
                     accessible,
                 })
             }
@@ -188,3 +188,4 @@ impl HoldView {
         }
     }
 }
+

@@ -31,6 +31,20 @@ const TAIL: usize = 5;
 
 const NOT_ENDED: u32 = u32::MAX;
 
+/// Room for a hold record of a few seats (about 110 bytes for two) and for a seat change
+/// (about 70), in the buffer it is encoded into. postcard appends a byte at a time, so a
+/// buffer started at the tag's one byte was reallocated at 8, 16, 32, 64 and 128 bytes: four
+/// or five allocations and copies for each of the four records a hold and its release write.
+const HOLD_ROOM: usize = 192;
+const CHANGE_ROOM: usize = 128;
+
+/// An empty record buffer with room for `room` bytes, its tag written.
+fn with_tag(room: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(room);
+    out.push(KEYED);
+    out
+}
+
 /// A hold record as written in [`KEYED`] form, before its fixed-width tail; [`KeyedHoldIn`]
 /// has the same fields in the same order.
 #[derive(Serialize)]
@@ -118,7 +132,7 @@ pub(super) fn encode_hold_as(
         expires_after_ms: record.expires_at_ms.wrapping_sub(created),
         max_expires_after_ms: record.max_expires_at_ms.wrapping_sub(created),
     };
-    let mut out = postcard::to_extend(&keyed, vec![KEYED]).map_err(Error::internal)?;
+    let mut out = postcard::to_extend(&keyed, with_tag(HOLD_ROOM)).map_err(Error::internal)?;
     out.push(state_byte(state));
     out.extend_from_slice(&ended.to_le_bytes());
     Ok(out)
@@ -221,7 +235,7 @@ pub(super) fn encode_change(change: &SeatChange) -> Result<Vec<u8>, Error> {
         at_ms: change.at_ms,
         actor: change.actor.as_deref().map(pack_id),
     };
-    postcard::to_extend(&keyed, vec![KEYED]).map_err(Error::internal)
+    postcard::to_extend(&keyed, with_tag(CHANGE_ROOM)).map_err(Error::internal)
 }
 
 /// A seat change back from its stored bytes, any form.

@@ -123,7 +123,7 @@ impl Inventory {
                 }
                 let mut unknown = Vec::new();
                 let mut seats = Vec::with_capacity(labels.len());
-                for label in labels {
+                for label in labels.iter() {
                     match ix.seat_no(label) {
                         Some(s) => seats.push(s),
                         None => unknown.push(label.clone()),
