@@ -169,7 +169,7 @@ fn hold(c: &mut Criterion) {
                             request.clone(),
                         ))
                         .expect("held");
-                    last.replace(Some(held.id));
+                    last.replace(Some(held.id().to_string()));
                 },
                 BatchSize::PerIteration,
             );

@@ -41,7 +41,7 @@ impl Inventory {
         let Some(entry) = self.untrack(&hold.id) else {
             return Vec::new();
         };
-        metrics::counter!(crate::metric::HOLDS_ENDED_TOTAL, "how" => how.name()).increment(1);
+        self.inner.counters.ended(how).increment(1);
         let places = ga_places(ix, &hold.places);
         let change = self.outbox_op(ix, how.name(), &entry.record, places, at_ms, actor);
         vec![

@@ -18,6 +18,7 @@ pub mod hold;
 mod hold_codec;
 mod hold_codec_old;
 mod hold_commit;
+mod hold_counters;
 mod hold_record;
 pub mod hold_store;
 pub mod invariants;
@@ -134,6 +135,7 @@ struct Inner {
     relay_wake: Notify,
     /// When ended holds were last pruned.
     last_prune_ms: AtomicI64,
+    counters: hold_counters::HoldCounters,
 }
 
 impl std::fmt::Debug for Inventory {

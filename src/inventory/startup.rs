@@ -62,6 +62,7 @@ impl Inventory {
                 last_prune_ms: AtomicI64::new(0),
                 // No look planned yet: every hold wakes the sweeper until it plans one.
                 sweeper_looks_at_ms: AtomicI64::new(i64::MAX),
+                counters: Default::default(),
             }),
         };
         let indexes = inventory.inner.db.read(loader::load_all).await?;

@@ -8,7 +8,7 @@ use super::Taken;
 use super::best_available;
 use super::best_available::Want;
 use super::ga_places;
-use super::hold::HoldView;
+use super::hold::Held;
 use super::hold::HoldRequest;
 use super::hold::Selection;
 use super::hold_store::HoldRecord;
@@ -45,7 +45,7 @@ impl Inventory {
         caller: &Caller,
         event_id: &str,
         request: HoldRequest,
-    ) -> Result<HoldView, Error> {
+    ) -> Result<Held, Error> {
         let selection = request.selection()?;
         let event = self.event(event_id)?;
         let now_ms = self.now_ms();
@@ -99,8 +99,8 @@ impl Inventory {
             self.inner.expiry_wake.notify_one();
         }
         self.inner.relay_wake.notify_one();
-        metrics::counter!(crate::metric::HOLDS_CREATED_TOTAL).increment(1);
-        Ok(HoldView::from_record(&record, &stops))
+        self.inner.counters.created().increment(1);
+        Ok(Held::new(record, stops))
     }
 
     /// Picks the seats (or places) of a request inside the event's lock; seats of expired

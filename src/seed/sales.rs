@@ -137,7 +137,7 @@ async fn sell(
         .hold(caller, event, serde_json::from_value(hold)?)
         .await?;
     let request = BookRequest {
-        hold_id: hold.id,
+        hold_id: hold.id().to_string(),
         customer_email: customer_email.map(str::to_string),
         walk_in: customer_email.is_none() && caller.may_see_all(),
     };
