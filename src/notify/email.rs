@@ -6,8 +6,8 @@ use super::qr;
 use crate::error::Error;
 use askama::Template;
 use lettre::Message;
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 
 /// What an email is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +174,14 @@ pub fn build(
 ) -> Result<Message, Error> {
     let (html, text) = render(kind, d)?;
     let to = mailbox(to)?;
-    let mut related = MultiPart::related().singlepart(SinglePart::html(html));
+    let html = match seven_bit(&html) {
+        Some(body) => SinglePart::html(Body::dangerous_pre_encoded(
+            body,
+            ContentTransferEncoding::SevenBit,
+        )),
+        None => SinglePart::html(html),
+    };
+    let mut related = MultiPart::related().singlepart(html);
     for ticket in &d.tickets {
         let png = qr::png(&ticket.code)?;
         let content_type = ContentType::parse("image/png").map_err(Error::internal)?;
@@ -195,6 +202,51 @@ pub fn build(
     builder
         .multipart(body)
         .map_err(|e| Error::internal(format!("email: {e}")))
+}
+
+/// RFC 5322's limit on a line, without its CRLF.
+const MAX_LINE: usize = 998;
+
+/// The HTML part as 7-bit text, ready to send: CRLF line ends, and each non-ASCII character
+/// (a name, an event, a place someone typed) as a numeric character reference, which a
+/// mail client shows as the character itself. `None` when a line would pass RFC 5322's 998
+/// characters or the text holds a control character other than a tab: lettre then chooses
+/// the encoding, as it did for every email before.
+///
+/// lettre's own choice for a confirmation is quoted-printable (the templates' lines pass
+/// 76 characters): it scanned the text to choose, inserted a `\r` before each `\n` one
+/// insertion at a time (moving the rest of the text each time), and encoded every byte; that
+/// was about a tenth of composing a confirmation. Base64 would cost as little, but a third
+/// more bytes; this is shorter than quoted-printable (no `=3D` for every `=`, no soft breaks).
+fn seven_bit(html: &str) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(html.len() + html.len() / 16);
+    for (i, line) in html.split('\n').enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"\r\n");
+        }
+        let start = out.len();
+        let plain = |b: &u8| matches!(b, b' '..=b'~' | b'\t');
+        if line.bytes().all(|b| plain(&b)) {
+            out.extend_from_slice(line.as_bytes());
+        } else {
+            for c in line.chars() {
+                if !c.is_ascii() {
+                    // Writing to a Vec cannot fail.
+                    write!(out, "&#{};", u32::from(c)).ok()?;
+                    continue;
+                }
+                match u8::try_from(c) {
+                    Ok(b) if plain(&b) => out.push(b),
+                    _ => return None,
+                }
+            }
+        }
+        if out.len() - start > MAX_LINE {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 /// Money for people, in the currency's own decimals: `INR 1,299.00`, `JPY 12,000`.
@@ -248,6 +300,83 @@ mod tests {
         assert_eq!(format_money(129_900, "INR"), "INR 1,299.00");
         assert_eq!(format_money(5, "EUR"), "EUR 0.05");
         assert_eq!(format_money(12_345_678_900, "USD"), "USD 123,456,789.00");
+    }
+
+    /// The HTML part as a confirmation carries it: the references to characters past ASCII
+    /// decoded (askama writes its own only for ASCII markup), line ends as rendered.
+    fn read_back(body: &str) -> String {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some(at) = rest.find("&#") {
+            out.push_str(&rest[..at]);
+            let end = rest[at..]
+                .find(';')
+                .map(|e| at + e)
+                .expect("a reference ends");
+            let c = rest[at + 2..end]
+                .parse()
+                .ok()
+                .and_then(char::from_u32)
+                .filter(|c| !c.is_ascii());
+            match c {
+                Some(c) => out.push(c),
+                None => out.push_str(&rest[at..=end]),
+            }
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        out.replace("\r\n", "\n")
+    }
+
+    /// The whole message of `kind` with `d`, as sent.
+    fn message(kind: EmailKind, d: &EmailData) -> String {
+        let sender = Sender {
+            from: "Rezerve <tickets@example.com>".parse().expect("a mailbox"),
+            reply_to: None,
+        };
+        let message = build(kind, d, &sender, "priya@example.com", "ntf_1").expect("builds");
+        String::from_utf8(message.formatted()).expect("a message is ASCII")
+    }
+
+    #[test]
+    fn the_html_part_travels_as_seven_bit_text_that_reads_as_rendered() {
+        let d = sample(
+            EmailKind::BookingConfirmed,
+            "Rezerve",
+            "Town Hall · Kolkata",
+        );
+        let (html, _) = render(EmailKind::BookingConfirmed, &d).expect("renders");
+        assert!(!html.is_ascii(), "the sample holds names past ASCII");
+        let body = seven_bit(&html).expect("7-bit");
+        let body = String::from_utf8(body).expect("ASCII");
+        assert!(body.is_ascii());
+        for line in body.split("\r\n") {
+            assert!(
+                line.len() <= MAX_LINE && !line.contains(['\r', '\n']),
+                "{line}"
+            );
+        }
+        assert_eq!(read_back(&body), html);
+        let message = message(EmailKind::BookingConfirmed, &d);
+        assert!(message.contains(&body), "{message}");
+        assert!(
+            message.contains("Content-Transfer-Encoding: 7bit"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn html_with_a_line_too_long_for_seven_bit_is_left_to_lettre() {
+        let mut d = sample(EmailKind::Welcome, "Rezerve", "Footer");
+        d.name = "Priya ".repeat(200);
+        let (html, _) = render(EmailKind::Welcome, &d).expect("renders");
+        assert_eq!(seven_bit(&html), None);
+        assert_eq!(seven_bit("a\u{7}b"), None, "a control character");
+        let message = message(EmailKind::Welcome, &d);
+        assert!(
+            message.contains("Content-Transfer-Encoding: quoted-printable"),
+            "{message}"
+        );
     }
 
     #[test]
