@@ -216,9 +216,55 @@ struct KeyedChangeIn {
     actor: Option<IdIn>,
 }
 
+/// A seat change's fields, borrowed: what [`encode_change_of`] writes, so the inventory's
+/// own changes are encoded from its index and records without an owned [`SeatChange`] (a
+/// copy of the event id, the kind, the hold id, each seat and the actor, on every hold and
+/// every release).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ChangeOf<'a> {
+    pub(super) event_id: &'a str,
+    pub(super) event_seq: u64,
+    pub(super) kind: &'a str,
+    pub(super) hold_id: &'a str,
+    pub(super) seats: &'a [String],
+    pub(super) places: &'a [(String, u32)],
+    pub(super) at_ms: i64,
+    pub(super) actor: Option<&'a str>,
+}
+
+impl ChangeOf<'_> {
+    /// The change, owned.
+    pub(super) fn to_owned(self) -> SeatChange {
+        SeatChange {
+            event_id: self.event_id.to_string(),
+            event_seq: self.event_seq,
+            kind: self.kind.to_string(),
+            hold_id: self.hold_id.to_string(),
+            seats: self.seats.to_vec(),
+            places: self.places.to_vec(),
+            at_ms: self.at_ms,
+            actor: self.actor.map(str::to_string),
+        }
+    }
+}
+
 /// The stored bytes of a seat change.
 pub(super) fn encode_change(change: &SeatChange) -> Result<Vec<u8>, Error> {
-    let kind = match change.kind.as_str() {
+    encode_change_of(ChangeOf {
+        event_id: &change.event_id,
+        event_seq: change.event_seq,
+        kind: &change.kind,
+        hold_id: &change.hold_id,
+        seats: &change.seats,
+        places: &change.places,
+        at_ms: change.at_ms,
+        actor: change.actor.as_deref(),
+    })
+}
+
+/// The stored bytes of a seat change given by its fields.
+pub(super) fn encode_change_of(change: ChangeOf<'_>) -> Result<Vec<u8>, Error> {
+    let kind = match change.kind {
         "held" => KindOut::Held,
         "released" => KindOut::Released,
         "expired" => KindOut::Expired,
@@ -226,14 +272,14 @@ pub(super) fn encode_change(change: &SeatChange) -> Result<Vec<u8>, Error> {
         other => KindOut::Other(other),
     };
     let keyed = KeyedChangeOut {
-        event_id: pack_id(&change.event_id),
+        event_id: pack_id(change.event_id),
         event_seq: change.event_seq,
         kind,
-        hold_id: pack_id(&change.hold_id),
-        seats: &change.seats,
-        places: &change.places,
+        hold_id: pack_id(change.hold_id),
+        seats: change.seats,
+        places: change.places,
         at_ms: change.at_ms,
-        actor: change.actor.as_deref().map(pack_id),
+        actor: change.actor.map(pack_id),
     };
     postcard::to_extend(&keyed, with_tag(CHANGE_ROOM)).map_err(Error::internal)
 }

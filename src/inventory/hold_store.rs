@@ -85,6 +85,9 @@ pub enum Op {
     /// Append a seat change to the outbox. The committer numbers it, so outbox sequences
     /// follow the commits: the relay relies on that (see `relay`).
     Outbox { change: SeatChange },
+    /// [`Op::Outbox`] with the change encoded already (`hold_codec::encode_change_of`): the
+    /// inventory's own changes, encoded from borrowed fields.
+    OutboxEncoded { bytes: Vec<u8> },
     /// Drop relayed outbox entries.
     Relayed { seqs: Vec<u64> },
     /// Forget these holds, each only if it ended before this time: a chunk of what
@@ -141,6 +144,7 @@ impl Write {
             Op::Outbox { change } => Write::Outbox {
                 bytes: encode_change(&change)?,
             },
+            Op::OutboxEncoded { bytes } => Write::Outbox { bytes },
             Op::Relayed { seqs } => Write::Relayed { seqs },
             Op::Prune {
                 ids,

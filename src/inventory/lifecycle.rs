@@ -43,7 +43,7 @@ impl Inventory {
         };
         self.inner.counters.ended(how).increment(1);
         let places = ga_places(ix, &hold.places);
-        let change = self.outbox_op(ix, how.name(), &entry.record, places, at_ms, actor);
+        let change = self.outbox_op(ix, how.name(), &entry.record, &places, at_ms, actor);
         vec![
             Op::Ended {
                 record: entry.record,

@@ -40,7 +40,7 @@ mod verify;
 use crate::clock::SharedClock;
 use crate::error::Error;
 use crate::store::Sqlite;
-use hold_store::{HoldRecord, HoldState, HoldStore, Op, SeatChange};
+use hold_store::{HoldRecord, HoldState, HoldStore, Op};
 use seat_index::{EventSeats, HoldKey, LiveHold, SeatNo};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -317,12 +317,11 @@ impl Inventory {
         ix: &EventSeats,
         kind: &str,
         record: &HoldRecord,
-        places: Vec<(String, u32)>,
+        places: &[(String, u32)],
         at_ms: i64,
         actor: Option<&str>,
     ) -> Op {
-        let seats = record.seats.clone();
-        self.seat_change_op(ix, kind, &record.id, seats, places, at_ms, actor)
+        self.seat_change_op(ix, kind, &record.id, &record.seats, places, at_ms, actor)
     }
 
     /// The outbox entry of one seat change; the committer numbers it in commit order.
@@ -332,21 +331,26 @@ impl Inventory {
         ix: &EventSeats,
         kind: &str,
         cause: &str,
-        seats: Vec<String>,
-        places: Vec<(String, u32)>,
+        seats: &[String],
+        places: &[(String, u32)],
         at_ms: i64,
         actor: Option<&str>,
     ) -> Op {
-        Op::Outbox {
-            change: SeatChange {
-                event_id: ix.event_id.clone(),
-                event_seq: ix.seq,
-                kind: kind.to_string(),
-                hold_id: cause.to_string(),
-                seats,
-                places,
-                at_ms,
-                actor: actor.map(str::to_string),
+        let change = hold_codec::ChangeOf {
+            event_id: &ix.event_id,
+            event_seq: ix.seq,
+            kind,
+            hold_id: cause,
+            seats,
+            places,
+            at_ms,
+            actor,
+        };
+        match hold_codec::encode_change_of(change) {
+            Ok(bytes) => Op::OutboxEncoded { bytes },
+            // Submitted as it is, it fails there again and stops the store (`submit`).
+            Err(_) => Op::Outbox {
+                change: change.to_owned(),
             },
         }
     }

@@ -59,7 +59,7 @@ impl Inventory {
             let places = super::ga_places(&ix, &hold.places);
             let ops = vec![
                 end,
-                self.sold_change(&ix, &entry.record.seats, places, booking_id, now_ms),
+                self.sold_change(&ix, &entry.record.seats, &places, booking_id, now_ms),
             ];
             self.inner.store.submit(ops)?
         };
@@ -71,11 +71,11 @@ impl Inventory {
         &self,
         ix: &EventSeats,
         seats: &[String],
-        places: Vec<(String, u32)>,
+        places: &[(String, u32)],
         cause: &str,
         at_ms: i64,
     ) -> Op {
-        self.seat_change_op(ix, "booked", cause, seats.to_vec(), places, at_ms, None)
+        self.seat_change_op(ix, "booked", cause, seats, places, at_ms, None)
     }
 
     /// Sells exactly these seats (or places) if they are all free now — a late payment
@@ -122,7 +122,7 @@ impl Inventory {
             for &(c, n) in &places {
                 ix.categories[c as usize].ga_sold += n;
             }
-            ops.push(self.sold_change(&ix, &lot.seats, lot.places.clone(), booking_id, now_ms));
+            ops.push(self.sold_change(&ix, &lot.seats, &lot.places, booking_id, now_ms));
             self.inner.store.submit(ops)?
         };
         self.committed(answer).await?;

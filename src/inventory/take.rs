@@ -84,7 +84,7 @@ impl Inventory {
             ops.push(Op::Put {
                 record: Arc::clone(&record),
             });
-            ops.push(self.outbox_op(&ix, "held", &record, ga, now_ms, Some(&caller.user_id)));
+            ops.push(self.outbox_op(&ix, "held", &record, &ga, now_ms, Some(&caller.user_id)));
             let answer = self.inner.store.submit(ops)?;
             // Only travel events with intermediate stops name a segment (`HoldView`).
             let stops = if ix.stops.len() > 2 {

@@ -151,6 +151,19 @@ fn seat_changes_keep_their_kind_in_a_byte_and_other_kinds_by_name() {
         let bytes = encode_change(&change).unwrap();
         assert_eq!(bytes[0], KEYED);
         assert_eq!(decode_change(&bytes).unwrap(), change);
+        // Encoded from borrowed fields, as the inventory encodes its own: the same bytes.
+        let of = ChangeOf {
+            event_id: &change.event_id,
+            event_seq: change.event_seq,
+            kind: &change.kind,
+            hold_id: &change.hold_id,
+            seats: &change.seats,
+            places: &change.places,
+            at_ms: change.at_ms,
+            actor: change.actor.as_deref(),
+        };
+        assert_eq!(encode_change_of(of).unwrap(), bytes);
+        assert_eq!(of.to_owned(), change);
         let format_3 = encode(&change).unwrap();
         // The four kinds a byte (their names were 4 to 8); any other its name and a byte.
         let known = ["held", "released", "expired", "booked"].contains(&kind);
