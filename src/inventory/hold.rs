@@ -161,28 +161,19 @@ impl HoldView {
                 category: l.category.clone(),
                 quantity: l.quantity,
                 unit_price: money(l.unit_minor),
-                amount: money(l.unit_minor * i64::from(l.quantity)),
+                amount: money(l.amount_minor()),
             })
             .collect();
-        let total = record
-            .lines
-            .iter()
-            .map(|l| l.unit_minor * i64::from(l.quantity))
-            .sum();
-        let segment = stops.len() > 2;
+        let stop = |leg| record.segment_stop(stops, leg).map(str::to_string);
         HoldView {
             id: record.id.clone(),
             event_id: record.event_id.clone(),
             seats: record.seats.clone(),
-            quantity: record.lines.iter().map(|l| l.quantity).sum(),
+            quantity: record.quantity(),
             prices,
-            total: money(total),
-            from: segment
-                .then(|| stops.get(record.from_leg as usize).cloned())
-                .flatten(),
-            to: segment
-                .then(|| stops.get(record.to_leg as usize).cloned())
-                .flatten(),
+            total: money(record.total_minor()),
+            from: stop(record.from_leg),
+            to: stop(record.to_leg),
             created_at: at_ms(record.created_at_ms),
             expires_at: at_ms(record.expires_at_ms),
             max_expires_at: at_ms(record.max_expires_at_ms),
@@ -271,7 +262,7 @@ impl Serialize for PricesOut<'_> {
             category: &l.category,
             quantity: l.quantity,
             unit_price: money(l.unit_minor),
-            amount: money(l.unit_minor * i64::from(l.quantity)),
+            amount: money(l.amount_minor()),
         }))
     }
 }
@@ -279,31 +270,21 @@ impl Serialize for PricesOut<'_> {
 impl Serialize for Held {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (record, stops) = (&*self.record, &self.stops);
-        let segment = stops.len() > 2;
-        let stop = |leg: u16| {
-            segment
-                .then(|| stops.get(usize::from(leg)).map(String::as_str))
-                .flatten()
-        };
         HoldOut {
             id: &record.id,
             event_id: &record.event_id,
             seats: &record.seats,
-            quantity: record.lines.iter().map(|l| l.quantity).sum(),
+            quantity: record.quantity(),
             prices: PricesOut {
                 lines: &record.lines,
                 currency: &record.currency,
             },
             total: MoneyOut {
-                amount_minor: record
-                    .lines
-                    .iter()
-                    .map(|l| l.unit_minor * i64::from(l.quantity))
-                    .sum(),
+                amount_minor: record.total_minor(),
                 currency: &record.currency,
             },
-            from: stop(record.from_leg),
-            to: stop(record.to_leg),
+            from: record.segment_stop(stops, record.from_leg),
+            to: record.segment_stop(stops, record.to_leg),
             created_at: at_ms(record.created_at_ms),
             expires_at: at_ms(record.expires_at_ms),
             max_expires_at: at_ms(record.max_expires_at_ms),

@@ -25,6 +25,13 @@ pub struct QuoteLine {
     pub unit_minor: i64,
 }
 
+impl QuoteLine {
+    /// The line's amount: its unit price times its quantity, in minor units.
+    pub fn amount_minor(&self) -> i64 {
+        self.unit_minor * i64::from(self.quantity)
+    }
+}
+
 /// Everything durable about a hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HoldRecord {
@@ -41,6 +48,28 @@ pub struct HoldRecord {
     pub max_expires_at_ms: i64,
     pub state: HoldState,
     pub ended_at_ms: Option<i64>,
+}
+
+impl HoldRecord {
+    /// Seats or places held.
+    pub fn quantity(&self) -> u32 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+
+    /// What the hold costs, in minor units of its currency.
+    pub fn total_minor(&self) -> i64 {
+        self.lines.iter().map(QuoteLine::amount_minor).sum()
+    }
+
+    /// The name of the stop that starts (`leg` = `from_leg`) or ends (`to_leg`) its
+    /// segment, given the event's `stops`: only on travel events with intermediate stops.
+    pub fn segment_stop<'a>(&self, stops: &'a [String], leg: u16) -> Option<&'a str> {
+        if stops.len() > 2 {
+            stops.get(usize::from(leg)).map(String::as_str)
+        } else {
+            None
+        }
+    }
 }
 
 /// A change to an event's seats, for the seat history and the seats-changed job.

@@ -5,9 +5,10 @@
 //! profile of the flows level's drain that was three quarters of the server's CPU. Here the
 //! symbol is placed straight into bit-packed lines, rows and columns both (a version 11
 //! symbol, 61 modules wide, is one `u64` a line), from its version's [`Layout`], and each
-//! mask is a XOR of the data modules with a precomputed pattern. ISO 18004's four penalties, as `qrcode` counts them, are then a few
-//! word operations a line: runs of five and the finder-like pattern as ANDs of shifted
-//! copies, 2×2 blocks as the agreement of two adjacent rows, the dark share as a popcount.
+//! mask is a XOR of the data modules with a precomputed pattern. ISO 18004's four
+//! penalties, as `qrcode` counts them, are then a few word operations a line: runs of five
+//! and the finder-like pattern as ANDs of shifted copies, 2×2 blocks as the agreement of
+//! two adjacent rows, the dark share as a popcount.
 //! The test in `qr` holds the choice equal to `qrcode`'s.
 
 use super::layout::Layout;
